@@ -14,7 +14,11 @@ use serde::Deserialize;
 
 /// Everything but RFC 3986 "unreserved" characters is encoded in the user, password and
 /// database name, so `@ : / ? # %` and friends cannot break the URL.
-const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// The step config (`with:`). Field docs are the plugin's README.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -60,7 +64,9 @@ pub fn connection_url(c: &Config) -> String {
 /// True when the chart runs Celery workers for this executor setting (a comma-separated
 /// list is allowed, e.g. `CeleryExecutor,KubernetesExecutor`).
 pub fn is_celery(executor: &str) -> bool {
-    executor.split(',').any(|e| e.trim().ends_with("CeleryExecutor") || e.trim().ends_with("CeleryKubernetesExecutor"))
+    executor.split(',').any(|e| {
+        e.trim().ends_with("CeleryExecutor") || e.trim().ends_with("CeleryKubernetesExecutor")
+    })
 }
 
 /// The chart 1.19 default executor, used when the values do not set one.
@@ -84,7 +90,9 @@ pub struct Plan {
 pub fn plan(c: &Config, release: &str, executor: &str) -> Result<Plan, PluginError> {
     check_host(&c.host)?;
     if c.port == 0 {
-        return Err(PluginError::InvalidConfig("`port` must be between 1 and 65535".into()));
+        return Err(PluginError::InvalidConfig(
+            "`port` must be between 1 and 65535".into(),
+        ));
     }
     let metadata_name = c
         .metadata_secret_name
@@ -94,8 +102,12 @@ pub fn plan(c: &Config, release: &str, executor: &str) -> Result<Plan, PluginErr
         .result_backend_secret_name
         .clone()
         .unwrap_or_else(|| format!("{release}-result-backend-connection"));
-    for (field, name) in [("metadataSecretName", &metadata_name), ("resultBackendSecretName", &result_name)] {
-        k8s::check_subdomain(name).map_err(|e| PluginError::InvalidConfig(format!("`{field}`: {e}")))?;
+    for (field, name) in [
+        ("metadataSecretName", &metadata_name),
+        ("resultBackendSecretName", &result_name),
+    ] {
+        k8s::check_subdomain(name)
+            .map_err(|e| PluginError::InvalidConfig(format!("`{field}`: {e}")))?;
     }
     let url = connection_url(c);
     let result_backend = if is_celery(executor) {
@@ -105,11 +117,20 @@ pub fn plan(c: &Config, release: &str, executor: &str) -> Result<Plan, PluginErr
                  result backend needs its own Secret (its URL starts with `db+`, the metadata URL must not)"
             )));
         }
-        Some(SecretPlan { name: result_name, connection: format!("db+{url}") })
+        Some(SecretPlan {
+            name: result_name,
+            connection: format!("db+{url}"),
+        })
     } else {
         None
     };
-    Ok(Plan { metadata: SecretPlan { name: metadata_name, connection: url }, result_backend })
+    Ok(Plan {
+        metadata: SecretPlan {
+            name: metadata_name,
+            connection: url,
+        },
+        result_backend,
+    })
 }
 
 fn check_host(host: &str) -> Result<(), PluginError> {
@@ -136,15 +157,33 @@ impl Plugin for AirflowDatabase {
 
     fn run(req: Request) -> Result<Response, PluginError> {
         let config: Config = req.config()?;
-        let executor = values::get_str(&req.values, "executor").unwrap_or(CHART_DEFAULT_EXECUTOR).to_owned();
+        let executor = values::get_str(&req.values, "executor")
+            .unwrap_or(CHART_DEFAULT_EXECUTOR)
+            .to_owned();
         let plan = plan(&config, &req.release.name, &executor)?;
         let ns = req.release.namespace.as_str();
         let mut out = Response::new(req.values);
-        out.emit(k8s::secret(&plan.metadata.name, ns, [("connection", plan.metadata.connection.as_bytes())]));
-        values::set(&mut out.values, "data.metadataSecretName", json!(plan.metadata.name))?;
+        out.emit(k8s::secret(
+            &plan.metadata.name,
+            ns,
+            [("connection", plan.metadata.connection.as_bytes())],
+        ));
+        values::set(
+            &mut out.values,
+            "data.metadataSecretName",
+            json!(plan.metadata.name),
+        )?;
         if let Some(rb) = &plan.result_backend {
-            out.emit(k8s::secret(&rb.name, ns, [("connection", rb.connection.as_bytes())]));
-            values::set(&mut out.values, "data.resultBackendSecretName", json!(rb.name))?;
+            out.emit(k8s::secret(
+                &rb.name,
+                ns,
+                [("connection", rb.connection.as_bytes())],
+            ));
+            values::set(
+                &mut out.values,
+                "data.resultBackendSecretName",
+                json!(rb.name),
+            )?;
         }
         values::set(&mut out.values, "postgresql.enabled", json!(false))?;
         Ok(out)
@@ -191,12 +230,19 @@ mod tests {
 
     #[test]
     fn url_matches_the_production_guide_form() {
-        assert_eq!(connection_url(&config()), "postgresql://your_id:your_pw@host.example.com:5432/airflow_db");
+        assert_eq!(
+            connection_url(&config()),
+            "postgresql://your_id:your_pw@host.example.com:5432/airflow_db"
+        );
     }
 
     #[test]
     fn special_characters_in_credentials_are_percent_encoded() {
-        let c = Config { user: "a@b".into(), password: "p@ss:w/rd?#%".into(), ..config() };
+        let c = Config {
+            user: "a@b".into(),
+            password: "p@ss:w/rd?#%".into(),
+            ..config()
+        };
         assert_eq!(
             connection_url(&c),
             "postgresql://a%40b:p%40ss%3Aw%2Frd%3F%23%25@host.example.com:5432/airflow_db"
@@ -205,7 +251,10 @@ mod tests {
 
     #[test]
     fn sslmode_goes_in_the_query() {
-        let c = Config { sslmode: Some("require".into()), ..config() };
+        let c = Config {
+            sslmode: Some("require".into()),
+            ..config()
+        };
         assert!(connection_url(&c).ends_with("/airflow_db?sslmode=require"));
     }
 
@@ -225,37 +274,64 @@ mod tests {
         assert!(is_celery("KubernetesExecutor,CeleryExecutor"));
         assert!(!is_celery("KubernetesExecutor"));
         assert!(!is_celery("LocalExecutor"));
-        assert!(plan(&config(), "a", "LocalExecutor").unwrap().result_backend.is_none());
+        assert!(
+            plan(&config(), "a", "LocalExecutor")
+                .unwrap()
+                .result_backend
+                .is_none()
+        );
     }
 
     #[test]
     fn invalid_secret_name_is_rejected_with_a_hint() {
-        let c = Config { metadata_secret_name: Some("prod_database".into()), ..config() };
+        let c = Config {
+            metadata_secret_name: Some("prod_database".into()),
+            ..config()
+        };
         let PluginError::InvalidConfig(msg) = plan(&c, "a", "CeleryExecutor").unwrap_err() else {
             panic!("wrong error kind")
         };
-        assert!(msg.starts_with("`metadataSecretName`: `prod_database` is not a valid"), "{msg}");
+        assert!(
+            msg.starts_with("`metadataSecretName`: `prod_database` is not a valid"),
+            "{msg}"
+        );
         assert!(msg.contains("hint: use `prod-database`"), "{msg}");
     }
 
     #[test]
     fn one_secret_for_both_is_rejected() {
-        let c = Config { result_backend_secret_name: Some("prod-mydatabase".into()), ..config() };
-        assert!(matches!(plan(&c, "a", "CeleryExecutor"), Err(PluginError::InvalidConfig(_))));
+        let c = Config {
+            result_backend_secret_name: Some("prod-mydatabase".into()),
+            ..config()
+        };
+        assert!(matches!(
+            plan(&c, "a", "CeleryExecutor"),
+            Err(PluginError::InvalidConfig(_))
+        ));
     }
 
     #[test]
     fn default_names_derive_from_the_release() {
-        let c = Config { metadata_secret_name: None, result_backend_secret_name: None, ..config() };
+        let c = Config {
+            metadata_secret_name: None,
+            result_backend_secret_name: None,
+            ..config()
+        };
         let p = plan(&c, "airflow", "CeleryExecutor").unwrap();
         assert_eq!(p.metadata.name, "airflow-metadata-connection");
-        assert_eq!(p.result_backend.unwrap().name, "airflow-result-backend-connection");
+        assert_eq!(
+            p.result_backend.unwrap().name,
+            "airflow-result-backend-connection"
+        );
     }
 
     #[test]
     fn host_with_scheme_or_port_is_rejected() {
         for host in ["postgresql://h", "h:5432", "h/db", ""] {
-            let c = Config { host: host.into(), ..config() };
+            let c = Config {
+                host: host.into(),
+                ..config()
+            };
             assert!(plan(&c, "a", "CeleryExecutor").is_err(), "{host}");
         }
     }

@@ -8,7 +8,11 @@ use serde_json::{Map, Value, json};
 /// A `v1/Secret` with `data` holding the standard base64 of each value, keys sorted — the
 /// object `kubectl create secret generic NAME -n NS --from-literal=K=V --dry-run=client`
 /// prints, without its `creationTimestamp: null`.
-pub fn secret<'a>(name: &str, namespace: &str, data: impl IntoIterator<Item = (&'a str, &'a [u8])>) -> Value {
+pub fn secret<'a>(
+    name: &str,
+    namespace: &str,
+    data: impl IntoIterator<Item = (&'a str, &'a [u8])>,
+) -> Value {
     let data: Map<String, Value> = data
         .into_iter()
         .map(|(k, v)| (k.to_owned(), Value::String(STANDARD.encode(v))))
@@ -32,7 +36,9 @@ pub fn check_subdomain(name: &str) -> Result<(), String> {
         && name.chars().all(valid_char)
         && alnum(name.chars().next())
         && alnum(name.chars().last())
-        && name.split('.').all(|part| alnum(part.chars().next()) && alnum(part.chars().last()));
+        && name
+            .split('.')
+            .all(|part| alnum(part.chars().next()) && alnum(part.chars().last()));
     if ok {
         return Ok(());
     }
@@ -67,7 +73,11 @@ mod tests {
 
     #[test]
     fn secret_matches_kubectl_shape() {
-        let s = secret("db", "airflow", [("connection", b"postgresql://u:p@h:5432/d".as_slice())]);
+        let s = secret(
+            "db",
+            "airflow",
+            [("connection", b"postgresql://u:p@h:5432/d".as_slice())],
+        );
         assert_eq!(
             s,
             json!({"apiVersion": "v1", "kind": "Secret",
@@ -81,7 +91,15 @@ mod tests {
         for ok in ["prod-mydatabase", "a", "a.b-c", "0db"] {
             assert_eq!(check_subdomain(ok), Ok(()), "{ok}");
         }
-        for bad in ["", "prod_database", "Prod", "-a", "a-", "a..b", &"a".repeat(254)] {
+        for bad in [
+            "",
+            "prod_database",
+            "Prod",
+            "-a",
+            "a-",
+            "a..b",
+            &"a".repeat(254),
+        ] {
             assert!(check_subdomain(bad).is_err(), "{bad}");
         }
         let err = check_subdomain("prod_database").unwrap_err();

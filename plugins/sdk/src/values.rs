@@ -44,7 +44,9 @@ pub fn get_bool(values: &Value, path: &str) -> Option<bool> {
 /// holds something that is not a map.
 pub fn set(values: &mut Value, path: &str, value: Value) -> Result<(), PluginError> {
     let keys = split(path);
-    let (last, parents) = keys.split_last().expect("split never returns an empty list");
+    let (last, parents) = keys
+        .split_last()
+        .expect("split never returns an empty list");
     let mut node = values;
     let mut walked = Vec::new();
     for key in parents {
@@ -75,7 +77,11 @@ pub fn remove(values: &mut Value, path: &str) -> Option<Value> {
 fn as_map<'a>(node: &'a mut Value, at: &[&str]) -> Result<&'a mut Map<String, Value>, PluginError> {
     let kind = type_name(node);
     node.as_object_mut().ok_or_else(|| {
-        let at = if at.is_empty() { "the values root".to_owned() } else { format!("`{}`", at.join(".")) };
+        let at = if at.is_empty() {
+            "the values root".to_owned()
+        } else {
+            format!("`{}`", at.join("."))
+        };
         PluginError::InvalidValues(format!("{at} is {kind}, not a map"))
     })
 }
@@ -110,21 +116,38 @@ mod tests {
         let mut v = json!({"data": null});
         set(&mut v, "data.metadataSecretName", json!("db")).unwrap();
         set(&mut v, "postgresql.enabled", json!(false)).unwrap();
-        assert_eq!(v, json!({"data": {"metadataSecretName": "db"}, "postgresql": {"enabled": false}}));
+        assert_eq!(
+            v,
+            json!({"data": {"metadataSecretName": "db"}, "postgresql": {"enabled": false}})
+        );
     }
 
     #[test]
     fn set_refuses_to_overwrite_a_scalar_parent() {
         let mut v = json!({"data": "oops"});
         let err = set(&mut v, "data.metadataSecretName", json!("db")).unwrap_err();
-        assert_eq!(err, PluginError::InvalidValues("`data` is a string, not a map".into()));
+        assert_eq!(
+            err,
+            PluginError::InvalidValues("`data` is a string, not a map".into())
+        );
     }
 
     #[test]
     fn escaped_dots_stay_in_the_key() {
         let mut v = json!({});
-        set(&mut v, r"sa.annotations.eks\.amazonaws\.com/role-arn", json!("arn")).unwrap();
-        assert_eq!(v, json!({"sa": {"annotations": {"eks.amazonaws.com/role-arn": "arn"}}}));
-        assert_eq!(remove(&mut v, r"sa.annotations.eks\.amazonaws\.com/role-arn"), Some(json!("arn")));
+        set(
+            &mut v,
+            r"sa.annotations.eks\.amazonaws\.com/role-arn",
+            json!("arn"),
+        )
+        .unwrap();
+        assert_eq!(
+            v,
+            json!({"sa": {"annotations": {"eks.amazonaws.com/role-arn": "arn"}}})
+        );
+        assert_eq!(
+            remove(&mut v, r"sa.annotations.eks\.amazonaws\.com/role-arn"),
+            Some(json!("arn"))
+        );
     }
 }

@@ -1,0 +1,273 @@
+//! Command-line interface: argument structs (no behaviour) and the commands they drive.
+//! Outcomes map to [`ExitStatus`] here and nowhere else.
+
+use crate::error::{self, Internal};
+use crate::execute::{self, Event};
+use crate::exit::ExitStatus;
+use crate::plan::{self, Selection};
+use crate::registry::{self, Registry};
+use crate::runtime::{LogLevel, Runtime, Severity, cache};
+use crate::{output, spec};
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "helmwasm",
+    version,
+    about = "Render Helm releases through sandboxed WebAssembly plugins"
+)]
+pub struct Cli {
+    /// Folder for compiled plugins [default: $HELMWASM_CACHE_DIR or ~/.cache/helmwasm].
+    #[arg(long, global = true, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Do not read or write the compile cache.
+    #[arg(long, global = true)]
+    pub no_cache: bool,
+    /// Show more: `-v` plugin info logs and output, `-vv` debug logs.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Show only errors.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run every selected release's steps and print (or write) the render.
+    Template(TemplateArgs),
+    /// Inspect the available plugins.
+    #[command(subcommand)]
+    Plugins(PluginsCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct TemplateArgs {
+    /// The pipeline file.
+    #[arg(
+        short = 'f',
+        long = "file",
+        default_value = "helmwasm.yaml",
+        value_name = "FILE"
+    )]
+    pub file: PathBuf,
+    /// The environment to render [default: default].
+    #[arg(short = 'e', long = "environment", value_name = "ENV")]
+    pub environment: Option<String>,
+    /// Only releases matching `key=value[,key!=value…]`; repeat to select more.
+    #[arg(short = 'l', long = "selector", value_name = "SELECTOR")]
+    pub selectors: Vec<String>,
+    /// Write DIR/RELEASE/values.yaml and manifests.yaml instead of printing.
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+    /// More folders of `*.wasm` plugins (before the pipeline's `plugins.dirs`).
+    #[arg(long = "plugin-dir", value_name = "DIR")]
+    pub plugin_dirs: Vec<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PluginsCommand {
+    /// Print name, version, source and description of every plugin.
+    List(ListArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Also load the `plugins.dirs` of this pipeline file.
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// More folders of `*.wasm` plugins.
+    #[arg(long = "plugin-dir", value_name = "DIR")]
+    pub plugin_dirs: Vec<PathBuf>,
+}
+
+/// Parse arguments, run, print any error once, and return the exit status.
+pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitStatus {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    ExitStatus::Success
+                }
+                _ => ExitStatus::Failure,
+            };
+        }
+    };
+    let outcome = std::panic::catch_unwind(|| run(&cli));
+    let result = match outcome {
+        Ok(r) => r,
+        Err(panic) => {
+            let msg = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            Err(anyhow::Error::new(Internal(format!(
+                "helmwasm panicked: {msg}"
+            ))))
+        }
+    };
+    match result {
+        Ok(()) => ExitStatus::Success,
+        Err(e) => {
+            eprint!("{}", error::render(&e));
+            if error::is_internal(&e) {
+                ExitStatus::Error
+            } else {
+                ExitStatus::Failure
+            }
+        }
+    }
+}
+
+fn run(cli: &Cli) -> Result<()> {
+    match &cli.command {
+        Command::Template(args) => template(cli, args),
+        Command::Plugins(PluginsCommand::List(args)) => list(cli, args),
+    }
+}
+
+fn runtime(cli: &Cli) -> Result<Runtime> {
+    let dir = if cli.no_cache {
+        None
+    } else {
+        cli.cache_dir.clone().or_else(cache::default_dir)
+    };
+    Runtime::new(dir).map_err(|e| anyhow::Error::new(Internal(format!("{e:#}"))))
+}
+
+fn template(cli: &Cli, args: &TemplateArgs) -> Result<()> {
+    let file = spec::load(&args.file)?;
+    let selection = Selection {
+        environment: args.environment.clone(),
+        selectors: args.selectors.clone(),
+    };
+    let plan = plan::build(&file, &args.file, &selection)?;
+    let runtime = runtime(cli)?;
+    let dirs = registry::dirs(&args.plugin_dirs, &plan.plugin_dirs, Some(&args.file));
+    let registry = Registry::load(&runtime, crate::builtin::PLUGINS, &dirs)?;
+    let mut report = |e: Event| print_event(cli, e);
+    let render = execute::execute(&runtime, &registry, &plan, &mut report)?;
+    match &args.output_dir {
+        Some(dir) => {
+            let written = output::write_dir(&render, dir)?;
+            if !cli.quiet {
+                for path in written {
+                    eprintln!("wrote {}", path.display());
+                }
+            }
+        }
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout
+                .write_all(output::to_stream(&render).as_bytes())
+                .context("cannot write to stdout")?;
+            stdout.flush().context("cannot write to stdout")?;
+        }
+    }
+    Ok(())
+}
+
+fn list(cli: &Cli, args: &ListArgs) -> Result<()> {
+    let pipeline_dirs = match &args.file {
+        Some(path) => {
+            let file = spec::load(path)?;
+            let base = path.parent().unwrap_or(Path::new("."));
+            file.plugins.dirs.iter().map(|d| base.join(d)).collect()
+        }
+        None => Vec::new(),
+    };
+    let runtime = runtime(cli)?;
+    let dirs = registry::dirs(&args.plugin_dirs, &pipeline_dirs, args.file.as_deref());
+    let registry = Registry::load(&runtime, crate::builtin::PLUGINS, &dirs)?;
+    let rows: Vec<[String; 4]> = registry
+        .iter()
+        .map(|p| {
+            [
+                p.name.clone(),
+                p.version.to_string(),
+                p.source.to_string(),
+                p.description.clone(),
+            ]
+        })
+        .collect();
+    let header = ["NAME", "VERSION", "SOURCE", "DESCRIPTION"].map(String::from);
+    let widths: Vec<usize> = (0..3)
+        .map(|i| {
+            rows.iter()
+                .chain([&header])
+                .map(|r| r[i].len())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for r in std::iter::once(&header).chain(&rows) {
+        out.push_str(&format!(
+            "{:w0$}  {:w1$}  {:w2$}  {}\n",
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            w0 = widths[0],
+            w1 = widths[1],
+            w2 = widths[2]
+        ));
+    }
+    std::io::stdout()
+        .write_all(out.as_bytes())
+        .context("cannot write to stdout")?;
+    Ok(())
+}
+
+/// Plugin logs and diagnostics go to stderr, tagged; data goes to stdout.
+fn print_event(cli: &Cli, event: Event) {
+    let level = if cli.quiet { 0 } else { 1 + cli.verbose };
+    let line = match event {
+        Event::Log {
+            tag,
+            level: l,
+            message,
+        } => {
+            let (needed, name) = match l {
+                LogLevel::Error => (1, "error"),
+                LogLevel::Warn => (1, "warn"),
+                LogLevel::Info => (2, "info"),
+                LogLevel::Debug => (3, "debug"),
+                LogLevel::Trace => (3, "trace"),
+            };
+            (level >= needed).then(|| format!("[{tag}] {name}: {message}"))
+        }
+        Event::Output { tag, stream, text } => (level >= 2).then(|| {
+            format!(
+                "[{tag}] {stream}:\n    {}",
+                text.trim_end().replace('\n', "\n    ")
+            )
+        }),
+        Event::Diagnostic {
+            tag,
+            severity,
+            message,
+            path,
+        } => {
+            let at = path.map(|p| format!(" (at `{p}`)")).unwrap_or_default();
+            match severity {
+                Severity::Warning => (level >= 1).then(|| format!("warning: {tag}: {message}{at}")),
+                _ => (level >= 2).then(|| format!("info: {tag}: {message}{at}")),
+            }
+        }
+        Event::Truncated { tag, what } => {
+            (level >= 1).then(|| format!("warning: {tag}: dropped {what}"))
+        }
+    };
+    if let Some(line) = line {
+        eprintln!("{line}");
+    }
+}

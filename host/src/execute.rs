@@ -1,0 +1,316 @@
+//! Running a plan: each selected release's steps in order, each step one sandboxed plugin
+//! call. Produces the [`Render`] (final values and emitted manifests per release) and
+//! reports plugin logs and diagnostics through an [`Event`] callback as they happen.
+//!
+//! Every failure is wrapped in the release, step number and plugin it happened in.
+
+use crate::plan::{Plan, ReleasePlan, StepPlan};
+use crate::registry::Registry;
+use crate::runtime::{self, LogLevel, ReleaseContext, Request, Runtime, Severity};
+use anyhow::{Context, Result, anyhow, bail};
+use serde_json::{Map, Value};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Render {
+    pub releases: Vec<ReleaseRender>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReleaseRender {
+    pub name: String,
+    pub namespace: String,
+    pub values: Value,
+    pub manifests: Vec<Manifest>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Manifest {
+    pub step: usize,
+    pub plugin: String,
+    pub object: Value,
+}
+
+/// Where a message came from: release, step and plugin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepTag {
+    pub release: String,
+    pub step: usize,
+    pub plugin: String,
+}
+
+impl std::fmt::Display for StepTag {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "release `{}` step {} (`{}`)",
+            self.release, self.step, self.plugin
+        )
+    }
+}
+
+/// Something to show the user while the pipeline runs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// A `log` call of a plugin.
+    Log {
+        tag: StepTag,
+        level: LogLevel,
+        message: String,
+    },
+    /// What a plugin wrote to stdout or stderr.
+    Output {
+        tag: StepTag,
+        stream: &'static str,
+        text: String,
+    },
+    /// A warning or info diagnostic returned by a plugin.
+    Diagnostic {
+        tag: StepTag,
+        severity: Severity,
+        message: String,
+        path: Option<String>,
+    },
+    /// Something was cut to stay within a cap.
+    Truncated { tag: StepTag, what: String },
+}
+
+pub fn execute(
+    runtime: &Runtime,
+    registry: &Registry,
+    plan: &Plan,
+    events: &mut dyn FnMut(Event),
+) -> Result<Render> {
+    let env_values = Value::Object(plan.environment.values.clone()).to_string();
+    let mut releases = Vec::with_capacity(plan.releases.len());
+    for release in &plan.releases {
+        releases.push(run_release(
+            runtime,
+            registry,
+            plan,
+            release,
+            &env_values,
+            events,
+        )?);
+    }
+    Ok(Render { releases })
+}
+
+fn run_release(
+    runtime: &Runtime,
+    registry: &Registry,
+    plan: &Plan,
+    release: &ReleasePlan,
+    env_values: &str,
+    events: &mut dyn FnMut(Event),
+) -> Result<ReleaseRender> {
+    let mut values = Value::Object(release.values.clone());
+    let mut manifests = Vec::new();
+    for step in &release.steps {
+        let tag = StepTag {
+            release: release.name.clone(),
+            step: step.number,
+            plugin: step.plugin.clone(),
+        };
+        let (new_values, emitted) = run_step(
+            runtime, registry, plan, release, step, &values, env_values, &tag, events,
+        )
+        .with_context(|| format!("{tag} failed"))?;
+        values = new_values;
+        manifests.extend(emitted.into_iter().map(|object| Manifest {
+            step: step.number,
+            plugin: step.plugin.clone(),
+            object,
+        }));
+    }
+    Ok(ReleaseRender {
+        name: release.name.clone(),
+        namespace: release.namespace.clone(),
+        values,
+        manifests,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_step(
+    runtime: &Runtime,
+    registry: &Registry,
+    plan: &Plan,
+    release: &ReleasePlan,
+    step: &StepPlan,
+    values: &Value,
+    env_values: &str,
+    tag: &StepTag,
+    events: &mut dyn FnMut(Event),
+) -> Result<(Value, Vec<Value>)> {
+    let plugin = registry.get(&step.plugin)?;
+    let problems = plugin.check_config(&step.config, &step.config_path);
+    if !problems.is_empty() {
+        bail!(
+            "invalid step config in {} (checked against the config schema of `{}` {}):\n- {}",
+            plan.file.display(),
+            plugin.name,
+            plugin.version,
+            problems.join("\n- ")
+        );
+    }
+    let request = Request {
+        release: ReleaseContext {
+            name: release.name.clone(),
+            namespace: release.namespace.clone(),
+            chart: release.chart.clone(),
+            chart_version: release.version.clone(),
+            environment: plan.environment.name.clone(),
+        },
+        values: values.to_string(),
+        environment_values: env_values.to_owned(),
+        config: step.config.to_string(),
+    };
+    let (result, captured) = runtime.run(&plugin.plugin, step.limits, &request);
+    report_captured(tag, captured, events);
+    let response = match result? {
+        Ok(r) => r,
+        Err(e) => return Err(plugin_error(e)),
+    };
+    let size = response.values.len() + response.manifests.iter().map(String::len).sum::<usize>();
+    if size as u64 > step.limits.output {
+        bail!(
+            "the plugin returned {} of values and manifests, past the output limit of {} (raise `limits.output` for this step if that is expected)",
+            crate::spec::ByteSize(size as u64),
+            crate::spec::ByteSize(step.limits.output)
+        );
+    }
+    let new_values: Value = serde_json::from_str(&response.values)
+        .map_err(|e| anyhow!("the plugin returned values that are not JSON: {e}"))?;
+    if !new_values.is_object() {
+        bail!("the plugin returned values that are not a map (a JSON object)");
+    }
+    let mut manifests = Vec::with_capacity(response.manifests.len());
+    for (i, text) in response.manifests.iter().enumerate() {
+        let m: Value = serde_json::from_str(text)
+            .map_err(|e| anyhow!("manifest {} is not JSON: {e}", i + 1))?;
+        check_manifest(&m).map_err(|e| anyhow!("manifest {} {e}", i + 1))?;
+        manifests.push(m);
+    }
+    let mut errors = Vec::new();
+    for d in response.diagnostics {
+        let at = d
+            .path
+            .as_deref()
+            .map(|p| format!("{p}: "))
+            .unwrap_or_default();
+        match d.severity {
+            Severity::Error => errors.push(format!("{at}{}", d.message)),
+            severity => events(Event::Diagnostic {
+                tag: tag.clone(),
+                severity,
+                message: d.message,
+                path: d.path,
+            }),
+        }
+    }
+    if !errors.is_empty() {
+        bail!(
+            "the plugin reported {} error{}:\n- {}",
+            errors.len(),
+            if errors.len() == 1 { "" } else { "s" },
+            errors.join("\n- ")
+        );
+    }
+    Ok((new_values, manifests))
+}
+
+fn plugin_error(e: runtime::PluginError) -> anyhow::Error {
+    use runtime::PluginError as E;
+    match e {
+        E::InvalidConfig(m) => anyhow!("invalid step config: {m}"),
+        E::InvalidValues(m) => anyhow!("invalid values: {m}"),
+        E::UnsupportedChart(m) => anyhow!("unsupported chart: {m}"),
+        E::Internal(m) => anyhow!("the plugin failed: {m}"),
+    }
+}
+
+/// A manifest must be an object with `apiVersion`, `kind` and `metadata.name` strings.
+fn check_manifest(m: &Value) -> Result<(), String> {
+    let obj = m.as_object().ok_or("is not a JSON object")?;
+    let non_empty = |o: &Map<String, Value>, k: &str| {
+        o.get(k)
+            .and_then(Value::as_str)
+            .is_some_and(|s| !s.is_empty())
+    };
+    for key in ["apiVersion", "kind"] {
+        if !non_empty(obj, key) {
+            return Err(format!("has no `{key}`"));
+        }
+    }
+    let meta = obj
+        .get("metadata")
+        .and_then(Value::as_object)
+        .ok_or("has no `metadata`")?;
+    if !non_empty(meta, "name") {
+        return Err("has no `metadata.name`".into());
+    }
+    Ok(())
+}
+
+fn report_captured(tag: &StepTag, captured: runtime::Captured, events: &mut dyn FnMut(Event)) {
+    for line in captured.logs {
+        events(Event::Log {
+            tag: tag.clone(),
+            level: line.level,
+            message: line.message,
+        });
+    }
+    if captured.dropped_logs > 0 {
+        events(Event::Truncated {
+            tag: tag.clone(),
+            what: format!(
+                "{} more log lines (the limit is {} per call)",
+                captured.dropped_logs,
+                runtime::sandbox::MAX_LOG_LINES
+            ),
+        });
+    }
+    for (stream, text) in [("stdout", captured.stdout), ("stderr", captured.stderr)] {
+        if text.len() >= runtime::sandbox::STDIO_CAPTURE {
+            events(Event::Truncated {
+                tag: tag.clone(),
+                what: format!("{stream} after {} bytes", runtime::sandbox::STDIO_CAPTURE),
+            });
+        }
+        if !text.is_empty() {
+            events(Event::Output {
+                tag: tag.clone(),
+                stream,
+                text,
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn manifests_need_kind_and_name() {
+        assert_eq!(
+            check_manifest(
+                &json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "x"}})
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            check_manifest(&json!([])),
+            Err("is not a JSON object".into())
+        );
+        assert_eq!(
+            check_manifest(&json!({"apiVersion": "v1", "metadata": {"name": "x"}})),
+            Err("has no `kind`".into())
+        );
+        assert_eq!(
+            check_manifest(&json!({"apiVersion": "v1", "kind": "Secret", "metadata": {}})),
+            Err("has no `metadata.name`".into())
+        );
+    }
+}

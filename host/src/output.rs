@@ -1,0 +1,153 @@
+//! Printing and writing the render.
+//!
+//! The stream form follows `helm template`: every YAML document starts with `---` and a
+//! `# Source: RELEASE/FILE` comment. Per release: `values.yaml` first, then each manifest in
+//! step order. The directory form writes `DIR/RELEASE/values.yaml` and
+//! `DIR/RELEASE/manifests.yaml`; every file is staged as a temp file beside its target and
+//! renamed into place only after all of them were written, so a failed run leaves the
+//! previous render untouched. Manifests (which hold Secrets) are written with mode 0600.
+
+use crate::execute::{Manifest, ReleaseRender, Render};
+use crate::yaml;
+use anyhow::{Context, Result};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The whole render as one multi-document YAML stream.
+pub fn to_stream(render: &Render) -> String {
+    let mut out = String::new();
+    for r in &render.releases {
+        out.push_str(&values_doc(r));
+        out.push_str(&manifests_docs(r));
+    }
+    out
+}
+
+fn values_doc(r: &ReleaseRender) -> String {
+    format!(
+        "---\n# Source: {}/values.yaml\n{}",
+        r.name,
+        yaml::to_string(&r.values)
+    )
+}
+
+fn manifests_docs(r: &ReleaseRender) -> String {
+    r.manifests
+        .iter()
+        .map(|m| manifest_doc(&r.name, m))
+        .collect()
+}
+
+fn manifest_doc(release: &str, m: &Manifest) -> String {
+    format!(
+        "---\n# Source: {release}/manifests.yaml\n# Step: {} ({})\n{}",
+        m.step,
+        m.plugin,
+        yaml::to_string(&m.object)
+    )
+}
+
+/// Write `DIR/RELEASE/values.yaml` and `DIR/RELEASE/manifests.yaml` for every release.
+pub fn write_dir(render: &Render, dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut staged = Vec::new();
+    for r in &render.releases {
+        let rel_dir = dir.join(&r.name);
+        std::fs::create_dir_all(&rel_dir)
+            .with_context(|| format!("cannot create {}", rel_dir.display()))?;
+        // values.yaml is plain values, ready for `helm install -f`.
+        staged.push(stage(
+            &rel_dir.join("values.yaml"),
+            yaml::to_string(&r.values).as_bytes(),
+            0o644,
+        )?);
+        staged.push(stage(
+            &rel_dir.join("manifests.yaml"),
+            manifests_docs(r).as_bytes(),
+            0o600,
+        )?);
+    }
+    let mut written = Vec::with_capacity(staged.len());
+    for (tmp, target) in staged {
+        tmp.persist(&target)
+            .with_context(|| format!("cannot write {}", target.display()))?;
+        written.push(target);
+    }
+    Ok(written)
+}
+
+fn stage(target: &Path, bytes: &[u8], mode: u32) -> Result<(tempfile::NamedTempFile, PathBuf)> {
+    let dir = target.parent().expect("target has a parent");
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".helmwasm-")
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot create a temp file in {}", dir.display()))?;
+    tmp.write_all(bytes)
+        .and_then(|_| tmp.as_file().sync_all())
+        .with_context(|| format!("cannot write {}", target.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(mode))?;
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+    Ok((tmp, target.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn render() -> Render {
+        Render {
+            releases: vec![ReleaseRender {
+                name: "airflow".into(),
+                namespace: "airflow".into(),
+                values: json!({"postgresql": {"enabled": false}}),
+                manifests: vec![Manifest {
+                    step: 1,
+                    plugin: "p".into(),
+                    object: json!({"kind": "Secret", "apiVersion": "v1", "metadata": {"name": "s"}}),
+                }],
+            }],
+        }
+    }
+
+    #[test]
+    fn stream_has_helm_style_sources() {
+        assert_eq!(
+            to_stream(&render()),
+            "---\n# Source: airflow/values.yaml\npostgresql:\n  enabled: false\n\
+             ---\n# Source: airflow/manifests.yaml\n# Step: 1 (p)\napiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n"
+        );
+    }
+
+    #[test]
+    fn dir_output_replaces_files_and_protects_manifests() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("airflow")).unwrap();
+        std::fs::write(dir.path().join("airflow/values.yaml"), "old").unwrap();
+        let written = write_dir(&render(), dir.path()).unwrap();
+        assert_eq!(written.len(), 2);
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("airflow/values.yaml")).unwrap(),
+            "postgresql:\n  enabled: false\n"
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join("airflow/manifests.yaml"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("airflow"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .filter(|n| n.to_string_lossy().starts_with(".helmwasm-"))
+            .collect();
+        assert!(leftovers.is_empty());
+    }
+}

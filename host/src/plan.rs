@@ -1,0 +1,337 @@
+//! From a pipeline file to a plan: the selected environment, the selected releases, and each
+//! release's layered values and steps with their effective limits.
+//!
+//! The plan is a plain value: every file it needs has been read, nothing has run yet. Errors
+//! name the file (with line and column for YAML) or the pipeline key path.
+
+use crate::spec::{self, PipelineFile, ReleaseSpec, ValuesSource};
+use crate::values;
+use crate::yaml;
+use anyhow::{Context, Result, bail};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Sandbox limits of one plugin call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub memory: u64,
+    pub timeout: Duration,
+    pub output: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            memory: 64 << 20,
+            timeout: Duration::from_secs(2),
+            output: 16 << 20,
+        }
+    }
+}
+
+impl Limits {
+    fn with(self, spec: &spec::LimitsSpec) -> Limits {
+        Limits {
+            memory: spec.memory.map_or(self.memory, |b| b.0),
+            timeout: spec.timeout.unwrap_or(self.timeout),
+            output: spec.output.map_or(self.output, |b| b.0),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    pub file: PathBuf,
+    pub environment: Environment,
+    /// Plugin folders from `plugins.dirs`, resolved against the pipeline file's folder.
+    pub plugin_dirs: Vec<PathBuf>,
+    pub releases: Vec<ReleasePlan>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Environment {
+    pub name: String,
+    pub values: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReleasePlan {
+    pub name: String,
+    pub namespace: String,
+    pub chart: String,
+    pub version: String,
+    pub labels: BTreeMap<String, String>,
+    /// The release's values files and inline maps, merged in order.
+    pub values: Map<String, Value>,
+    pub steps: Vec<StepPlan>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepPlan {
+    /// 1-based, as shown to users.
+    pub number: usize,
+    pub plugin: String,
+    pub config: Value,
+    /// Where the config sits in the pipeline file, e.g. `releases[0].steps[1].with`.
+    pub config_path: String,
+    pub limits: Limits,
+}
+
+/// What the user asked for on the command line.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// `-e`; `None` means `default`.
+    pub environment: Option<String>,
+    /// `-l`, each `key=value[,key!=value…]`; a release is selected when any selector matches.
+    pub selectors: Vec<String>,
+}
+
+pub const DEFAULT_ENVIRONMENT: &str = "default";
+
+pub fn build(file: &PipelineFile, path: &Path, sel: &Selection) -> Result<Plan> {
+    let base = path.parent().unwrap_or(Path::new("."));
+    let env_name = sel
+        .environment
+        .clone()
+        .unwrap_or_else(|| DEFAULT_ENVIRONMENT.to_owned());
+    let env_values = match file.environments.get(&env_name) {
+        Some(env) => load_layers(
+            &env.values,
+            base,
+            &format!("environments.{env_name}.values"),
+        )?,
+        None if env_name == DEFAULT_ENVIRONMENT => Map::new(),
+        None => {
+            let known: Vec<_> = file.environments.keys().map(|k| format!("`{k}`")).collect();
+            let known = if known.is_empty() {
+                "none are defined".to_owned()
+            } else {
+                format!("defined: {}", known.join(", "))
+            };
+            bail!(
+                "{}: environment `{env_name}` is not defined in `environments` ({known})",
+                path.display()
+            );
+        }
+    };
+    let selectors = sel
+        .selectors
+        .iter()
+        .map(|s| Selector::parse(s))
+        .collect::<Result<Vec<_>>>()?;
+    let mut releases = Vec::new();
+    for (i, r) in file.releases.iter().enumerate() {
+        if !selectors.is_empty() && !selectors.iter().any(|s| s.matches(r)) {
+            continue;
+        }
+        releases.push(release_plan(r, i, base)?);
+    }
+    if releases.is_empty() {
+        bail!(
+            "no release matches the selector{} {}",
+            if sel.selectors.len() > 1 { "s" } else { "" },
+            sel.selectors
+                .iter()
+                .map(|s| format!("`{s}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    Ok(Plan {
+        file: path.to_owned(),
+        environment: Environment {
+            name: env_name,
+            values: env_values,
+        },
+        plugin_dirs: file.plugins.dirs.iter().map(|d| base.join(d)).collect(),
+        releases,
+    })
+}
+
+fn release_plan(r: &ReleaseSpec, index: usize, base: &Path) -> Result<ReleasePlan> {
+    let values = load_layers(&r.values, base, &format!("releases[{index}].values"))
+        .with_context(|| format!("release `{}`", r.name))?;
+    let steps = r
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(j, s)| StepPlan {
+            number: j + 1,
+            plugin: s.plugin.clone(),
+            config: s
+                .config
+                .clone()
+                .unwrap_or_else(|| Value::Object(Map::new())),
+            config_path: format!("releases[{index}].steps[{j}].with"),
+            limits: Limits::default().with(&s.limits),
+        })
+        .collect();
+    Ok(ReleasePlan {
+        name: r.name.clone(),
+        namespace: r.namespace.clone(),
+        chart: r.chart.clone(),
+        version: r.version.clone(),
+        labels: r.labels.clone(),
+        values,
+        steps,
+    })
+}
+
+fn load_layers(sources: &[ValuesSource], base: &Path, key: &str) -> Result<Map<String, Value>> {
+    let mut layers = Vec::with_capacity(sources.len());
+    for (i, src) in sources.iter().enumerate() {
+        layers.push(match src {
+            ValuesSource::Inline(map) => map.clone(),
+            ValuesSource::File(rel) => {
+                let path = base.join(rel);
+                let text = std::fs::read_to_string(&path).with_context(|| {
+                    format!("{key}[{i}]: cannot read values file {}", path.display())
+                })?;
+                match yaml::parse_values(&text, &path)? {
+                    Value::Object(m) => m,
+                    _ => unreachable!("parse_values returns a map"),
+                }
+            }
+        });
+    }
+    Ok(values::layer(layers))
+}
+
+/// A helmfile-style label selector: `key=value` and `key!=value` terms joined by commas, all
+/// of which must hold. Releases carry their labels plus `name`, `namespace` and `chart`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Selector(Vec<(String, bool, String)>);
+
+impl Selector {
+    pub fn parse(s: &str) -> Result<Selector> {
+        let mut terms = Vec::new();
+        for term in s.split(',') {
+            let (key, eq, value) = if let Some((k, v)) = term.split_once("!=") {
+                (k, false, v)
+            } else if let Some((k, v)) = term.split_once('=') {
+                (k, true, v)
+            } else {
+                bail!(
+                    "invalid selector `{s}`: expected `key=value` or `key!=value` terms separated by commas"
+                );
+            };
+            let key = key.trim();
+            if key.is_empty() || value.contains('=') {
+                bail!(
+                    "invalid selector `{s}`: expected `key=value` or `key!=value` terms separated by commas"
+                );
+            }
+            terms.push((key.to_owned(), eq, value.trim().to_owned()));
+        }
+        Ok(Selector(terms))
+    }
+
+    pub fn matches(&self, r: &ReleaseSpec) -> bool {
+        self.0.iter().all(|(key, eq, value)| {
+            let actual = match key.as_str() {
+                "name" => Some(r.name.as_str()),
+                "namespace" => Some(r.namespace.as_str()),
+                "chart" => Some(r.chart.as_str()),
+                other => r.labels.get(other).map(String::as_str),
+            };
+            (actual == Some(value.as_str())) == *eq
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn release(name: &str, labels: &[(&str, &str)]) -> ReleaseSpec {
+        ReleaseSpec {
+            name: name.into(),
+            namespace: "ns".into(),
+            chart: "repo/chart".into(),
+            version: "1.0.0".into(),
+            labels: labels
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            values: vec![],
+            steps: vec![],
+        }
+    }
+
+    #[test]
+    fn selectors_match_labels_and_builtin_keys() {
+        let r = release("airflow", &[("tier", "data")]);
+        assert!(Selector::parse("tier=data").unwrap().matches(&r));
+        assert!(
+            Selector::parse("name=airflow,tier=data")
+                .unwrap()
+                .matches(&r)
+        );
+        assert!(
+            !Selector::parse("name=airflow,tier!=data")
+                .unwrap()
+                .matches(&r)
+        );
+        assert!(Selector::parse("team!=x").unwrap().matches(&r));
+        assert!(!Selector::parse("team=x").unwrap().matches(&r));
+        assert!(Selector::parse("chart=repo/chart").unwrap().matches(&r));
+    }
+
+    #[test]
+    fn bad_selectors_are_rejected() {
+        for s in ["", "tier", "=x", "a=b=c", "a=b,"] {
+            assert!(Selector::parse(s).is_err(), "{s}");
+        }
+    }
+
+    #[test]
+    fn unknown_environment_lists_the_known_ones() {
+        let file = PipelineFile {
+            environments: [("prod".to_owned(), Default::default())].into(),
+            plugins: Default::default(),
+            releases: vec![release("a", &[])],
+        };
+        let sel = Selection {
+            environment: Some("staging".into()),
+            selectors: vec![],
+        };
+        let e = build(&file, Path::new("p.yaml"), &sel)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "p.yaml: environment `staging` is not defined in `environments` (defined: `prod`)"
+        );
+        assert_eq!(
+            build(&file, Path::new("p.yaml"), &Selection::default())
+                .unwrap()
+                .environment
+                .name,
+            "default"
+        );
+    }
+
+    #[test]
+    fn step_limits_override_defaults() {
+        let mut r = release("a", &[]);
+        r.steps.push(spec::StepSpec {
+            plugin: "p".into(),
+            config: None,
+            limits: spec::LimitsSpec {
+                timeout: Some(Duration::from_millis(500)),
+                ..Default::default()
+            },
+        });
+        let p = release_plan(&r, 0, Path::new(".")).unwrap();
+        assert_eq!(
+            p.steps[0].limits,
+            Limits {
+                timeout: Duration::from_millis(500),
+                ..Limits::default()
+            }
+        );
+        assert_eq!(p.steps[0].config, serde_json::json!({}));
+    }
+}

@@ -1,0 +1,262 @@
+//! Plugin discovery: the built-in plugins plus every `*.wasm` component in the plugin
+//! folders, addressed by the name their `metadata()` reports.
+//!
+//! Loading a plugin compiles it (through the cache), calls `metadata` in the sandbox, checks
+//! the name and version, and compiles its config schema. Two plugins with one name is an
+//! error naming both; an unknown name suggests the closest known one.
+
+use crate::plan::Limits;
+use crate::runtime::{Plugin, Runtime};
+use anyhow::{Context, Result, anyhow, bail};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// Where a plugin came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    BuiltIn,
+    File(PathBuf),
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::BuiltIn => f.write_str("built-in"),
+            Source::File(p) => write!(f, "{}", p.display()),
+        }
+    }
+}
+
+pub struct Registered {
+    pub name: String,
+    pub version: semver::Version,
+    pub description: String,
+    pub source: Source,
+    pub plugin: Plugin,
+    config_schema: jsonschema::Validator,
+}
+
+impl Registered {
+    /// Check a step config against the plugin's config schema. Each problem is reported with
+    /// its path under `prefix`; offending values are never echoed (they may be secrets).
+    pub fn check_config(&self, config: &Value, prefix: &str) -> Vec<String> {
+        self.config_schema
+            .iter_errors(config)
+            .map(|e| {
+                format!(
+                    "{}: {}",
+                    pointer_to_path(prefix, &e.instance_path().to_string()),
+                    e.masked()
+                )
+            })
+            .collect()
+    }
+}
+
+/// `/a/b/0` under `with` → `with.a.b[0]`.
+fn pointer_to_path(prefix: &str, pointer: &str) -> String {
+    let mut out = prefix.to_owned();
+    for seg in pointer.split('/').skip(1) {
+        let seg = seg.replace("~1", "/").replace("~0", "~");
+        if !seg.is_empty() && seg.chars().all(|c| c.is_ascii_digit()) {
+            out.push_str(&format!("[{seg}]"));
+        } else {
+            out.push('.');
+            out.push_str(&seg);
+        }
+    }
+    out
+}
+
+pub struct Registry {
+    plugins: BTreeMap<String, Registered>,
+}
+
+/// A plugin folder and who named it (for error messages).
+pub struct PluginDir {
+    pub path: PathBuf,
+    pub origin: String,
+}
+
+impl Registry {
+    pub fn load(
+        runtime: &Runtime,
+        builtins: &[(&str, &[u8])],
+        dirs: &[PluginDir],
+    ) -> Result<Registry> {
+        let mut reg = Registry {
+            plugins: BTreeMap::new(),
+        };
+        for (file, bytes) in builtins {
+            let r = load_one(runtime, bytes, Source::BuiltIn).map_err(|e| {
+                crate::error::Internal(format!("built-in plugin `{file}` does not load: {e:#}"))
+            })?;
+            reg.insert(r)?;
+        }
+        for dir in dirs {
+            for path in wasm_files(dir)? {
+                let bytes = std::fs::read(&path)
+                    .with_context(|| format!("cannot read plugin {}", path.display()))?;
+                let r = load_one(runtime, &bytes, Source::File(path.clone()))
+                    .with_context(|| format!("cannot load plugin {}", path.display()))?;
+                reg.insert(r)?;
+            }
+        }
+        Ok(reg)
+    }
+
+    fn insert(&mut self, r: Registered) -> Result<()> {
+        if let Some(existing) = self.plugins.get(&r.name) {
+            bail!(
+                "two plugins are named `{}`: {} and {}; remove one or rename it",
+                r.name,
+                existing.source,
+                r.source
+            );
+        }
+        self.plugins.insert(r.name.clone(), r);
+        Ok(())
+    }
+
+    /// The plugin called `name`, or an error suggesting the closest known name.
+    pub fn get(&self, name: &str) -> Result<&Registered> {
+        self.plugins.get(name).ok_or_else(|| {
+            let closest = self
+                .plugins
+                .keys()
+                .map(|k| (strsim::damerau_levenshtein(name, k), k))
+                .filter(|(d, k)| *d <= 3.max(k.len() / 3))
+                .min();
+            match closest {
+                Some((_, k)) => anyhow!("unknown plugin `{name}`; did you mean `{k}`?"),
+                None => anyhow!(
+                    "unknown plugin `{name}`; known plugins: {}",
+                    self.plugins
+                        .keys()
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            }
+        })
+    }
+
+    /// Every plugin, sorted by name.
+    pub fn iter(&self) -> impl Iterator<Item = &Registered> {
+        self.plugins.values()
+    }
+}
+
+/// The `*.wasm` files of a folder, sorted by name so discovery order never depends on the
+/// file system.
+fn wasm_files(dir: &PluginDir) -> Result<Vec<PathBuf>> {
+    let entries = std::fs::read_dir(&dir.path).with_context(|| {
+        format!(
+            "cannot read plugin folder {} (from {})",
+            dir.path.display(),
+            dir.origin
+        )
+    })?;
+    let mut files = Vec::new();
+    for entry in entries {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "wasm") && path.is_file() {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+fn load_one(runtime: &Runtime, bytes: &[u8], source: Source) -> Result<Registered> {
+    let plugin = runtime.load(bytes)?;
+    let (meta, captured) = runtime.metadata(&plugin, Limits::default());
+    let meta = meta.map_err(|e| anyhow!("`metadata()` failed: {e}"))?;
+    drop(captured);
+    check_name(&meta.name)?;
+    let version = semver::Version::parse(&meta.version).map_err(|e| {
+        anyhow!(
+            "plugin `{}` reports version `{}`, which is not semver: {e}",
+            meta.name,
+            meta.version
+        )
+    })?;
+    let schema: Value = serde_json::from_str(&meta.config_schema).map_err(|e| {
+        anyhow!(
+            "plugin `{}` reports a config schema that is not JSON: {e}",
+            meta.name
+        )
+    })?;
+    let config_schema = jsonschema::validator_for(&schema).map_err(|e| {
+        anyhow!(
+            "plugin `{}` reports an invalid config schema: {e}",
+            meta.name
+        )
+    })?;
+    Ok(Registered {
+        name: meta.name,
+        version,
+        description: meta.description,
+        source,
+        plugin,
+        config_schema,
+    })
+}
+
+fn check_name(name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 63
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !name.starts_with('-')
+        && !name.ends_with('-');
+    if !ok {
+        bail!("plugin name `{name}` is invalid: use lowercase letters, digits and `-`");
+    }
+    Ok(())
+}
+
+/// Folders from `--plugin-dir` and the pipeline's `plugins.dirs`, in that order.
+pub fn dirs(cli: &[PathBuf], pipeline: &[PathBuf], pipeline_file: Option<&Path>) -> Vec<PluginDir> {
+    let mut out: Vec<PluginDir> = cli
+        .iter()
+        .map(|p| PluginDir {
+            path: p.clone(),
+            origin: "--plugin-dir".into(),
+        })
+        .collect();
+    let origin = pipeline_file.map_or("plugins.dirs".to_owned(), |f| {
+        format!("`plugins.dirs` in {}", f.display())
+    });
+    out.extend(pipeline.iter().map(|p| PluginDir {
+        path: p.clone(),
+        origin: origin.clone(),
+    }));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pointers_become_dotted_paths() {
+        assert_eq!(pointer_to_path("with", ""), "with");
+        assert_eq!(pointer_to_path("with", "/port"), "with.port");
+        assert_eq!(
+            pointer_to_path("with", "/a~1b/items/0"),
+            "with.a/b.items[0]"
+        );
+    }
+
+    #[test]
+    fn names() {
+        assert!(check_name("airflow-database").is_ok());
+        for bad in ["", "Airflow", "a_b", "-a", "a-"] {
+            assert!(check_name(bad).is_err(), "{bad}");
+        }
+    }
+}

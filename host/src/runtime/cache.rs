@@ -1,0 +1,91 @@
+//! On-disk cache of compiled components.
+//!
+//! Compiling a component with Cranelift costs up to seconds; loading a precompiled one costs
+//! milliseconds. Entries are keyed by the SHA-256 of the component bytes and a hash of the
+//! engine's configuration and wasmtime version, so a change to either misses instead of
+//! loading stale code. Entries are written atomically (temp file then rename); a corrupt or
+//! incompatible entry is recompiled and replaced. Deleting the folder is always safe.
+//!
+//! The folder must be trusted like the helmwasm binary itself: a precompiled artifact is
+//! native code. It is created with mode 0700.
+
+use anyhow::{Context, Result};
+use sha2::{Digest, Sha256};
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use wasmtime::Engine;
+use wasmtime::component::Component;
+
+pub struct CompileCache {
+    dir: PathBuf,
+    engine_key: String,
+}
+
+impl CompileCache {
+    pub fn new(dir: PathBuf, engine: &Engine) -> Self {
+        let mut h = DefaultHasher::new();
+        engine.precompile_compatibility_hash().hash(&mut h);
+        env!("CARGO_PKG_VERSION").hash(&mut h);
+        CompileCache {
+            dir,
+            engine_key: format!("{:016x}", h.finish()),
+        }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The compiled component for `bytes`, from the cache when possible.
+    pub fn get_or_compile(&self, engine: &Engine, bytes: &[u8]) -> Result<Component> {
+        let digest = Sha256::digest(bytes);
+        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        let path = self.dir.join(format!("{hex}-{}.cwasm", self.engine_key));
+        if path.exists() {
+            // SAFETY: entries are written only by `store` below from `Component::serialize`
+            // output of an engine with the same compatibility hash; the folder is as trusted
+            // as the binary (module docs).
+            if let Ok(c) = unsafe { Component::deserialize_file(engine, &path) } {
+                return Ok(c);
+            }
+        }
+        let component = compile(engine, bytes)?;
+        // A cache that cannot be written only costs time on the next run.
+        let _ = self.store(&path, &component);
+        Ok(component)
+    }
+
+    fn store(&self, path: &Path, component: &Component) -> Result<()> {
+        create_private_dir(&self.dir)?;
+        let bytes = component.serialize().map_err(anyhow::Error::from)?;
+        let mut tmp = tempfile::NamedTempFile::new_in(&self.dir)?;
+        tmp.write_all(&bytes)?;
+        tmp.persist(path)?;
+        Ok(())
+    }
+}
+
+pub fn compile(engine: &Engine, bytes: &[u8]) -> Result<Component> {
+    Component::new(engine, bytes).map_err(anyhow::Error::from)
+}
+
+fn create_private_dir(dir: &Path) -> Result<()> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(dir)
+        .with_context(|| format!("cannot create cache folder {}", dir.display()))
+}
+
+/// `$HELMWASM_CACHE_DIR`, else the platform cache folder (`~/.cache/helmwasm` on Linux).
+pub fn default_dir() -> Option<PathBuf> {
+    std::env::var_os("HELMWASM_CACHE_DIR")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| dirs::cache_dir().map(|d| d.join("helmwasm")))
+}

@@ -1,0 +1,393 @@
+//! The pipeline file (`helmwasm.yaml`) as written: parsing and field-level validation.
+//!
+//! Parsing is strict: unknown fields, wrong types, duplicate keys and tab indentation are
+//! errors with `file:line:column`. Cross-field rules (unique release names, valid names)
+//! are checked here too, with the key path. Resolving files and environments is
+//! [`crate::plan`]'s job.
+
+use crate::yaml::{self, YamlError};
+use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PipelineFile {
+    /// Environments by name; `-e NAME` selects one (default `default`).
+    #[serde(default)]
+    pub environments: BTreeMap<String, EnvironmentSpec>,
+    #[serde(default)]
+    pub plugins: PluginsSpec,
+    pub releases: Vec<ReleaseSpec>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct EnvironmentSpec {
+    #[serde(default)]
+    pub values: Vec<ValuesSource>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PluginsSpec {
+    /// Folders scanned for `*.wasm` plugin components, relative to the pipeline file.
+    #[serde(default)]
+    pub dirs: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ReleaseSpec {
+    pub name: String,
+    pub namespace: String,
+    pub chart: String,
+    pub version: String,
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    #[serde(default)]
+    pub values: Vec<ValuesSource>,
+    #[serde(default)]
+    pub steps: Vec<StepSpec>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct StepSpec {
+    pub plugin: String,
+    /// The plugin's config; validated against the plugin's config schema.
+    #[serde(default, rename = "with")]
+    pub config: Option<Value>,
+    #[serde(default)]
+    pub limits: LimitsSpec,
+}
+
+/// Per-step overrides of the sandbox limits.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsSpec {
+    /// Linear memory cap, e.g. `64Mi`.
+    #[serde(default)]
+    pub memory: Option<ByteSize>,
+    /// Wall-time cap per call, e.g. `2s` or `500ms`.
+    #[serde(default, with = "humantime_opt")]
+    pub timeout: Option<Duration>,
+    /// Cap on the response (values plus manifests), e.g. `16Mi`.
+    #[serde(default)]
+    pub output: Option<ByteSize>,
+}
+
+/// One values layer: a file path (relative to the pipeline file) or an inline map.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ValuesSource {
+    File(PathBuf),
+    Inline(Map<String, Value>),
+}
+
+impl<'de> Deserialize<'de> for ValuesSource {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = ValuesSource;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a values file path or an inline map of values")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<ValuesSource, E> {
+                if s.is_empty() {
+                    return Err(E::custom("a values file path must not be empty"));
+                }
+                Ok(ValuesSource::File(PathBuf::from(s)))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<ValuesSource, A::Error> {
+                let m = Map::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(ValuesSource::Inline(m))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A byte size such as `64Mi`, `1Gi`, `512Ki`, `1048576`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ByteSize(pub u64);
+
+impl ByteSize {
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let s = s.trim();
+        let (digits, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+        let n: u64 = digits
+            .parse()
+            .map_err(|_| format!("`{s}` is not a size like `64Mi`"))?;
+        let mult: u64 = match unit {
+            "" => 1,
+            "Ki" => 1 << 10,
+            "Mi" => 1 << 20,
+            "Gi" => 1 << 30,
+            "K" | "k" => 1_000,
+            "M" => 1_000_000,
+            "G" => 1_000_000_000,
+            _ => return Err(format!("`{s}`: unknown unit `{unit}` (use Ki, Mi or Gi)")),
+        };
+        n.checked_mul(mult)
+            .map(ByteSize)
+            .ok_or_else(|| format!("`{s}` is too large"))
+    }
+}
+
+impl fmt::Display for ByteSize {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.0;
+        for (unit, size) in [("Gi", 1u64 << 30), ("Mi", 1 << 20), ("Ki", 1 << 10)] {
+            if n >= size && n % size == 0 {
+                return write!(f, "{}{unit}", n / size);
+            }
+        }
+        write!(f, "{n} bytes")
+    }
+}
+
+impl<'de> Deserialize<'de> for ByteSize {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = ByteSize;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a size such as `64Mi`")
+            }
+            fn visit_u64<E: de::Error>(self, n: u64) -> Result<ByteSize, E> {
+                Ok(ByteSize(n))
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<ByteSize, E> {
+                ByteSize::parse(s).map_err(E::custom)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+mod humantime_opt {
+    use serde::de::{self, Deserializer, Visitor};
+    use std::fmt;
+    use std::time::Duration;
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Duration;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a duration such as `2s` or `500ms`")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Duration, E> {
+                humantime::parse_duration(s).map_err(|e| {
+                    E::custom(format!("`{s}` is not a duration like `2s` or `500ms`: {e}"))
+                })
+            }
+        }
+        d.deserialize_str(V).map(Some)
+    }
+}
+
+/// A field-level rule broken in an otherwise well-formed pipeline file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}: {path}: {message}", file = file.display())]
+pub struct SpecError {
+    pub file: PathBuf,
+    pub path: String,
+    pub message: String,
+}
+
+/// Errors from [`load`].
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("cannot read pipeline file {}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Yaml(#[from] YamlError),
+    #[error(transparent)]
+    Spec(#[from] SpecError),
+}
+
+/// Read and check a pipeline file.
+pub fn load(path: &Path) -> Result<PipelineFile, LoadError> {
+    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    let file: PipelineFile = yaml::from_str(&text, path)?;
+    check(&file, path)?;
+    Ok(file)
+}
+
+fn check(file: &PipelineFile, path: &Path) -> Result<(), SpecError> {
+    let err = |p: String, message: String| SpecError {
+        file: path.to_owned(),
+        path: p,
+        message,
+    };
+    if file.releases.is_empty() {
+        return Err(err(
+            "releases".into(),
+            "the pipeline has no releases; add at least one".into(),
+        ));
+    }
+    let mut seen = BTreeMap::new();
+    for (i, r) in file.releases.iter().enumerate() {
+        check_release_name(&r.name).map_err(|m| err(format!("releases[{i}].name"), m))?;
+        check_dns_label(&r.namespace).map_err(|m| err(format!("releases[{i}].namespace"), m))?;
+        if r.chart.trim().is_empty() {
+            return Err(err(
+                format!("releases[{i}].chart"),
+                "must not be empty".into(),
+            ));
+        }
+        if r.version.trim().is_empty() {
+            return Err(err(
+                format!("releases[{i}].version"),
+                "must not be empty".into(),
+            ));
+        }
+        if let Some(first) = seen.insert(r.name.as_str(), i) {
+            return Err(err(
+                format!("releases[{i}].name"),
+                format!(
+                    "release `{}` is already defined at releases[{first}]",
+                    r.name
+                ),
+            ));
+        }
+        for (j, s) in r.steps.iter().enumerate() {
+            if s.plugin.trim().is_empty() {
+                return Err(err(
+                    format!("releases[{i}].steps[{j}].plugin"),
+                    "must not be empty".into(),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Helm release names: lowercase RFC 1123 label characters, at most 53 characters.
+fn check_release_name(name: &str) -> Result<(), String> {
+    check_dns_label(name)?;
+    if name.len() > 53 {
+        return Err(format!(
+            "release name `{name}` is longer than Helm's limit of 53 characters"
+        ));
+    }
+    Ok(())
+}
+
+fn check_dns_label(name: &str) -> Result<(), String> {
+    let ok = !name.is_empty()
+        && name.len() <= 63
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !name.starts_with('-')
+        && !name.ends_with('-');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{name}` is not a valid name: use at most 63 lowercase letters, digits and `-`, \
+             starting and ending with a letter or digit"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<PipelineFile, String> {
+        let f: PipelineFile =
+            yaml::from_str(text, Path::new("p.yaml")).map_err(|e| e.to_string())?;
+        check(&f, Path::new("p.yaml")).map_err(|e| e.to_string())?;
+        Ok(f)
+    }
+
+    const MIN: &str = "releases:\n- name: a\n  namespace: n\n  chart: c\n  version: 1.0.0\n";
+
+    #[test]
+    fn minimal_file_parses() {
+        let f = parse(MIN).unwrap();
+        assert_eq!(f.releases[0].name, "a");
+        assert!(f.environments.is_empty());
+    }
+
+    #[test]
+    fn unknown_field_has_path_and_position() {
+        let e = parse(&format!("{MIN}  chartt: x\n")).unwrap_err();
+        assert!(
+            e.starts_with("p.yaml:6:3: releases[0]: unknown field `chartt`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn wrong_type_has_path_and_position() {
+        let e = parse(&format!(
+            "{MIN}  steps:\n  - plugin: x\n    limits:\n      timeout: soon\n"
+        ))
+        .unwrap_err();
+        assert!(
+            e.starts_with(
+                "p.yaml:9:16: releases[0].steps[0].limits.timeout: `soon` is not a duration"
+            ),
+            "{e}"
+        );
+        let e = parse(&format!(
+            "{MIN}  steps:\n  - plugin: x\n    limits:\n      memory: lots\n"
+        ))
+        .unwrap_err();
+        assert!(
+            e.starts_with(
+                "p.yaml:9:15: releases[0].steps[0].limits.memory: `lots` is not a size like `64Mi`"
+            ),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn values_sources_are_paths_or_maps() {
+        let f = parse(&format!("{MIN}  values:\n  - a.yaml\n  - {{x: 1}}\n")).unwrap();
+        assert_eq!(f.releases[0].values[0], ValuesSource::File("a.yaml".into()));
+        assert!(matches!(&f.releases[0].values[1], ValuesSource::Inline(m) if m["x"] == 1));
+        let e = parse(&format!("{MIN}  values:\n  - 3\n")).unwrap_err();
+        assert!(e.contains("releases[0].values[0]: invalid type: integer `3`, expected a values file path or an inline map"), "{e}");
+    }
+
+    #[test]
+    fn field_rules() {
+        assert_eq!(
+            parse("releases: []\n").unwrap_err(),
+            "p.yaml: releases: the pipeline has no releases; add at least one"
+        );
+        let e = parse(&format!("{MIN}{}", MIN.replace("releases:\n", ""))).unwrap_err();
+        assert_eq!(
+            e,
+            "p.yaml: releases[1].name: release `a` is already defined at releases[0]"
+        );
+        let e = parse(&MIN.replace("name: a", "name: Airflow")).unwrap_err();
+        assert!(
+            e.starts_with("p.yaml: releases[0].name: `Airflow` is not a valid name"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn byte_sizes() {
+        assert_eq!(ByteSize::parse("64Mi"), Ok(ByteSize(64 << 20)));
+        assert_eq!(ByteSize::parse("1000"), Ok(ByteSize(1000)));
+        assert!(ByteSize::parse("64MB").is_err());
+        assert_eq!(ByteSize(64 << 20).to_string(), "64Mi");
+    }
+}

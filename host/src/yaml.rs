@@ -1,0 +1,316 @@
+//! The one module that parses and prints YAML.
+//!
+//! `serde_yaml` is deprecated upstream; everything YAML goes through here so the crate can be
+//! swapped. Parse errors carry `file:line:column`, with hints for the mistakes people make
+//! by hand (tab indentation, duplicate keys).
+
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Number, Value};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// A YAML error at a place in a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YamlError {
+    pub file: PathBuf,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub message: String,
+}
+
+impl fmt::Display for YamlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+            if let Some(col) = self.column {
+                write!(f, ":{col}")?;
+            }
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for YamlError {}
+
+/// Deserialize a typed document (e.g. the pipeline file). Unknown fields and wrong types
+/// are reported with their key path and position.
+pub fn from_str<T: DeserializeOwned>(text: &str, file: &Path) -> Result<T, YamlError> {
+    // Parse untyped first: syntax errors and duplicate keys get precise positions there.
+    parse_untyped(text, file)?;
+    serde_yaml::from_str(text).map_err(|e| to_error(e, text, file))
+}
+
+/// Parse a values document into JSON values. An empty document is an empty map.
+pub fn parse_values(text: &str, file: &Path) -> Result<Value, YamlError> {
+    let yaml = parse_untyped(text, file)?;
+    let value = to_json(yaml, &mut Vec::new()).map_err(|message| YamlError {
+        file: file.to_owned(),
+        line: None,
+        column: None,
+        message,
+    })?;
+    match value {
+        Value::Null => Ok(Value::Object(Map::new())),
+        Value::Object(_) => Ok(value),
+        other => Err(YamlError {
+            file: file.to_owned(),
+            line: Some(1),
+            column: Some(1),
+            message: format!(
+                "a values file must hold a map at the top, found {}",
+                kind(&other)
+            ),
+        }),
+    }
+}
+
+/// Print a value as a YAML document body (no leading `---`). Map keys come out sorted, so
+/// the same value always prints the same bytes.
+pub fn to_string(value: &Value) -> String {
+    serde_yaml::to_string(value).expect("a JSON value always serializes to YAML")
+}
+
+fn parse_untyped(text: &str, file: &Path) -> Result<serde_yaml::Value, YamlError> {
+    let mut value: serde_yaml::Value =
+        serde_yaml::from_str(text).map_err(|e| to_error(e, text, file))?;
+    value.apply_merge().map_err(|e| to_error(e, text, file))?;
+    Ok(value)
+}
+
+fn to_error(err: serde_yaml::Error, text: &str, file: &Path) -> YamlError {
+    let (mut line, mut column) = match err.location() {
+        Some(loc) => (Some(loc.line()), Some(loc.column())),
+        None => (None, None),
+    };
+    let mut message = err.to_string();
+    if let (Some(l), Some(c)) = (line, column) {
+        message = message.replacen(&format!(" at line {l} column {c}"), "", 1);
+    }
+    if let Some(at) = message.find("duplicate entry with key ") {
+        let prefix = message[..at].to_owned();
+        let key = message[at + "duplicate entry with key ".len()..]
+            .trim_matches('"')
+            .to_owned();
+        if let Some((first, dup, col)) =
+            find_duplicate(text, &key, line.unwrap_or(1), column.unwrap_or(1))
+        {
+            line = Some(dup);
+            column = Some(col);
+            message = format!(
+                "{prefix}duplicate key `{key}` (first defined at line {first}); YAML keeps only one of \
+                 them, so merge the two blocks into one"
+            );
+        } else {
+            message = format!("{prefix}duplicate key `{key}`; merge the two blocks into one");
+        }
+    }
+    let tab_at = line
+        .and_then(|l| text.lines().nth(l - 1))
+        .is_some_and(|l| l.starts_with([' ', '\t']) && l.contains('\t'));
+    if tab_at && message.contains("cannot start any token") || tab_at && message.contains("tab") {
+        message.push_str("; hint: indent YAML with spaces, tab characters are not allowed");
+    }
+    YamlError {
+        file: file.to_owned(),
+        line,
+        column,
+        message,
+    }
+}
+
+/// Find the lines of the first and second `key:` at the indentation of the mapping that
+/// starts at (`line`, `column`). Block mappings only; flow mappings fall back to the
+/// mapping's own position.
+fn find_duplicate(
+    text: &str,
+    key: &str,
+    line: usize,
+    column: usize,
+) -> Option<(usize, usize, usize)> {
+    let indent = column.saturating_sub(1);
+    let mut seen = None;
+    for (i, l) in text.lines().enumerate().skip(line - 1) {
+        let n = i + 1;
+        let body = l.get(indent..).unwrap_or("");
+        let leading = l.len() - l.trim_start_matches(' ').len();
+        if n > line && leading < indent && !l.trim().is_empty() && !l.trim_start().starts_with('#')
+        {
+            break;
+        }
+        if leading != indent {
+            continue;
+        }
+        let body = body.strip_prefix("- ").unwrap_or(body);
+        let matches = [
+            format!("{key}:"),
+            format!("\"{key}\":"),
+            format!("'{key}':"),
+        ]
+        .iter()
+        .any(|k| body.starts_with(k.as_str()) || body.starts_with(&k.replace(':', " :")));
+        if matches {
+            match seen {
+                None => seen = Some(n),
+                Some(first) => return Some((first, n, column)),
+            }
+        }
+    }
+    None
+}
+
+/// Turn YAML into JSON the way Helm does (via sigs.k8s.io/yaml): scalar keys become strings.
+fn to_json(yaml: serde_yaml::Value, path: &mut Vec<String>) -> Result<Value, String> {
+    Ok(match yaml {
+        serde_yaml::Value::Null => Value::Null,
+        serde_yaml::Value::Bool(b) => Value::Bool(b),
+        serde_yaml::Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                Value::Number(i.into())
+            } else if let Some(u) = n.as_u64() {
+                Value::Number(u.into())
+            } else {
+                let f = n.as_f64().unwrap_or(f64::NAN);
+                Value::Number(Number::from_f64(f).ok_or_else(|| {
+                    format!(
+                        "{}: `{f}` is not a number JSON can hold",
+                        display_path(path)
+                    )
+                })?)
+            }
+        }
+        serde_yaml::Value::String(s) => Value::String(s),
+        serde_yaml::Value::Sequence(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for (i, item) in items.into_iter().enumerate() {
+                path.push(format!("[{i}]"));
+                out.push(to_json(item, path)?);
+                path.pop();
+            }
+            Value::Array(out)
+        }
+        serde_yaml::Value::Mapping(map) => {
+            let mut out = Map::new();
+            for (k, v) in map {
+                let key = match k {
+                    serde_yaml::Value::String(s) => s,
+                    serde_yaml::Value::Bool(b) => b.to_string(),
+                    serde_yaml::Value::Number(n) => n.to_string(),
+                    serde_yaml::Value::Null => "null".to_owned(),
+                    _ => {
+                        return Err(format!(
+                            "{}: a map key must be a scalar",
+                            display_path(path)
+                        ));
+                    }
+                };
+                path.push(key.clone());
+                let value = to_json(v, path)?;
+                path.pop();
+                out.insert(key, value);
+            }
+            Value::Object(out)
+        }
+        serde_yaml::Value::Tagged(tagged) => to_json(tagged.value, path)?,
+    })
+}
+
+fn display_path(path: &[String]) -> String {
+    if path.is_empty() {
+        return "the document root".to_owned();
+    }
+    let mut s = String::new();
+    for p in path {
+        if !p.starts_with('[') && !s.is_empty() {
+            s.push('.');
+        }
+        s.push_str(p);
+    }
+    format!("`{s}`")
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a map",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn err(text: &str) -> String {
+        parse_values(text, Path::new("v.yaml"))
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn duplicate_top_level_key_points_at_the_second_one() {
+        let e = err("workers:\n  replicas: 2\nexecutor: x\nworkers:\n  keda: {}\n");
+        assert_eq!(
+            e,
+            "v.yaml:4:1: duplicate key `workers` (first defined at line 1); YAML keeps only one of \
+             them, so merge the two blocks into one"
+        );
+    }
+
+    #[test]
+    fn nested_duplicate_key() {
+        let e = err("a:\n  b: 1\n  c: 2\n  b: 3\n");
+        assert!(
+            e.starts_with("v.yaml:4:3: a: duplicate key `b` (first defined at line 2)"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn tab_indentation_gets_a_hint() {
+        let e = err("workers:\n  keda:\n    enabled: true\n\tpersistence:\n    enabled: false\n");
+        assert!(e.starts_with("v.yaml:4:1: found a tab character"), "{e}");
+        assert!(
+            e.ends_with("hint: indent YAML with spaces, tab characters are not allowed"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn values_root_must_be_a_map() {
+        assert_eq!(
+            err("- a\n"),
+            "v.yaml:1:1: a values file must hold a map at the top, found a list"
+        );
+        assert_eq!(parse_values("", Path::new("v.yaml")).unwrap(), json!({}));
+        assert_eq!(
+            parse_values("# only a comment\n", Path::new("v.yaml")).unwrap(),
+            json!({})
+        );
+    }
+
+    #[test]
+    fn scalar_keys_become_strings_and_merge_keys_apply() {
+        let v = parse_values(
+            "a: &x {p: 1}\nb:\n  <<: *x\n  q: 2\n1: one\ntrue: yes\n",
+            Path::new("v"),
+        )
+        .unwrap();
+        assert_eq!(
+            v,
+            json!({"a": {"p": 1}, "b": {"p": 1, "q": 2}, "1": "one", "true": "yes"})
+        );
+    }
+
+    #[test]
+    fn printing_sorts_keys() {
+        assert_eq!(
+            to_string(&json!({"b": 1, "a": {"d": [1, "x"], "c": null}})),
+            "a:\n  c: null\n  d:\n  - 1\n  - x\nb: 1\n"
+        );
+    }
+}
