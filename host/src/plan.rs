@@ -152,7 +152,7 @@ pub fn build(file: &PipelineFile, path: &Path, sel: &Selection) -> Result<Plan> 
 
 fn release_plan(r: &ReleaseSpec, index: usize, base: &Path) -> Result<ReleasePlan> {
     let values = load_layers(&r.values, base, &format!("releases[{index}].values"))
-        .with_context(|| format!("release `{}`", r.name))?;
+        .with_context(|| format!("cannot load the values of release `{}`", r.name))?;
     let steps = r
         .steps
         .iter()

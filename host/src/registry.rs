@@ -126,11 +126,15 @@ impl Registry {
             let closest = self
                 .plugins
                 .keys()
-                .map(|k| (strsim::damerau_levenshtein(name, k), k))
-                .filter(|(d, k)| *d <= 3.max(k.len() / 3))
-                .min();
+                .filter(|k| {
+                    strsim::damerau_levenshtein(name, k) <= 3
+                        || strsim::jaro_winkler(name, k) >= 0.85
+                })
+                .max_by(|a, b| {
+                    strsim::jaro_winkler(name, a).total_cmp(&strsim::jaro_winkler(name, b))
+                });
             match closest {
-                Some((_, k)) => anyhow!("unknown plugin `{name}`; did you mean `{k}`?"),
+                Some(k) => anyhow!("unknown plugin `{name}`; did you mean `{k}`?"),
                 None => anyhow!(
                     "unknown plugin `{name}`; known plugins: {}",
                     self.plugins

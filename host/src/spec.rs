@@ -145,6 +145,9 @@ impl fmt::Display for ByteSize {
             if n >= size && n % size == 0 {
                 return write!(f, "{}{unit}", n / size);
             }
+            if n >= size {
+                return write!(f, "{:.1}{unit}", n as f64 / size as f64);
+            }
         }
         write!(f, "{n} bytes")
     }
@@ -389,5 +392,7 @@ mod tests {
         assert_eq!(ByteSize::parse("1000"), Ok(ByteSize(1000)));
         assert!(ByteSize::parse("64MB").is_err());
         assert_eq!(ByteSize(64 << 20).to_string(), "64Mi");
+        assert_eq!(ByteSize(65600 << 10).to_string(), "64.1Mi");
+        assert_eq!(ByteSize(1000).to_string(), "1000 bytes");
     }
 }

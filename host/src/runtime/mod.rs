@@ -195,6 +195,13 @@ fn classify(e: wasmtime::Error, state: &StepState, limits: Limits, stderr: &str)
             limit: limits.timeout,
         },
         Some(Trap::StackOverflow) => CallError::StackOverflow,
+        Some(Trap::MemoryOutOfBounds) => CallError::Trap {
+            trap: format!(
+                "{} (in Rust plugins usually a stack overflow from deep recursion)",
+                Trap::MemoryOutOfBounds
+            ),
+            stderr: tail(stderr),
+        },
         Some(trap) => CallError::Trap {
             trap: trap.to_string(),
             stderr: tail(stderr),
@@ -208,7 +215,7 @@ fn classify(e: wasmtime::Error, state: &StepState, limits: Limits, stderr: &str)
 
 /// The last 20 lines of the plugin's stderr, where a panic message lands.
 fn tail(s: &str) -> String {
-    let lines: Vec<&str> = s.lines().collect();
+    let lines: Vec<&str> = s.lines().filter(|l| !l.trim().is_empty()).collect();
     lines[lines.len().saturating_sub(20)..].join("\n")
 }
 

@@ -1,0 +1,144 @@
+//! Plugin discovery: folders from `plugins.dirs` and `--plugin-dir`, names from
+//! `metadata()`, collisions, and files that are not plugins.
+
+use crate::support::{helmwasm, pipeline, project, test_plugin};
+
+#[test]
+fn a_plugin_built_outside_the_host_is_used_from_plugins_dirs_by_name() {
+    // raw-annotations is built with plain wit-bindgen against wit/ only; the host binary knows
+    // nothing about it. Dropping it in a folder named by `plugins.dirs` is enough.
+    let text = format!(
+        "plugins:\n  dirs: [org-plugins]\n{}",
+        pipeline("  - plugin: raw-annotations\n    with: {team: data, cost-center: \"42\"}\n")
+    );
+    let dir = project(&text);
+    std::fs::create_dir(dir.path().join("org-plugins")).unwrap();
+    std::fs::copy(
+        test_plugin("raw-annotations"),
+        dir.path().join("org-plugins/annotations.wasm"),
+    )
+    .unwrap();
+    let run = helmwasm(dir.path(), &["template"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stdout,
+        "---\n# Source: airflow/values.yaml\nairflowPodAnnotations:\n  cost-center: '42'\n  team: data\n"
+    );
+}
+
+#[test]
+fn the_sdk_example_plugin_works_from_plugin_dir() {
+    let dir = project(&pipeline("  - plugin: pause-dags\n"));
+    std::fs::create_dir(dir.path().join("p")).unwrap();
+    std::fs::copy(
+        test_plugin("pause-dags"),
+        dir.path().join("p/pause-dags.wasm"),
+    )
+    .unwrap();
+    let run = helmwasm(dir.path(), &["template", "--plugin-dir", "p"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .ends_with("config:\n  core:\n    dags_are_paused_at_creation: true\n"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn two_plugins_with_one_name_is_an_error_naming_both_files() {
+    let dir = project(&pipeline("  - plugin: pause-dags\n"));
+    std::fs::create_dir(dir.path().join("p")).unwrap();
+    std::fs::copy(test_plugin("pause-dags"), dir.path().join("p/a.wasm")).unwrap();
+    std::fs::copy(test_plugin("pause-dags"), dir.path().join("p/b.wasm")).unwrap();
+    let run = helmwasm(dir.path(), &["template", "--plugin-dir", "p"]);
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stderr,
+        "error: two plugins are named `pause-dags`: p/a.wasm and p/b.wasm; remove one or rename it\n"
+    );
+}
+
+#[test]
+fn unknown_plugin_suggests_the_closest_name() {
+    let dir = project(&pipeline("  - plugin: airflow-databse\n"));
+    let run = helmwasm(dir.path(), &["template"]);
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stderr,
+        "error: release `airflow` step 1 (`airflow-databse`) failed\n  caused by: unknown plugin `airflow-databse`; did you mean `airflow-database`?\n"
+    );
+}
+
+#[test]
+fn files_that_are_not_plugins_are_rejected_with_the_file_name() {
+    let cases: [(&str, &[u8], &str); 3] = [
+        ("text.wasm", b"hello", "not a WebAssembly file"),
+        (
+            "core.wasm",
+            b"\0asm\x01\0\0\0",
+            "a core WebAssembly module, not a component",
+        ),
+        (
+            "truncated.wasm",
+            b"\0asm\x0d\0\x01\0\x01",
+            "failed to parse",
+        ),
+    ];
+    for (name, bytes, cause) in cases {
+        let dir = project(&pipeline("  - plugin: airflow-database\n"));
+        std::fs::create_dir(dir.path().join("p")).unwrap();
+        std::fs::write(dir.path().join("p").join(name), bytes).unwrap();
+        let run = helmwasm(dir.path(), &["template", "--plugin-dir", "p"]);
+        assert_eq!(run.code, 1, "{name}: {}", run.stderr);
+        assert!(
+            run.stderr.starts_with(&format!(
+                "error: cannot load plugin p/{name}\n  caused by: "
+            )),
+            "{name}: {}",
+            run.stderr
+        );
+        assert!(run.stderr.contains(cause), "{name}: {}", run.stderr);
+    }
+}
+
+#[test]
+fn missing_plugin_folder_names_where_it_came_from() {
+    let dir = project(&format!(
+        "plugins:\n  dirs: [nowhere]\n{}",
+        pipeline("  - plugin: airflow-database\n")
+    ));
+    let run = helmwasm(dir.path(), &["template"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.starts_with(
+            "error: cannot read plugin folder nowhere (from `plugins.dirs` in helmwasm.yaml)"
+        ),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn plugins_list_shows_built_ins_and_folders() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(test_plugin("raw-annotations"), dir.path().join("raw.wasm")).unwrap();
+    let run = helmwasm(dir.path(), &["plugins", "list", "--plugin-dir", "."]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(
+        lines[0].split_whitespace().collect::<Vec<_>>(),
+        ["NAME", "VERSION", "SOURCE", "DESCRIPTION"]
+    );
+    assert!(
+        lines[1].starts_with("airflow-database  0.1.0    built-in"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        lines[2].starts_with("raw-annotations   0.3.1    ./raw.wasm"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(lines.len(), 3);
+}

@@ -1,0 +1,142 @@
+//! The sandbox limits: a plugin that loops, hoards memory, traps, panics or recurses fails
+//! its step with a clear error naming release, step and plugin — exit 1, quickly, and with
+//! nothing written.
+
+use crate::support::{helmwasm, pipeline, project, test_plugins};
+use std::time::Duration;
+
+fn run_mode(mode: &str, limits: &str) -> (crate::support::Run, tempfile::TempDir) {
+    let dir = project(&pipeline(&format!(
+        "  - plugin: misbehave\n    with: {{mode: {mode}}}\n{limits}"
+    )));
+    let out = dir.path().join("out");
+    let plugins = test_plugins().to_str().unwrap().to_owned();
+    let run = helmwasm(
+        dir.path(),
+        &[
+            "template",
+            "--plugin-dir",
+            &plugins,
+            "--output-dir",
+            out.to_str().unwrap(),
+        ],
+    );
+    (run, dir)
+}
+
+fn assert_contained(mode: &str, limits: &str, cause: &str) {
+    let (run, dir) = run_mode(mode, limits);
+    assert_eq!(run.code, 1, "mode {mode}: {}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("error: release `airflow` step 1 (`misbehave`) failed\n  caused by: "),
+        "mode {mode}: {}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(cause),
+        "mode {mode}: expected {cause:?} in\n{}",
+        run.stderr
+    );
+    assert!(run.stdout.is_empty());
+    assert!(
+        !dir.path().join("out").exists(),
+        "mode {mode}: a failed run wrote output"
+    );
+    // Containment, not performance: the step limit plus process start-up, far from a hang.
+    assert!(
+        run.elapsed < Duration::from_secs(5),
+        "mode {mode} took {:?}",
+        run.elapsed
+    );
+}
+
+#[test]
+fn infinite_loop_hits_the_time_limit() {
+    assert_contained(
+        "loop",
+        "    limits: {timeout: 500ms}\n",
+        "the plugin ran past its time limit of 500ms and was stopped",
+    );
+}
+
+#[test]
+fn infinite_loop_hits_the_default_time_limit() {
+    assert_contained(
+        "loop",
+        "",
+        "the plugin ran past its time limit of 2s and was stopped",
+    );
+}
+
+#[test]
+fn memory_hoarding_hits_the_memory_limit() {
+    assert_contained("alloc", "", "past its limit of 64Mi");
+    assert_contained(
+        "alloc",
+        "    limits: {memory: 16Mi}\n",
+        "past its limit of 16Mi",
+    );
+}
+
+#[test]
+fn trap_is_reported() {
+    assert_contained(
+        "trap",
+        "",
+        "the plugin crashed: wasm trap: wasm `unreachable` instruction executed",
+    );
+}
+
+#[test]
+fn panic_message_reaches_the_user() {
+    assert_contained("panic", "", "misbehave was asked to panic");
+}
+
+#[test]
+fn runaway_recursion_is_contained() {
+    assert_contained("recurse", "", "stack overflow");
+}
+
+#[test]
+fn plugin_errors_and_bad_output_fail_the_step() {
+    assert_contained("plugin-error", "", "invalid values: `executor` must be set");
+    assert_contained("bad-manifest", "", "manifest 1 has no `kind`");
+    assert_contained(
+        "error-diagnostic",
+        "",
+        "the plugin reported 1 error:\n  - executor: this cannot work",
+    );
+}
+
+#[test]
+fn output_limit_is_enforced() {
+    assert_contained(
+        "ok",
+        "    limits: {output: 1}\n",
+        "past the output limit of 1 bytes",
+    );
+}
+
+#[test]
+fn plugin_logs_and_warnings_are_tagged_on_stderr() {
+    let (run, _dir) = run_mode("log", "");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stderr.lines().next(),
+        Some("[release `airflow` step 1 (`misbehave`)] warn: this is a warning")
+    );
+    let plugins = test_plugins().to_str().unwrap().to_owned();
+    let dir = project(&pipeline("  - plugin: misbehave\n    with: {mode: log}\n"));
+    let verbose = helmwasm(dir.path(), &["template", "-v", "--plugin-dir", &plugins]);
+    assert!(
+        verbose.stderr.contains("info: hello from misbehave"),
+        "{}",
+        verbose.stderr
+    );
+    assert!(
+        verbose.stderr.contains("stdout:\n    printed to stdout"),
+        "{}",
+        verbose.stderr
+    );
+}

@@ -1,0 +1,10 @@
+//! End-to-end tests: the `helmwasm` binary on real pipelines, real plugins and the shared
+//! fixtures. One test binary, one module per area.
+
+mod support;
+
+mod cases;
+mod discovery;
+mod kubectl;
+mod limits;
+mod output_dir;

@@ -1,0 +1,61 @@
+//! `--output-dir`: files per release, written atomically; a failed run changes nothing.
+
+use crate::support::{helmwasm, pipeline, project, test_plugins};
+
+fn snapshot(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let mut files = Vec::new();
+    for entry in walk(dir) {
+        files.push((
+            entry.strip_prefix(dir).unwrap().display().to_string(),
+            std::fs::read(&entry).unwrap(),
+        ));
+    }
+    files.sort();
+    files
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p))
+        } else {
+            out.push(p)
+        }
+    }
+    out
+}
+
+#[test]
+fn writes_values_and_manifests_and_a_failed_run_leaves_them_untouched() {
+    let good =
+        "  - plugin: airflow-database\n    with: {host: h, database: d, user: u, password: p}\n";
+    let dir = project(&pipeline(good));
+    let run = helmwasm(dir.path(), &["template", "--output-dir", "out"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        "wrote out/airflow/values.yaml\nwrote out/airflow/manifests.yaml\n"
+    );
+    assert!(run.stdout.is_empty());
+    let values = std::fs::read_to_string(dir.path().join("out/airflow/values.yaml")).unwrap();
+    assert_eq!(
+        values,
+        "data:\n  metadataSecretName: airflow-metadata-connection\n  resultBackendSecretName: airflow-result-backend-connection\npostgresql:\n  enabled: false\n"
+    );
+    let manifests = std::fs::read_to_string(dir.path().join("out/airflow/manifests.yaml")).unwrap();
+    assert_eq!(manifests.matches("kind: Secret").count(), 2);
+    let before = snapshot(&dir.path().join("out"));
+
+    // Same output dir, failing pipeline: nothing changes, no temp files are left.
+    let plugins = test_plugins().to_str().unwrap().to_owned();
+    let bad = format!("{good}  - plugin: misbehave\n    with: {{mode: trap}}\n");
+    std::fs::write(dir.path().join("helmwasm.yaml"), pipeline(&bad)).unwrap();
+    let run = helmwasm(
+        dir.path(),
+        &["template", "--output-dir", "out", "--plugin-dir", &plugins],
+    );
+    assert_eq!(run.code, 1);
+    assert_eq!(snapshot(&dir.path().join("out")), before);
+}

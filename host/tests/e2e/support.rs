@@ -1,0 +1,116 @@
+//! Shared helpers: paths, building the test plugins once, running the binary.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// `../shared/fixtures/NAME` beside the checkout.
+pub fn fixture(rel: &str) -> PathBuf {
+    let p = root().join("..").join("shared").join("fixtures").join(rel);
+    assert!(
+        p.exists(),
+        "missing shared fixture {} (the tests expect ../shared beside the checkout)",
+        p.display()
+    );
+    p
+}
+
+/// Compile cache shared by all test runs (safe to delete).
+pub fn cache_dir() -> PathBuf {
+    root().join("target").join("test-cache")
+}
+
+/// Build the test-only plugins under `tests/plugins/` for wasm32-wasip2 (once per test
+/// run, in their own target dir) and return the folder holding their `.wasm` files.
+pub fn test_plugins() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let target = root().join("target").join("test-plugins");
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let mut cmd = Command::new(cargo);
+        cmd.current_dir(root())
+            .args([
+                "build",
+                "--release",
+                "--target",
+                "wasm32-wasip2",
+                "--target-dir",
+            ])
+            .arg(&target)
+            .args([
+                "-p",
+                "misbehave",
+                "-p",
+                "pause-dags",
+                "-p",
+                "raw-annotations",
+            ]);
+        for var in [
+            "RUSTFLAGS",
+            "CARGO_ENCODED_RUSTFLAGS",
+            "CARGO_BUILD_TARGET",
+            "CARGO_TARGET_DIR",
+            "CARGO_BUILD_TARGET_DIR",
+            "RUSTC_WORKSPACE_WRAPPER",
+        ] {
+            cmd.env_remove(var);
+        }
+        let out = cmd.output().expect("cannot run cargo");
+        assert!(
+            out.status.success(),
+            "building test plugins failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        target.join("wasm32-wasip2").join("release")
+    })
+}
+
+/// A test plugin's `.wasm` path by crate name.
+pub fn test_plugin(name: &str) -> PathBuf {
+    test_plugins().join(format!("{}.wasm", name.replace('-', "_")))
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub elapsed: std::time::Duration,
+}
+
+/// Run the binary in `cwd` with the shared compile cache.
+pub fn helmwasm(cwd: &Path, args: &[&str]) -> Run {
+    let started = std::time::Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_helmwasm"))
+        .current_dir(cwd)
+        .args(args)
+        .env("HELMWASM_CACHE_DIR", cache_dir())
+        .output()
+        .expect("cannot run helmwasm");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
+        elapsed: started.elapsed(),
+    }
+}
+
+/// A minimal pipeline with one release and the given steps block (YAML, indented by 2).
+pub fn pipeline(steps: &str) -> String {
+    format!(
+        "releases:\n- name: airflow\n  namespace: airflow\n  chart: apache-airflow/airflow\n  version: 1.19.0\n  steps:\n{steps}"
+    )
+}
+
+/// A temp folder holding `helmwasm.yaml` with `text`.
+pub fn project(text: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("helmwasm.yaml"), text).unwrap();
+    dir
+}

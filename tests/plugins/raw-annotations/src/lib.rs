@@ -1,0 +1,42 @@
+//! A plugin that uses nothing of helmwasm but `wit/v0.1.0`: plain wit-bindgen, values handled
+//! as text. It sets `airflowPodAnnotations` from its config, which it takes as a JSON object.
+
+wit_bindgen::generate!({ path: "../../../wit/v0.1.0", world: "plugin" });
+
+use helmwasm::plugin::host::{LogLevel, log};
+
+struct RawAnnotations;
+
+impl Guest for RawAnnotations {
+    fn metadata() -> Metadata {
+        Metadata {
+            name: "raw-annotations".into(),
+            version: "0.3.1".into(),
+            description: "Set airflowPodAnnotations (built without the SDK)".into(),
+            config_schema: r#"{"type":"object","additionalProperties":{"type":"string"}}"#.into(),
+        }
+    }
+
+    fn run(request: Request) -> Result<Response, PluginError> {
+        log(
+            LogLevel::Info,
+            &format!("annotating release {}", request.release.name),
+        );
+        let values = request.values.trim();
+        let body = values
+            .strip_prefix('{')
+            .and_then(|v| v.strip_suffix('}'))
+            .ok_or_else(|| PluginError::InvalidValues("values are not a JSON object".into()))?;
+        let sep = if body.trim().is_empty() { "" } else { "," };
+        Ok(Response {
+            values: format!(
+                "{{{body}{sep}\"airflowPodAnnotations\":{}}}",
+                request.config
+            ),
+            manifests: vec![],
+            diagnostics: vec![],
+        })
+    }
+}
+
+export!(RawAnnotations);
