@@ -108,7 +108,7 @@ fn to_error(err: serde_yaml::Error, text: &str, file: &Path) -> YamlError {
     let tab_at = line
         .and_then(|l| text.lines().nth(l - 1))
         .is_some_and(|l| l.starts_with([' ', '\t']) && l.contains('\t'));
-    if tab_at && message.contains("cannot start any token") || tab_at && message.contains("tab") {
+    if tab_at && (message.contains("cannot start any token") || message.contains("tab")) {
         message.push_str("; hint: indent YAML with spaces, tab characters are not allowed");
     }
     YamlError {

@@ -39,6 +39,7 @@ pub use types::{Diagnostic, Metadata, PluginError, Release, Request, Response, S
 /// The generated bindings for the `helmwasm:plugin@0.1.0` world. Plugin authors do not need
 /// them; they are public for [`export_plugin!`].
 #[doc(hidden)]
+#[allow(clippy::too_many_arguments)]
 pub mod bindings {
     wit_bindgen::generate!({
         path: "../../wit/v0.1.0",

@@ -1,9 +1,15 @@
 //! A plugin that uses nothing of helmwasm but `wit/v0.1.0`: plain wit-bindgen, values handled
 //! as text. It sets `airflowPodAnnotations` from its config, which it takes as a JSON object.
 
-wit_bindgen::generate!({ path: "../../../wit/v0.1.0", world: "plugin" });
+#[allow(clippy::too_many_arguments)]
+mod bindings {
+    wit_bindgen::generate!({ path: "../../../wit/v0.1.0", world: "plugin", pub_export_macro: true });
+}
 
-use helmwasm::plugin::host::{LogLevel, log};
+use bindings::{Guest, export};
+
+use bindings::helmwasm::plugin::host::{LogLevel, log};
+use bindings::helmwasm::plugin::types::{Metadata, PluginError, Request, Response};
 
 struct RawAnnotations;
 
@@ -39,4 +45,4 @@ impl Guest for RawAnnotations {
     }
 }
 
-export!(RawAnnotations);
+export!(RawAnnotations with_types_in bindings);
