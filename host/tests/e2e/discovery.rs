@@ -1,12 +1,13 @@
 //! Plugin discovery: folders from `plugins.dirs` and `--plugin-dir`, names from
 //! `metadata()`, collisions, and files that are not plugins.
 
-use crate::support::{helmwasm, pipeline, project, test_plugin};
+use crate::support::{external_plugin, helmwasm, pipeline, project, test_plugin};
 
 #[test]
 fn a_plugin_built_outside_the_host_is_used_from_plugins_dirs_by_name() {
-    // raw-annotations is built with plain wit-bindgen against wit/ only; the host binary knows
-    // nothing about it. Dropping it in a folder named by `plugins.dirs` is enough.
+    // raw-annotations is built out of the workspace with plain wit-bindgen against a vendored
+    // copy of wit/; the host binary knows nothing about it. Dropping it in a folder named by
+    // `plugins.dirs` is enough.
     let text = format!(
         "plugins:\n  dirs: [org-plugins]\n{}",
         pipeline("  - plugin: raw-annotations\n    with: {team: data, cost-center: \"42\"}\n")
@@ -14,7 +15,7 @@ fn a_plugin_built_outside_the_host_is_used_from_plugins_dirs_by_name() {
     let dir = project(&text);
     std::fs::create_dir(dir.path().join("org-plugins")).unwrap();
     std::fs::copy(
-        test_plugin("raw-annotations"),
+        external_plugin(),
         dir.path().join("org-plugins/annotations.wasm"),
     )
     .unwrap();
@@ -122,7 +123,7 @@ fn missing_plugin_folder_names_where_it_came_from() {
 #[test]
 fn plugins_list_shows_built_ins_and_folders() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(test_plugin("raw-annotations"), dir.path().join("raw.wasm")).unwrap();
+    std::fs::copy(external_plugin(), dir.path().join("raw.wasm")).unwrap();
     let run = helmwasm(dir.path(), &["plugins", "list", "--plugin-dir", "."]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let lines: Vec<&str> = run.stdout.lines().collect();

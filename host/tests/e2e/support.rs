@@ -33,8 +33,7 @@ pub fn test_plugins() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         let target = root().join("target").join("test-plugins");
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let mut cmd = Command::new(cargo);
+        let mut cmd = cargo();
         cmd.current_dir(root())
             .args([
                 "build",
@@ -44,32 +43,74 @@ pub fn test_plugins() -> &'static Path {
                 "--target-dir",
             ])
             .arg(&target)
-            .args([
-                "-p",
-                "misbehave",
-                "-p",
-                "pause-dags",
-                "-p",
-                "raw-annotations",
-            ]);
-        for var in [
-            "RUSTFLAGS",
-            "CARGO_ENCODED_RUSTFLAGS",
-            "CARGO_BUILD_TARGET",
-            "CARGO_TARGET_DIR",
-            "CARGO_BUILD_TARGET_DIR",
-            "RUSTC_WORKSPACE_WRAPPER",
-        ] {
-            cmd.env_remove(var);
-        }
-        let out = cmd.output().expect("cannot run cargo");
-        assert!(
-            out.status.success(),
-            "building test plugins failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+            .args(["-p", "misbehave", "-p", "pause-dags"]);
+        run_cargo(cmd, "the test plugins");
         target.join("wasm32-wasip2").join("release")
     })
+}
+
+/// Build `tests/external-plugin` the way an organisation would in its own repository: the
+/// crate is copied out of the workspace (into `target/external-plugin`), the WIT files are
+/// vendored into its `wit/` folder, and it is built with its own lock file. Returns the
+/// `.wasm` path. Nothing of the host is involved.
+pub fn external_plugin() -> &'static Path {
+    static WASM: OnceLock<PathBuf> = OnceLock::new();
+    WASM.get_or_init(|| {
+        let src = root().join("tests").join("external-plugin");
+        let dst = root().join("target").join("external-plugin");
+        std::fs::create_dir_all(dst.join("src")).unwrap();
+        std::fs::create_dir_all(dst.join("wit")).unwrap();
+        for file in ["Cargo.toml", "Cargo.lock", "src/lib.rs"] {
+            copy_if_changed(&src.join(file), &dst.join(file));
+        }
+        copy_if_changed(
+            &root().join("wit/v0.1.0/plugin.wit"),
+            &dst.join("wit/plugin.wit"),
+        );
+        let mut cmd = cargo();
+        cmd.current_dir(&dst).args([
+            "build",
+            "--locked",
+            "--release",
+            "--target",
+            "wasm32-wasip2",
+        ]);
+        run_cargo(cmd, "the external plugin");
+        dst.join("target/wasm32-wasip2/release/raw_annotations.wasm")
+    })
+}
+
+/// Copy without touching the target's mtime when the bytes are the same (keeps cargo's
+/// incremental build valid across test runs).
+fn copy_if_changed(from: &Path, to: &Path) {
+    let bytes = std::fs::read(from).unwrap();
+    if std::fs::read(to).ok().as_deref() != Some(&bytes[..]) {
+        std::fs::write(to, bytes).unwrap();
+    }
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+/// Run a nested cargo build without the outer build's flags and target dir.
+fn run_cargo(mut cmd: Command, what: &str) {
+    for var in [
+        "RUSTFLAGS",
+        "CARGO_ENCODED_RUSTFLAGS",
+        "CARGO_BUILD_TARGET",
+        "CARGO_TARGET_DIR",
+        "CARGO_BUILD_TARGET_DIR",
+        "RUSTC_WORKSPACE_WRAPPER",
+    ] {
+        cmd.env_remove(var);
+    }
+    let out = cmd.output().expect("cannot run cargo");
+    assert!(
+        out.status.success(),
+        "building {what} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// A test plugin's `.wasm` path by crate name.

@@ -1,9 +1,9 @@
-//! A plugin that uses nothing of helmwasm but `wit/v0.1.0`: plain wit-bindgen, values handled
+//! An out-of-tree plugin: nothing of helmwasm but the vendored WIT (`wit/`), plain wit-bindgen, values handled
 //! as text. It sets `airflowPodAnnotations` from its config, which it takes as a JSON object.
 
 #[allow(clippy::too_many_arguments)]
 mod bindings {
-    wit_bindgen::generate!({ path: "../../../wit/v0.1.0", world: "plugin", pub_export_macro: true });
+    wit_bindgen::generate!({ path: "wit", world: "plugin", pub_export_macro: true });
 }
 
 use bindings::{Guest, export};
