@@ -4,6 +4,7 @@
 //!
 //! Every failure is wrapped in the release, step number and plugin it happened in.
 
+use crate::checks;
 use crate::plan::{Plan, ReleasePlan, StepPlan};
 use crate::registry::Registry;
 use crate::runtime::{self, LogLevel, ReleaseContext, Request, Runtime, Severity};
@@ -122,12 +123,60 @@ fn run_release(
             object,
         }));
     }
-    Ok(ReleaseRender {
+    let render = ReleaseRender {
         name: release.name.clone(),
         namespace: release.namespace.clone(),
         values,
         manifests,
-    })
+    };
+    check_render(release, &render)?;
+    Ok(render)
+}
+
+/// The chart schema and the cross-checks over the final render; all problems in one error.
+fn check_render(release: &ReleasePlan, render: &ReleaseRender) -> Result<()> {
+    let coalesced = match &release.schema {
+        Some(s) => checks::coalesce(&s.defaults, &render.values),
+        None => render.values.clone(),
+    };
+    let mut sections = Vec::new();
+    if let Some(schema) = &release.schema {
+        let problems = checks::schema(schema, &coalesced).map_err(|e| anyhow!(e))?;
+        if !problems.is_empty() {
+            sections.push(format!(
+                "{} value{} {} not match the chart schema {} (chart defaults merged under the rendered values):\n- {}",
+                problems.len(),
+                if problems.len() == 1 { "" } else { "s" },
+                if problems.len() == 1 { "does" } else { "do" },
+                schema.schema_file.display(),
+                problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n- ")
+            ));
+        }
+    }
+    let mut cross = checks::manifests(render);
+    if checks::is_airflow_chart(&release.chart) {
+        cross.extend(checks::airflow_secrets(release, render, &coalesced));
+    }
+    if !cross.is_empty() {
+        sections.push(format!(
+            "{} cross-check{} failed:\n- {}",
+            cross.len(),
+            if cross.len() == 1 { "" } else { "s" },
+            cross
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n- ")
+        ));
+    }
+    if !sections.is_empty() {
+        bail!(
+            "release `{}` does not render cleanly: {}",
+            release.name,
+            sections.join("\n")
+        );
+    }
+    Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]

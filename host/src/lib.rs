@@ -4,9 +4,10 @@
 //! The pipeline in module order:
 //! [`spec`] (read `helmwasm.yaml`) → [`plan`] (environment, selection, layered values) →
 //! [`registry`] + [`runtime`] (load plugins, sandboxed calls) → [`execute`] (run each
-//! release's steps) → [`output`] (print or write the render). [`yaml`] is the only module
+//! release's steps, then [`checks`]) → [`output`] (print or write the render). [`yaml`] is the only module
 //! that touches the YAML crate; [`cli`] parses arguments and maps outcomes to [`exit`] codes.
 
+pub mod checks;
 pub mod cli;
 pub mod error;
 pub mod execute;

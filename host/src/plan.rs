@@ -66,6 +66,16 @@ pub struct ReleasePlan {
     /// The release's values files and inline maps, merged in order.
     pub values: Map<String, Value>,
     pub steps: Vec<StepPlan>,
+    pub existing_secrets: Vec<String>,
+    pub schema: Option<ChartSchema>,
+}
+
+/// A chart's values schema and defaults, read from disk.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChartSchema {
+    pub schema_file: PathBuf,
+    pub schema: Value,
+    pub defaults: Map<String, Value>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -168,7 +178,15 @@ fn release_plan(r: &ReleaseSpec, index: usize, base: &Path) -> Result<ReleasePla
             limits: Limits::default().with(&s.limits),
         })
         .collect();
+    let schema = r
+        .schema
+        .as_ref()
+        .map(|s| load_schema(s, base))
+        .transpose()
+        .with_context(|| format!("cannot load the chart schema of release `{}`", r.name))?;
     Ok(ReleasePlan {
+        existing_secrets: r.existing_secrets.clone(),
+        schema,
         name: r.name.clone(),
         namespace: r.namespace.clone(),
         chart: r.chart.clone(),
@@ -176,6 +194,46 @@ fn release_plan(r: &ReleaseSpec, index: usize, base: &Path) -> Result<ReleasePla
         labels: r.labels.clone(),
         values,
         steps,
+    })
+}
+
+fn load_schema(spec: &spec::SchemaSpec, base: &Path) -> Result<ChartSchema> {
+    let (schema_file, defaults_file) = match (&spec.chart_dir, &spec.file) {
+        (Some(dir), _) => (
+            base.join(dir).join("values.schema.json"),
+            Some(base.join(dir).join("values.yaml")),
+        ),
+        (None, Some(file)) => (
+            base.join(file),
+            spec.defaults.as_ref().map(|d| base.join(d)),
+        ),
+        (None, None) => unreachable!("checked by spec"),
+    };
+    let text = std::fs::read_to_string(&schema_file)
+        .with_context(|| format!("cannot read {}", schema_file.display()))?;
+    let schema: Value = serde_json::from_str(&text).map_err(|e| {
+        anyhow::anyhow!(
+            "{}:{}:{}: not JSON: {e}",
+            schema_file.display(),
+            e.line(),
+            e.column()
+        )
+    })?;
+    let defaults = match defaults_file {
+        Some(path) => {
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            match yaml::parse_values(&text, &path)? {
+                Value::Object(m) => m,
+                _ => unreachable!("parse_values returns a map"),
+            }
+        }
+        None => Map::new(),
+    };
+    Ok(ChartSchema {
+        schema_file,
+        schema,
+        defaults,
     })
 }
 
@@ -257,6 +315,8 @@ mod tests {
                 .collect(),
             values: vec![],
             steps: vec![],
+            existing_secrets: vec![],
+            schema: None,
         }
     }
 

@@ -53,6 +53,25 @@ pub struct ReleaseSpec {
     pub values: Vec<ValuesSource>,
     #[serde(default)]
     pub steps: Vec<StepSpec>,
+    /// Secrets created outside the pipeline that the values may reference.
+    #[serde(default, rename = "existingSecrets")]
+    pub existing_secrets: Vec<String>,
+    /// The chart's values schema, to validate the final values against.
+    #[serde(default)]
+    pub schema: Option<SchemaSpec>,
+}
+
+/// Where a release's chart schema and defaults are: `chartDir` (a chart folder holding
+/// `values.yaml` and `values.schema.json`) or `file` (a schema) with optional `defaults`.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SchemaSpec {
+    #[serde(default)]
+    pub chart_dir: Option<PathBuf>,
+    #[serde(default)]
+    pub file: Option<PathBuf>,
+    #[serde(default)]
+    pub defaults: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -264,6 +283,19 @@ fn check(file: &PipelineFile, path: &Path) -> Result<(), SpecError> {
                     r.name
                 ),
             ));
+        }
+        if let Some(schema) = &r.schema {
+            let ok = match (&schema.chart_dir, &schema.file) {
+                (Some(_), None) => schema.defaults.is_none(),
+                (None, Some(_)) => true,
+                _ => false,
+            };
+            if !ok {
+                return Err(err(
+                    format!("releases[{i}].schema"),
+                    "set either `chartDir` (a folder with values.yaml and values.schema.json) or `file` (with optional `defaults`)".into(),
+                ));
+            }
         }
         for (j, s) in r.steps.iter().enumerate() {
             if s.plugin.trim().is_empty() {

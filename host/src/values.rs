@@ -34,6 +34,12 @@ fn strip_nulls(map: Map<String, Value>) -> Map<String, Value> {
     out
 }
 
+/// The value at a dotted path such as `workers.keda.enabled`, if every map on the way exists.
+pub fn get<'a>(values: &'a Value, path: &str) -> Option<&'a Value> {
+    path.split('.')
+        .try_fold(values, |node, key| node.as_object()?.get(key))
+}
+
 /// Merge a list of layers, first to last.
 pub fn layer(layers: impl IntoIterator<Item = Map<String, Value>>) -> Map<String, Value> {
     let mut out = Map::new();

@@ -44,6 +44,17 @@ pub fn from_str<T: DeserializeOwned>(text: &str, file: &Path) -> Result<T, YamlE
 /// Parse a values document into JSON values. An empty document is an empty map.
 pub fn parse_values(text: &str, file: &Path) -> Result<Value, YamlError> {
     let yaml = parse_untyped(text, file)?;
+    if let Some((line, column, word)) = find_placeholder(text) {
+        return Err(YamlError {
+            file: file.to_owned(),
+            line: Some(line),
+            column: Some(column),
+            message: format!(
+                "`{{{word}}}` is unquoted, so YAML reads it as a map (`{word}: null`), not text; \
+                 replace the placeholder with a real value, or quote it (`\"{{{word}}}\"`) if the braces are meant"
+            ),
+        });
+    }
     let value = to_json(yaml, &mut Vec::new()).map_err(|message| YamlError {
         file: file.to_owned(),
         line: None,
@@ -153,6 +164,45 @@ fn find_duplicate(
             match seen {
                 None => seen = Some(n),
                 Some(first) => return Some((first, n, column)),
+            }
+        }
+    }
+    None
+}
+
+/// The first value that is a lone unquoted `{word}` — a template placeholder left in a values
+/// file, which YAML parses as a one-key map. Returns (line, column, word).
+fn find_placeholder(text: &str) -> Option<(usize, usize, String)> {
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    // Inside a block scalar (`key: |` …) every more-indented line is text.
+    let mut block_parent: Option<usize> = None;
+    for (i, line) in text.lines().enumerate() {
+        if let Some(parent) = block_parent {
+            if line.trim().is_empty() || indent(line) > parent {
+                continue;
+            }
+            block_parent = None;
+        }
+        let code = line.split(" #").next().unwrap_or(line).trim_end();
+        let last = code.rsplit([' ', ':']).next().unwrap_or("");
+        if (last.starts_with('|') || last.starts_with('>')) && last.len() <= 3 {
+            block_parent = Some(indent(line));
+            continue;
+        }
+        let value_start = match code.find(": ") {
+            Some(p) => p + 2,
+            None if code.trim_start().starts_with("- ") => code.find("- ")? + 2,
+            None => continue,
+        };
+        let value = code[value_start..].trim_start();
+        let offset = code.len() - code[value_start..].trim_start().len();
+        if let Some(word) = value.strip_prefix('{').and_then(|v| v.strip_suffix('}')) {
+            let is_word = !word.is_empty()
+                && word
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+            if is_word {
+                return Some((i + 1, offset + 1, word.to_owned()));
             }
         }
     }
@@ -278,6 +328,27 @@ mod tests {
             e.ends_with("hint: indent YAML with spaces, tab characters are not allowed"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn unquoted_placeholders_are_caught_with_their_position() {
+        let e = err("dags:\n  gitSync:\n    repo: {git_repo}\n");
+        assert!(
+            e.starts_with("v.yaml:3:11: `{git_repo}` is unquoted, so YAML reads it as a map"),
+            "{e}"
+        );
+        let e = err("list:\n  - {item}\n");
+        assert!(e.starts_with("v.yaml:2:5: `{item}`"), "{e}");
+        // Real maps, quoted braces and strings containing braces are fine.
+        for ok in [
+            "a: {}\n",
+            "a: {b: 1}\n",
+            "a: \"{x}\"\n",
+            "a: |\n  k: {x}\n",
+            "a: x {y}\n",
+        ] {
+            assert!(parse_values(ok, Path::new("v")).is_ok(), "{ok}");
+        }
     }
 
     #[test]
