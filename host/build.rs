@@ -8,7 +8,16 @@ use std::path::PathBuf;
 use std::process::Command;
 
 /// Crates under `plugins/` that ship inside the binary.
-const BUILTIN: &[&str] = &["airflow-database"];
+const BUILTIN: &[&str] = &[
+    "airflow-database",
+    "git-sync",
+    "celery-workers",
+    "keda-autoscaling",
+    "pgbouncer",
+    "logs-persistence",
+    "airflow-ui",
+    "resources-policy",
+];
 
 const OUTER_BUILD_VARS: &[&str] = &[
     "RUSTFLAGS",

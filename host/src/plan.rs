@@ -136,7 +136,7 @@ pub fn build(file: &PipelineFile, path: &Path, sel: &Selection) -> Result<Plan> 
         if !selectors.is_empty() && !selectors.iter().any(|s| s.matches(r)) {
             continue;
         }
-        releases.push(release_plan(r, i, base)?);
+        releases.push(release_plan(r, i, base, &env_name)?);
     }
     if releases.is_empty() {
         bail!(
@@ -160,13 +160,27 @@ pub fn build(file: &PipelineFile, path: &Path, sel: &Selection) -> Result<Plan> 
     })
 }
 
-fn release_plan(r: &ReleaseSpec, index: usize, base: &Path) -> Result<ReleasePlan> {
-    let values = load_layers(&r.values, base, &format!("releases[{index}].values"))
+fn release_plan(r: &ReleaseSpec, index: usize, base: &Path, env: &str) -> Result<ReleasePlan> {
+    let mut values = load_layers(&r.values, base, &format!("releases[{index}].values"))
         .with_context(|| format!("cannot load the values of release `{}`", r.name))?;
+    if let Some(extra) = r.environment_values.get(env) {
+        let extra = load_layers(
+            extra,
+            base,
+            &format!("releases[{index}].environmentValues.{env}"),
+        )
+        .with_context(|| format!("cannot load the values of release `{}`", r.name))?;
+        values::merge(&mut values, extra);
+    }
     let steps = r
         .steps
         .iter()
         .enumerate()
+        .filter(|(_, s)| {
+            s.environments
+                .as_ref()
+                .is_none_or(|envs| envs.iter().any(|e| e == env))
+        })
         .map(|(j, s)| StepPlan {
             number: j + 1,
             plugin: s.plugin.clone(),
@@ -315,6 +329,7 @@ mod tests {
                 .collect(),
             values: vec![],
             steps: vec![],
+            environment_values: Default::default(),
             existing_secrets: vec![],
             schema: None,
         }
@@ -374,6 +389,58 @@ mod tests {
     }
 
     #[test]
+    fn steps_and_values_follow_the_environment() {
+        let mut r = release("a", &[]);
+        for (plugin, envs) in [("all", None), ("prod-only", Some(vec!["prod".to_owned()]))] {
+            r.steps.push(spec::StepSpec {
+                plugin: plugin.into(),
+                config: None,
+                limits: Default::default(),
+                environments: envs,
+            });
+        }
+        r.values.push(ValuesSource::Inline(
+            serde_json::json!({"tier": "base", "keep": 1})
+                .as_object()
+                .unwrap()
+                .clone(),
+        ));
+        r.environment_values.insert(
+            "prod".into(),
+            vec![ValuesSource::Inline(
+                serde_json::json!({"tier": "prod"})
+                    .as_object()
+                    .unwrap()
+                    .clone(),
+            )],
+        );
+        let dev = release_plan(&r, 0, Path::new("."), "dev").unwrap();
+        assert_eq!(
+            dev.steps
+                .iter()
+                .map(|s| s.plugin.as_str())
+                .collect::<Vec<_>>(),
+            ["all"]
+        );
+        assert_eq!(
+            Value::Object(dev.values),
+            serde_json::json!({"tier": "base", "keep": 1})
+        );
+        let prod = release_plan(&r, 0, Path::new("."), "prod").unwrap();
+        assert_eq!(
+            prod.steps
+                .iter()
+                .map(|s| (s.number, s.plugin.as_str()))
+                .collect::<Vec<_>>(),
+            [(1, "all"), (2, "prod-only")]
+        );
+        assert_eq!(
+            Value::Object(prod.values),
+            serde_json::json!({"tier": "prod", "keep": 1})
+        );
+    }
+
+    #[test]
     fn step_limits_override_defaults() {
         let mut r = release("a", &[]);
         r.steps.push(spec::StepSpec {
@@ -383,8 +450,9 @@ mod tests {
                 timeout: Some(Duration::from_millis(500)),
                 ..Default::default()
             },
+            environments: None,
         });
-        let p = release_plan(&r, 0, Path::new(".")).unwrap();
+        let p = release_plan(&r, 0, Path::new("."), "default").unwrap();
         assert_eq!(
             p.steps[0].limits,
             Limits {

@@ -53,6 +53,10 @@ pub struct ReleaseSpec {
     pub values: Vec<ValuesSource>,
     #[serde(default)]
     pub steps: Vec<StepSpec>,
+    /// More values layers per environment, applied after `values` when that environment is
+    /// selected.
+    #[serde(default, rename = "environmentValues")]
+    pub environment_values: BTreeMap<String, Vec<ValuesSource>>,
     /// Secrets created outside the pipeline that the values may reference.
     #[serde(default, rename = "existingSecrets")]
     pub existing_secrets: Vec<String>,
@@ -83,6 +87,9 @@ pub struct StepSpec {
     pub config: Option<Value>,
     #[serde(default)]
     pub limits: LimitsSpec,
+    /// Run the step only in these environments (default: all).
+    #[serde(default)]
+    pub environments: Option<Vec<String>>,
 }
 
 /// Per-step overrides of the sandbox limits.
@@ -297,12 +304,29 @@ fn check(file: &PipelineFile, path: &Path) -> Result<(), SpecError> {
                 ));
             }
         }
+        let known_env = |name: &str| name == "default" || file.environments.contains_key(name);
+        for name in r.environment_values.keys() {
+            if !known_env(name) {
+                return Err(err(
+                    format!("releases[{i}].environmentValues.{name}"),
+                    format!("environment `{name}` is not defined in `environments`"),
+                ));
+            }
+        }
         for (j, s) in r.steps.iter().enumerate() {
             if s.plugin.trim().is_empty() {
                 return Err(err(
                     format!("releases[{i}].steps[{j}].plugin"),
                     "must not be empty".into(),
                 ));
+            }
+            for name in s.environments.iter().flatten() {
+                if !known_env(name) {
+                    return Err(err(
+                        format!("releases[{i}].steps[{j}].environments"),
+                        format!("environment `{name}` is not defined in `environments`"),
+                    ));
+                }
             }
         }
     }

@@ -126,20 +126,36 @@ fn plugins_list_shows_built_ins_and_folders() {
     std::fs::copy(external_plugin(), dir.path().join("raw.wasm")).unwrap();
     let run = helmwasm(dir.path(), &["plugins", "list", "--plugin-dir", "."]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let lines: Vec<&str> = run.stdout.lines().collect();
-    assert_eq!(
-        lines[0].split_whitespace().collect::<Vec<_>>(),
-        ["NAME", "VERSION", "SOURCE", "DESCRIPTION"]
-    );
-    assert!(
-        lines[1].starts_with("airflow-database  0.1.0    built-in"),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        lines[2].starts_with("raw-annotations   0.3.1    ./raw.wasm"),
-        "{}",
-        run.stdout
-    );
-    assert_eq!(lines.len(), 3);
+    let rows: Vec<Vec<&str>> = run
+        .stdout
+        .lines()
+        .map(|l| l.split_whitespace().take(3).collect())
+        .collect();
+    let expected: Vec<Vec<&str>> = [
+        ["NAME", "VERSION", "SOURCE"],
+        ["airflow-database", "0.1.0", "built-in"],
+        ["airflow-ui", "0.1.0", "built-in"],
+        ["celery-workers", "0.1.0", "built-in"],
+        ["git-sync", "0.1.0", "built-in"],
+        ["keda-autoscaling", "0.1.0", "built-in"],
+        ["logs-persistence", "0.1.0", "built-in"],
+        ["pgbouncer", "0.1.0", "built-in"],
+        ["raw-annotations", "0.3.1", "./raw.wasm"],
+        ["resources-policy", "0.1.0", "built-in"],
+    ]
+    .iter()
+    .map(|r| r.to_vec())
+    .collect();
+    assert_eq!(rows, expected, "{}", run.stdout);
+    // Columns are aligned: every description starts at the same offset.
+    let description_at = |line: &str| {
+        let mut rest = line;
+        for _ in 0..3 {
+            rest = rest.trim_start();
+            rest = &rest[rest.find(' ').unwrap()..];
+        }
+        line.len() - rest.trim_start().len()
+    };
+    let offsets: Vec<usize> = run.stdout.lines().map(description_at).collect();
+    assert!(offsets.windows(2).all(|w| w[0] == w[1]), "{}", run.stdout);
 }

@@ -1,13 +1,22 @@
-//! `airflow-database`: the metadata-database and Celery result-backend connection Secrets of
-//! the official Apache Airflow chart, for an external PostgreSQL database (e.g. RDS).
+//! `airflow-database`: the connection Secrets of the official Apache Airflow chart (1.19.x) for
+//! an external PostgreSQL database (e.g. RDS), with or without the chart's PgBouncer.
 //!
-//! It replaces the hand-written
-//! `kubectl create secret generic NAME --from-literal=connection=postgresql://…` steps and the
-//! `data:` / `postgresql:` values blocks. [`connection_url`] and [`plan`] are pure and
-//! unit-tested natively; the [`Plugin`] impl only moves JSON in and out.
+//! It replaces the hand-written `kubectl create secret generic NAME --from-literal=connection=…`
+//! steps and the `data:` / `postgresql:` values blocks. [`plan`] is pure and unit-tested
+//! natively; the [`Plugin`] impl only moves JSON in and out.
+//!
+//! With `pgbouncer.enabled: true` in the values (set by the `pgbouncer` step, which must run
+//! first), Airflow is routed through PgBouncer: the metadata and result-backend URLs point at
+//! the PgBouncer service, and the step also emits the PgBouncer config Secret (`pgbouncer.ini`,
+//! `users.txt`) and the metrics-exporter stats Secret — the chart would otherwise build them
+//! from `data.metadataConnection` and point PgBouncer at a database that does not exist.
 
+mod pgbouncer;
+
+use airflow_chart::{PGBOUNCER_PORT, check_chart, flag, is_celery, pgbouncer_host};
 use helmwasm_plugin_sdk::{
-    Metadata, Plugin, PluginError, Request, Response, export_plugin, json, k8s, values,
+    Metadata, Plugin, PluginError, Release, Request, Response, Value, export_plugin, json, k8s,
+    values,
 };
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
@@ -36,101 +45,243 @@ pub struct Config {
     pub metadata_secret_name: Option<String>,
     #[serde(default)]
     pub result_backend_secret_name: Option<String>,
+    #[serde(default)]
+    pub pgbouncer_config_secret_name: Option<String>,
+    #[serde(default)]
+    pub pgbouncer_stats_secret_name: Option<String>,
 }
 
 fn default_port() -> u16 {
     5432
 }
 
+fn enc(s: &str) -> String {
+    utf8_percent_encode(s, COMPONENT).to_string()
+}
+
 /// `postgresql://USER:PASSWORD@HOST:PORT/DATABASE[?sslmode=MODE]`, credentials and database
 /// percent-encoded.
 pub fn connection_url(c: &Config) -> String {
-    let enc = |s: &str| utf8_percent_encode(s, COMPONENT).to_string();
+    url(c, &c.host, c.port, &c.database, c.sslmode.as_deref())
+}
+
+fn url(c: &Config, host: &str, port: u16, database: &str, sslmode: Option<&str>) -> String {
     let mut url = format!(
-        "postgresql://{}:{}@{}:{}/{}",
+        "postgresql://{}:{}@{host}:{port}/{}",
         enc(&c.user),
         enc(&c.password),
-        c.host,
-        c.port,
-        enc(&c.database)
+        enc(database)
     );
-    if let Some(mode) = &c.sslmode {
+    if let Some(mode) = sslmode {
         url.push_str("?sslmode=");
         url.push_str(mode);
     }
     url
 }
 
-/// True when the chart runs Celery workers for this executor setting (a comma-separated
-/// list is allowed, e.g. `CeleryExecutor,KubernetesExecutor`).
-pub fn is_celery(executor: &str) -> bool {
-    executor.split(',').any(|e| {
-        e.trim().ends_with("CeleryExecutor") || e.trim().ends_with("CeleryKubernetesExecutor")
-    })
+/// What the release's values say about the chart features this step depends on.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Context {
+    pub release: Release,
+    pub celery: bool,
+    pub pgbouncer: bool,
+    pub keda: bool,
+    pub keda_uses_pgbouncer: bool,
+    /// `data.metadataSecretName` / `data.resultBackendSecretName` already in the values.
+    pub metadata_name_in_values: Option<String>,
+    pub result_name_in_values: Option<String>,
+    pub pgbouncer_settings: pgbouncer::Settings,
 }
 
-/// The chart 1.19 default executor, used when the values do not set one.
-pub const CHART_DEFAULT_EXECUTOR: &str = "CeleryExecutor";
+impl Context {
+    pub fn from_values(release: Release, v: &Value) -> Context {
+        let name = |p: &str| {
+            values::get_str(v, p)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        };
+        Context {
+            release,
+            celery: is_celery(airflow_chart::executor(v)),
+            pgbouncer: flag(v, "pgbouncer.enabled", false),
+            keda: flag(v, "workers.keda.enabled", false),
+            keda_uses_pgbouncer: flag(v, "workers.keda.usePgbouncer", true),
+            metadata_name_in_values: name("data.metadataSecretName"),
+            result_name_in_values: name("data.resultBackendSecretName"),
+            pgbouncer_settings: pgbouncer::Settings::from_values(v),
+        }
+    }
+}
 
-/// One Secret to emit: name and connection URL.
+/// One Secret to emit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SecretPlan {
     pub name: String,
-    pub connection: String,
+    pub data: Vec<(String, String)>,
 }
 
-/// What the step does for a release: the metadata Secret and, for Celery, the result-backend
-/// Secret (the metadata URL with a `db+` prefix).
-#[derive(Debug, Clone, PartialEq, Eq)]
+impl SecretPlan {
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.data
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Everything the step does for a release.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Plan {
-    pub metadata: SecretPlan,
-    pub result_backend: Option<SecretPlan>,
+    pub secrets: Vec<SecretPlan>,
+    pub set: Vec<(String, Value)>,
+    pub warnings: Vec<(String, String)>,
 }
 
-pub fn plan(c: &Config, release: &str, executor: &str) -> Result<Plan, PluginError> {
+pub fn plan(c: &Config, ctx: &Context) -> Result<Plan, PluginError> {
     check_host(&c.host)?;
     if c.port == 0 {
         return Err(PluginError::InvalidConfig(
             "`port` must be between 1 and 65535".into(),
         ));
     }
-    let metadata_name = c
-        .metadata_secret_name
-        .clone()
-        .unwrap_or_else(|| format!("{release}-metadata-connection"));
-    let result_name = c
-        .result_backend_secret_name
-        .clone()
-        .unwrap_or_else(|| format!("{release}-result-backend-connection"));
-    for (field, name) in [
-        ("metadataSecretName", &metadata_name),
-        ("resultBackendSecretName", &result_name),
-    ] {
-        k8s::check_subdomain(name)
-            .map_err(|e| PluginError::InvalidConfig(format!("`{field}`: {e}")))?;
+    let r = &ctx.release;
+    let mut p = Plan::default();
+    let metadata_name = pick_name(
+        &mut p,
+        c.metadata_secret_name.as_ref(),
+        ctx.metadata_name_in_values.as_ref(),
+        "metadataSecretName",
+        "data.metadataSecretName",
+        || format!("{}-metadata-connection", r.name),
+    )?;
+    let result_name = pick_name(
+        &mut p,
+        c.result_backend_secret_name.as_ref(),
+        ctx.result_name_in_values.as_ref(),
+        "resultBackendSecretName",
+        "data.resultBackendSecretName",
+        || format!("{}-result-backend-connection", r.name),
+    )?;
+
+    let direct = connection_url(c);
+    let (metadata_url, result_url) = if ctx.pgbouncer {
+        // In-cluster hop to PgBouncer (no TLS there); PgBouncer talks TLS to the database.
+        let host = pgbouncer_host(r);
+        (
+            url(
+                c,
+                &host,
+                PGBOUNCER_PORT,
+                &format!("{}-metadata", r.name),
+                Some("disable"),
+            ),
+            url(
+                c,
+                &host,
+                PGBOUNCER_PORT,
+                &format!("{}-result-backend", r.name),
+                Some("disable"),
+            ),
+        )
+    } else {
+        (direct.clone(), direct.clone())
+    };
+    let mut metadata = vec![("connection".to_owned(), metadata_url)];
+    if ctx.keda && ctx.pgbouncer && !ctx.keda_uses_pgbouncer {
+        // KEDA_DB_CONN comes from this key and goes straight to the database.
+        metadata.push(("kedaConnection".to_owned(), direct.clone()));
     }
-    let url = connection_url(c);
-    let result_backend = if is_celery(executor) {
+    p.secrets.push(SecretPlan {
+        name: metadata_name.clone(),
+        data: metadata,
+    });
+    p.set
+        .push(("data.metadataSecretName".into(), json!(metadata_name)));
+
+    if ctx.celery {
         if result_name == metadata_name {
             return Err(PluginError::InvalidConfig(format!(
                 "`metadataSecretName` and `resultBackendSecretName` are both `{metadata_name}`: the \
                  result backend needs its own Secret (its URL starts with `db+`, the metadata URL must not)"
             )));
         }
-        Some(SecretPlan {
-            name: result_name,
-            connection: format!("db+{url}"),
-        })
-    } else {
-        None
+        p.secrets.push(SecretPlan {
+            name: result_name.clone(),
+            data: vec![("connection".into(), format!("db+{result_url}"))],
+        });
+        p.set
+            .push(("data.resultBackendSecretName".into(), json!(result_name)));
+    }
+
+    if ctx.pgbouncer {
+        let config_name = c
+            .pgbouncer_config_secret_name
+            .clone()
+            .unwrap_or_else(|| format!("{}-pgbouncer-config", r.name));
+        let stats_name = c
+            .pgbouncer_stats_secret_name
+            .clone()
+            .unwrap_or_else(|| format!("{}-pgbouncer-stats", r.name));
+        for (field, name) in [
+            ("pgbouncerConfigSecretName", &config_name),
+            ("pgbouncerStatsSecretName", &stats_name),
+        ] {
+            k8s::check_subdomain(name)
+                .map_err(|e| PluginError::InvalidConfig(format!("`{field}`: {e}")))?;
+        }
+        let s = &ctx.pgbouncer_settings;
+        p.secrets.push(SecretPlan {
+            name: config_name.clone(),
+            data: vec![
+                ("pgbouncer.ini".into(), pgbouncer::ini(c, r, s)),
+                (
+                    "users.txt".into(),
+                    pgbouncer::users_txt(&c.user, &c.password),
+                ),
+            ],
+        });
+        p.secrets.push(SecretPlan {
+            name: stats_name.clone(),
+            data: vec![(
+                "connection".into(),
+                url(c, "127.0.0.1", PGBOUNCER_PORT, "pgbouncer", Some("disable")),
+            )],
+        });
+        p.set
+            .push(("pgbouncer.configSecretName".into(), json!(config_name)));
+        p.set.push((
+            "pgbouncer.metricsExporterSidecar.statsSecretName".into(),
+            json!(stats_name),
+        ));
+    }
+    p.set.push(("postgresql.enabled".into(), json!(false)));
+    Ok(p)
+}
+
+/// Config name, else the name already in the values, else the default; validated.
+fn pick_name(
+    p: &mut Plan,
+    configured: Option<&String>,
+    in_values: Option<&String>,
+    field: &str,
+    values_path: &str,
+    default: impl FnOnce() -> String,
+) -> Result<String, PluginError> {
+    let name = match (configured, in_values) {
+        (Some(c), Some(v)) if c != v => {
+            p.warnings.push((
+                values_path.to_owned(),
+                format!("replaced `{v}` from the values with `{c}` from the step config"),
+            ));
+            c.clone()
+        }
+        (Some(c), _) => c.clone(),
+        (None, Some(v)) => v.clone(),
+        (None, None) => default(),
     };
-    Ok(Plan {
-        metadata: SecretPlan {
-            name: metadata_name,
-            connection: url,
-        },
-        result_backend,
-    })
+    k8s::check_subdomain(&name)
+        .map_err(|e| PluginError::InvalidConfig(format!("`{field}`: {e}")))?;
+    Ok(name)
 }
 
 fn check_host(host: &str) -> Result<(), PluginError> {
@@ -150,47 +301,35 @@ impl Plugin for AirflowDatabase {
         Metadata::new(
             "airflow-database",
             env!("CARGO_PKG_VERSION"),
-            "Airflow metadata-database and Celery result-backend connection Secrets for an external PostgreSQL",
+            "Airflow metadata-database, Celery result-backend (and PgBouncer) connection Secrets for an external PostgreSQL",
         )
         .config_schema(config_schema())
     }
 
     fn run(req: Request) -> Result<Response, PluginError> {
+        check_chart(&req.release, "airflow-database")?;
         let config: Config = req.config()?;
-        let executor = values::get_str(&req.values, "executor")
-            .unwrap_or(CHART_DEFAULT_EXECUTOR)
-            .to_owned();
-        let plan = plan(&config, &req.release.name, &executor)?;
-        let ns = req.release.namespace.as_str();
+        let ctx = Context::from_values(req.release.clone(), &req.values);
+        let plan = plan(&config, &ctx)?;
         let mut out = Response::new(req.values);
-        out.emit(k8s::secret(
-            &plan.metadata.name,
-            ns,
-            [("connection", plan.metadata.connection.as_bytes())],
-        ));
-        values::set(
-            &mut out.values,
-            "data.metadataSecretName",
-            json!(plan.metadata.name),
-        )?;
-        if let Some(rb) = &plan.result_backend {
+        for s in &plan.secrets {
             out.emit(k8s::secret(
-                &rb.name,
-                ns,
-                [("connection", rb.connection.as_bytes())],
+                &s.name,
+                &req.release.namespace,
+                s.data.iter().map(|(k, v)| (k.as_str(), v.as_bytes())),
             ));
-            values::set(
-                &mut out.values,
-                "data.resultBackendSecretName",
-                json!(rb.name),
-            )?;
         }
-        values::set(&mut out.values, "postgresql.enabled", json!(false))?;
+        for (path, value) in plan.set {
+            values::set(&mut out.values, &path, value)?;
+        }
+        for (path, message) in plan.warnings {
+            out.warning(message, Some(&path));
+        }
         Ok(out)
     }
 }
 
-pub fn config_schema() -> helmwasm_plugin_sdk::Value {
+pub fn config_schema() -> Value {
     json!({
         "$schema": "http://json-schema.org/draft-07/schema#",
         "type": "object",
@@ -203,8 +342,10 @@ pub fn config_schema() -> helmwasm_plugin_sdk::Value {
             "user": {"type": "string", "minLength": 1},
             "password": {"type": "string", "minLength": 1},
             "sslmode": {"enum": ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]},
-            "metadataSecretName": {"type": "string", "description": "Default: RELEASE-metadata-connection"},
-            "resultBackendSecretName": {"type": "string", "description": "Default: RELEASE-result-backend-connection"}
+            "metadataSecretName": {"type": "string", "description": "Default: data.metadataSecretName from the values, else RELEASE-metadata-connection"},
+            "resultBackendSecretName": {"type": "string", "description": "Default: data.resultBackendSecretName from the values, else RELEASE-result-backend-connection"},
+            "pgbouncerConfigSecretName": {"type": "string", "description": "With PgBouncer. Default: RELEASE-pgbouncer-config"},
+            "pgbouncerStatsSecretName": {"type": "string", "description": "With PgBouncer. Default: RELEASE-pgbouncer-stats"}
         }
     })
 }
@@ -212,127 +353,4 @@ pub fn config_schema() -> helmwasm_plugin_sdk::Value {
 export_plugin!(AirflowDatabase);
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn config() -> Config {
-        Config {
-            host: "host.example.com".into(),
-            port: 5432,
-            database: "airflow_db".into(),
-            user: "your_id".into(),
-            password: "your_pw".into(),
-            sslmode: None,
-            metadata_secret_name: Some("prod-mydatabase".into()),
-            result_backend_secret_name: Some("result-backend-mydatabase".into()),
-        }
-    }
-
-    #[test]
-    fn url_matches_the_production_guide_form() {
-        assert_eq!(
-            connection_url(&config()),
-            "postgresql://your_id:your_pw@host.example.com:5432/airflow_db"
-        );
-    }
-
-    #[test]
-    fn special_characters_in_credentials_are_percent_encoded() {
-        let c = Config {
-            user: "a@b".into(),
-            password: "p@ss:w/rd?#%".into(),
-            ..config()
-        };
-        assert_eq!(
-            connection_url(&c),
-            "postgresql://a%40b:p%40ss%3Aw%2Frd%3F%23%25@host.example.com:5432/airflow_db"
-        );
-    }
-
-    #[test]
-    fn sslmode_goes_in_the_query() {
-        let c = Config {
-            sslmode: Some("require".into()),
-            ..config()
-        };
-        assert!(connection_url(&c).ends_with("/airflow_db?sslmode=require"));
-    }
-
-    #[test]
-    fn celery_gets_a_db_plus_result_backend_and_the_metadata_url_has_none() {
-        let p = plan(&config(), "airflow", "CeleryExecutor").unwrap();
-        assert!(p.metadata.connection.starts_with("postgresql://"));
-        let rb = p.result_backend.unwrap();
-        assert_eq!(rb.name, "result-backend-mydatabase");
-        assert_eq!(rb.connection, format!("db+{}", p.metadata.connection));
-    }
-
-    #[test]
-    fn executor_detection() {
-        assert!(is_celery("CeleryExecutor"));
-        assert!(is_celery("CeleryKubernetesExecutor"));
-        assert!(is_celery("KubernetesExecutor,CeleryExecutor"));
-        assert!(!is_celery("KubernetesExecutor"));
-        assert!(!is_celery("LocalExecutor"));
-        assert!(
-            plan(&config(), "a", "LocalExecutor")
-                .unwrap()
-                .result_backend
-                .is_none()
-        );
-    }
-
-    #[test]
-    fn invalid_secret_name_is_rejected_with_a_hint() {
-        let c = Config {
-            metadata_secret_name: Some("prod_database".into()),
-            ..config()
-        };
-        let PluginError::InvalidConfig(msg) = plan(&c, "a", "CeleryExecutor").unwrap_err() else {
-            panic!("wrong error kind")
-        };
-        assert!(
-            msg.starts_with("`metadataSecretName`: `prod_database` is not a valid"),
-            "{msg}"
-        );
-        assert!(msg.contains("hint: use `prod-database`"), "{msg}");
-    }
-
-    #[test]
-    fn one_secret_for_both_is_rejected() {
-        let c = Config {
-            result_backend_secret_name: Some("prod-mydatabase".into()),
-            ..config()
-        };
-        assert!(matches!(
-            plan(&c, "a", "CeleryExecutor"),
-            Err(PluginError::InvalidConfig(_))
-        ));
-    }
-
-    #[test]
-    fn default_names_derive_from_the_release() {
-        let c = Config {
-            metadata_secret_name: None,
-            result_backend_secret_name: None,
-            ..config()
-        };
-        let p = plan(&c, "airflow", "CeleryExecutor").unwrap();
-        assert_eq!(p.metadata.name, "airflow-metadata-connection");
-        assert_eq!(
-            p.result_backend.unwrap().name,
-            "airflow-result-backend-connection"
-        );
-    }
-
-    #[test]
-    fn host_with_scheme_or_port_is_rejected() {
-        for host in ["postgresql://h", "h:5432", "h/db", ""] {
-            let c = Config {
-                host: host.into(),
-                ..config()
-            };
-            assert!(plan(&c, "a", "CeleryExecutor").is_err(), "{host}");
-        }
-    }
-}
+mod tests;

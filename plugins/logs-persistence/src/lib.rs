@@ -1,0 +1,153 @@
+//! `logs-persistence`: task logs on a shared volume (`logs.persistence`), e.g. EFS on EKS.
+//! The chart's logs PVC is ReadWriteMany, so block-storage classes (EBS) are warned about.
+
+use airflow_chart::check_chart;
+use helmwasm_plugin_sdk::{
+    Metadata, Plugin, PluginError, Request, Response, Value, export_plugin, json, values,
+};
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Config {
+    pub size: String,
+    #[serde(default)]
+    pub storage_class_name: Option<String>,
+    #[serde(default)]
+    pub existing_claim: Option<String>,
+    #[serde(default)]
+    pub sub_path: Option<String>,
+}
+
+/// Block-storage classes that cannot be mounted ReadWriteMany.
+const RWO_CLASSES: &[&str] = &[
+    "gp2",
+    "gp3",
+    "io1",
+    "io2",
+    "st1",
+    "sc1",
+    "ebs-sc",
+    "standard",
+    "standard-rwo",
+];
+
+/// Kubernetes quantity with a binary or decimal suffix, e.g. `10Gi`, `500M`.
+pub fn is_quantity(s: &str) -> bool {
+    let digits = s.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let suffix = &s[digits.len()..];
+    !digits.is_empty()
+        && digits.parse::<f64>().is_ok_and(|n| n > 0.0)
+        && ["", "Ki", "Mi", "Gi", "Ti", "Pi", "k", "M", "G", "T", "P"].contains(&suffix)
+}
+
+pub fn apply(c: &Config, v: &mut Value) -> Result<Vec<String>, PluginError> {
+    if !is_quantity(&c.size) {
+        return Err(PluginError::InvalidConfig(format!(
+            "`size` `{}` is not a Kubernetes quantity such as `10Gi`",
+            c.size
+        )));
+    }
+    let mut warnings = Vec::new();
+    values::set(v, "logs.persistence.enabled", json!(true))?;
+    values::set(v, "logs.persistence.size", json!(c.size))?;
+    if let Some(sc) = &c.storage_class_name {
+        if RWO_CLASSES.contains(&sc.as_str()) {
+            warnings.push(format!(
+                "storage class `{sc}` is block storage: the chart's logs volume is ReadWriteMany and will not bind; use a shared file system class such as EFS (`efs-sc`)"
+            ));
+        }
+        values::set(v, "logs.persistence.storageClassName", json!(sc))?;
+    }
+    if let Some(claim) = &c.existing_claim {
+        values::set(v, "logs.persistence.existingClaim", json!(claim))?;
+    }
+    if let Some(sub) = &c.sub_path {
+        values::set(v, "logs.persistence.subPath", json!(sub))?;
+    }
+    Ok(warnings)
+}
+
+struct LogsPersistence;
+
+impl Plugin for LogsPersistence {
+    fn metadata() -> Metadata {
+        Metadata::new(
+            "logs-persistence",
+            env!("CARGO_PKG_VERSION"),
+            "Airflow task logs on a ReadWriteMany volume (e.g. EFS)",
+        )
+        .config_schema(config_schema())
+    }
+
+    fn run(req: Request) -> Result<Response, PluginError> {
+        check_chart(&req.release, "logs-persistence")?;
+        let config: Config = req.config()?;
+        let mut out = Response::new(req.values);
+        for w in apply(&config, &mut out.values)? {
+            out.warning(w, Some("logs.persistence.storageClassName"));
+        }
+        Ok(out)
+    }
+}
+
+pub fn config_schema() -> Value {
+    json!({
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["size"],
+        "properties": {
+            "size": {"type": "string"},
+            "storageClassName": {"type": "string", "minLength": 1},
+            "existingClaim": {"type": "string", "minLength": 1},
+            "subPath": {"type": "string"}
+        }
+    })
+}
+
+export_plugin!(LogsPersistence);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sets_logs_persistence() {
+        let mut v = json!({});
+        let c = Config {
+            size: "10Gi".into(),
+            storage_class_name: Some("efs-sc".into()),
+            ..Config::default()
+        };
+        assert!(apply(&c, &mut v).unwrap().is_empty());
+        assert_eq!(
+            v,
+            json!({"logs": {"persistence": {"enabled": true, "size": "10Gi", "storageClassName": "efs-sc"}}})
+        );
+    }
+
+    #[test]
+    fn ebs_classes_are_warned_and_bad_sizes_rejected() {
+        let mut v = json!({});
+        let c = Config {
+            size: "10Gi".into(),
+            storage_class_name: Some("gp3".into()),
+            ..Config::default()
+        };
+        assert!(apply(&c, &mut v).unwrap()[0].contains("ReadWriteMany"));
+        for bad in ["10GB", "ten", "", "-1Gi"] {
+            assert!(
+                apply(
+                    &Config {
+                        size: bad.into(),
+                        ..Config::default()
+                    },
+                    &mut json!({})
+                )
+                .is_err(),
+                "{bad}"
+            );
+        }
+    }
+}
