@@ -191,6 +191,82 @@ pub fn is_airflow_chart(chart: &str) -> bool {
     chart.trim_end_matches('/').rsplit('/').next() == Some("airflow")
 }
 
+/// The `connection` value of a Secret the render defines: emitted by a step (`data` base64 or
+/// `stringData`) or created by the chart from `extraSecrets` (`data`/`stringData` are one YAML
+/// string of `key: value` lines).
+fn connection_of(render: &ReleaseRender, coalesced: &Value, name: &str) -> Option<String> {
+    use base64::Engine as _;
+    let b64 = |s: &str| {
+        base64::engine::general_purpose::STANDARD
+            .decode(s.trim())
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+    };
+    for m in &render.manifests {
+        let o = &m.object;
+        if o["kind"] == "Secret" && o["metadata"]["name"] == name {
+            if let Some(v) = o["data"]["connection"].as_str() {
+                return b64(v);
+            }
+            if let Some(v) = o["stringData"]["connection"].as_str() {
+                return Some(v.to_owned());
+            }
+        }
+    }
+    let extra = &coalesced["extraSecrets"][name];
+    for (field, encoded) in [("stringData", false), ("data", true)] {
+        if let Some(block) = extra[field].as_str() {
+            let line = block
+                .lines()
+                .find_map(|l| l.trim().strip_prefix("connection:"))?;
+            let v = line.trim().trim_matches(['\'', '"']).to_owned();
+            return if encoded { b64(&v) } else { Some(v) };
+        }
+    }
+    None
+}
+
+/// The scheme part of a URL, for messages that must not show credentials.
+fn scheme(url: &str) -> &str {
+    url.split_once("://").map_or("(no scheme)", |(s, _)| s)
+}
+
+/// The result backend URL must start with `db+`, the metadata URL must not.
+fn db_plus_rules(render: &ReleaseRender, coalesced: &Value) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let rules = [
+        ("data.metadataSecretName", false),
+        ("data.resultBackendSecretName", true),
+    ];
+    for (path, wants_db_plus) in rules {
+        let Some(name) = values::get(coalesced, path).and_then(Value::as_str) else {
+            continue;
+        };
+        let Some(url) = connection_of(render, coalesced, name) else {
+            continue;
+        };
+        let has = url.starts_with("db+");
+        if has != wants_db_plus {
+            let message = if wants_db_plus {
+                format!(
+                    "Secret `{name}` holds a result-backend URL with scheme `{}`; Celery needs the `db+` prefix (`db+postgresql://…`)",
+                    scheme(&url)
+                )
+            } else {
+                format!(
+                    "Secret `{name}` holds a metadata URL with scheme `{}`; the metadata connection must not have the `db+` prefix (that is for the Celery result backend only)",
+                    scheme(&url)
+                )
+            };
+            problems.push(Problem {
+                at: path.to_owned(),
+                message,
+            });
+        }
+    }
+    problems
+}
+
 /// Secret references of the Airflow chart: emitted, chart-created or declared, with their keys.
 pub fn airflow_secrets(
     release: &ReleasePlan,
@@ -247,7 +323,7 @@ pub fn airflow_secrets(
         refs[0].1.push("kedaConnection");
     }
 
-    let mut problems = Vec::new();
+    let mut problems = db_plus_rules(render, coalesced);
     for (path, keys) in refs {
         let Some(name) = values::get(coalesced, &path)
             .and_then(Value::as_str)
@@ -272,6 +348,28 @@ pub fn airflow_secrets(
                 });
             }
         } else if !chart_created.contains(name) && !declared.contains(name) {
+            let known: Vec<&str> = emitted
+                .keys()
+                .chain(&chart_created)
+                .chain(&declared)
+                .copied()
+                .collect();
+            let closest = known
+                .iter()
+                .filter(|k| {
+                    strsim::damerau_levenshtein(name, k) <= 3
+                        || strsim::jaro_winkler(name, k) >= 0.9
+                })
+                .max_by(|a, b| {
+                    strsim::jaro_winkler(name, a).total_cmp(&strsim::jaro_winkler(name, b))
+                });
+            if let Some(k) = closest {
+                problems.push(Problem {
+                    at: path,
+                    message: format!("references Secret `{name}`, which does not exist in the pipeline; did you mean `{k}`?"),
+                });
+                continue;
+            }
             let emitted_names: Vec<String> = emitted.keys().map(|n| format!("`{n}`")).collect();
             problems.push(Problem {
                 at: path,

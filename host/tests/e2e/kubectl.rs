@@ -91,3 +91,112 @@ fn special_characters_match_kubectl_with_an_encoded_url() {
         assert_eq!(doc, &without_timestamp(kubectl), "{name}");
     }
 }
+
+/// The example's prod render: metadata, result-backend and git-sync Secrets each equal what
+/// kubectl prints for the same inputs (the URL the production guide describes, the key file).
+#[test]
+fn example_secrets_equal_kubectl_output_for_the_same_inputs() {
+    if Command::new("kubectl")
+        .arg("version")
+        .arg("--client")
+        .output()
+        .is_err()
+    {
+        eprintln!("kubectl is not installed: skipping the live kubectl comparison");
+        return;
+    }
+    let example = crate::support::root().join("examples/airflow-eks");
+    let run = helmwasm(&example, &["template", "-e", "prod"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let docs = yaml_docs(&run.stdout);
+    let secret = |name: &str| {
+        docs.iter()
+            .find(|d| d["kind"] == "Secret" && d["metadata"]["name"] == name)
+            .unwrap_or_else(|| panic!("no Secret {name}"))
+            .clone()
+    };
+    // PgBouncer is on in the example, so Airflow connects through it; the password
+    // `DUMMY-p@ss/word` is percent-encoded.
+    let via_pgbouncer = "postgresql://airflow:DUMMY-p%40ss%2Fword@airflow-pgbouncer.airflow:6543";
+    let key_file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        key_file.path(),
+        "-----BEGIN OPENSSH PRIVATE KEY-----\nDUMMY-KEY-FOR-THE-EXAMPLE-NOT-A-REAL-KEY\n-----END OPENSSH PRIVATE KEY-----\n",
+    )
+    .unwrap();
+    let cases = [
+        (
+            "airflow-metadata-db",
+            format!("--from-literal=connection={via_pgbouncer}/airflow-metadata?sslmode=disable"),
+        ),
+        (
+            "airflow-result-backend-db",
+            format!(
+                "--from-literal=connection=db+{via_pgbouncer}/airflow-result-backend?sslmode=disable"
+            ),
+        ),
+        (
+            "airflow-ssh-secret",
+            format!("--from-file=gitSshKey={}", key_file.path().display()),
+        ),
+    ];
+    for (name, source) in cases {
+        let out = Command::new("kubectl")
+            .args([
+                "create",
+                "secret",
+                "generic",
+                name,
+                "-n",
+                "airflow",
+                &source,
+                "--dry-run=client",
+                "-o",
+                "yaml",
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let kubectl = yaml(&String::from_utf8(out.stdout).unwrap());
+        assert_eq!(secret(name), without_timestamp(kubectl), "{name}");
+    }
+}
+
+/// The example's values pass an independent validator (Python `jsonschema`, Draft 7) against
+/// the chart's schema, merged over the chart defaults, in every environment.
+#[test]
+fn example_values_pass_an_independent_schema_validator() {
+    let example = crate::support::root().join("examples/airflow-eks");
+    let script = crate::support::root().join("tests/tools/validate_values.py");
+    let chart = fixture("airflow-chart");
+    for env in ["default", "dev", "prod"] {
+        let run = helmwasm(&example, &["template", "-e", env]);
+        assert_eq!(run.code, 0, "{env}: {}", run.stderr);
+        let mut child = Command::new("python3")
+            .arg(&script)
+            .arg(&chart)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("python3 is needed for the independent validator");
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(run.stdout.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && stdout.trim_end().ends_with("errors: 0"),
+            "{env}: {stdout}{}\n(the validator needs `python3 -m pip install jsonschema pyyaml`)",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

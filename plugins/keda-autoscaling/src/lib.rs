@@ -80,6 +80,12 @@ pub fn apply(c: &Config, v: &mut Value) -> Result<Vec<(String, String)>, PluginE
     }
     // Persistence off: workers become a Deployment. 1.19 reads `workers.celery.persistence`.
     if let Some(old) = values::remove(v, "workers.persistence.enabled") {
+        if values::get(v, "workers.persistence")
+            .and_then(Value::as_object)
+            .is_some_and(|m| m.is_empty())
+        {
+            values::remove(v, "workers.persistence");
+        }
         warnings.push(("workers.persistence.enabled".into(), format!("`workers.persistence.enabled: {old}` is deprecated in chart 1.19; replaced by `workers.celery.persistence.enabled: false`")));
     }
     values::set(v, "workers.celery.persistence.enabled", json!(false))?;
