@@ -5,6 +5,7 @@ use crate::error::{self, Internal};
 use crate::execute::{self, Event};
 use crate::exit::ExitStatus;
 use crate::plan::{self, Selection};
+use crate::redact::Redactor;
 use crate::registry::{self, Registry};
 use crate::runtime::{LogLevel, Runtime, Severity, cache};
 use crate::{output, spec};
@@ -68,6 +69,9 @@ pub struct TemplateArgs {
     /// More folders of `*.wasm` plugins (before the pipeline's `plugins.dirs`).
     #[arg(long = "plugin-dir", value_name = "DIR")]
     pub plugin_dirs: Vec<PathBuf>,
+    /// Print Secret data and resolved secret values in clear text (redacted by default).
+    #[arg(long)]
+    pub show_secrets: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -100,7 +104,9 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitStatus {
             };
         }
     };
-    let outcome = std::panic::catch_unwind(|| run(&cli));
+    let mut redactor = Redactor::default();
+    let outcome =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&cli, &mut redactor)));
     let result = match outcome {
         Ok(r) => r,
         Err(panic) => {
@@ -117,7 +123,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitStatus {
     match result {
         Ok(()) => ExitStatus::Success,
         Err(e) => {
-            eprint!("{}", error::render(&e));
+            eprint!("{}", redactor.redact(&error::render(&e)));
             if error::is_internal(&e) {
                 ExitStatus::Error
             } else {
@@ -127,9 +133,9 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitStatus {
     }
 }
 
-fn run(cli: &Cli) -> Result<()> {
+fn run(cli: &Cli, redactor: &mut Redactor) -> Result<()> {
     match &cli.command {
-        Command::Template(args) => template(cli, args),
+        Command::Template(args) => template(cli, args, redactor),
         Command::Plugins(PluginsCommand::List(args)) => list(cli, args),
     }
 }
@@ -143,21 +149,22 @@ fn runtime(cli: &Cli) -> Result<Runtime> {
     Runtime::new(dir).map_err(|e| anyhow::Error::new(Internal(format!("{e:#}"))))
 }
 
-fn template(cli: &Cli, args: &TemplateArgs) -> Result<()> {
+fn template(cli: &Cli, args: &TemplateArgs, redactor: &mut Redactor) -> Result<()> {
     let file = spec::load(&args.file)?;
     let selection = Selection {
         environment: args.environment.clone(),
         selectors: args.selectors.clone(),
     };
-    let plan = plan::build(&file, &args.file, &selection)?;
+    let plan = plan::build(&file, &args.file, &selection, redactor)?;
+    let redactor: &Redactor = redactor;
     let runtime = runtime(cli)?;
     let dirs = registry::dirs(&args.plugin_dirs, &plan.plugin_dirs, Some(&args.file));
     let registry = Registry::load(&runtime, crate::builtin::PLUGINS, &dirs)?;
-    let mut report = |e: Event| print_event(cli, e);
+    let mut report = |e: Event| print_event(cli, e, redactor);
     let render = execute::execute(&runtime, &registry, &plan, &mut report)?;
     match &args.output_dir {
         Some(dir) => {
-            let written = output::write_dir(&render, dir)?;
+            let written = output::write_dir(&render, dir, redactor)?;
             if !cli.quiet {
                 for path in written {
                     eprintln!("wrote {}", path.display());
@@ -165,9 +172,17 @@ fn template(cli: &Cli, args: &TemplateArgs) -> Result<()> {
             }
         }
         None => {
+            let text = if args.show_secrets {
+                eprintln!(
+                    "warning: --show-secrets: Secret data and secret values are printed in clear text"
+                );
+                output::to_stream(&render)
+            } else {
+                output::to_stream_redacted(&render, redactor)
+            };
             let mut stdout = std::io::stdout().lock();
             stdout
-                .write_all(output::to_stream(&render).as_bytes())
+                .write_all(text.as_bytes())
                 .context("cannot write to stdout")?;
             stdout.flush().context("cannot write to stdout")?;
         }
@@ -228,7 +243,7 @@ fn list(cli: &Cli, args: &ListArgs) -> Result<()> {
 }
 
 /// Plugin logs and diagnostics go to stderr, tagged; data goes to stdout.
-fn print_event(cli: &Cli, event: Event) {
+fn print_event(cli: &Cli, event: Event, redactor: &Redactor) {
     let level = if cli.quiet { 0 } else { 1 + cli.verbose };
     let line = match event {
         Event::Log {
@@ -268,6 +283,6 @@ fn print_event(cli: &Cli, event: Event) {
         }
     };
     if let Some(line) = line {
-        eprintln!("{line}");
+        eprintln!("{}", redactor.redact(&line));
     }
 }

@@ -14,9 +14,12 @@ pub mod execute;
 pub mod exit;
 pub mod output;
 pub mod plan;
+pub mod redact;
 pub mod registry;
 pub mod runtime;
+pub mod secrets;
 pub mod spec;
+pub mod template;
 pub mod values;
 pub mod yaml;
 

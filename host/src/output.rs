@@ -8,6 +8,7 @@
 //! previous render untouched. Manifests (which hold Secrets) are written with mode 0600.
 
 use crate::execute::{Manifest, ReleaseRender, Render};
+use crate::redact::{MARKER, Redactor};
 use crate::yaml;
 use anyhow::{Context, Result};
 use std::io::Write;
@@ -21,6 +22,26 @@ pub fn to_stream(render: &Render) -> String {
         out.push_str(&manifests_docs(r));
     }
     out
+}
+
+/// The render as shown on a terminal or pipe: every Secret's `data` and `stringData` values
+/// replaced by the redaction marker, then every registered secret form redacted.
+pub fn to_stream_redacted(render: &Render, redactor: &Redactor) -> String {
+    let mut masked = render.clone();
+    for r in &mut masked.releases {
+        for m in &mut r.manifests {
+            if m.object["kind"] == "Secret" {
+                for field in ["data", "stringData"] {
+                    if let Some(map) = m.object.get_mut(field).and_then(|v| v.as_object_mut()) {
+                        for v in map.values_mut() {
+                            *v = serde_json::Value::String(MARKER.to_owned());
+                        }
+                    }
+                }
+            }
+        }
+    }
+    redactor.redact(&to_stream(&masked))
 }
 
 fn values_doc(r: &ReleaseRender) -> String {
@@ -48,17 +69,23 @@ fn manifest_doc(release: &str, m: &Manifest) -> String {
 }
 
 /// Write `DIR/RELEASE/values.yaml` and `DIR/RELEASE/manifests.yaml` for every release.
-pub fn write_dir(render: &Render, dir: &Path) -> Result<Vec<PathBuf>> {
+pub fn write_dir(render: &Render, dir: &Path, redactor: &Redactor) -> Result<Vec<PathBuf>> {
     let mut staged = Vec::new();
     for r in &render.releases {
         let rel_dir = dir.join(&r.name);
         std::fs::create_dir_all(&rel_dir)
             .with_context(|| format!("cannot create {}", rel_dir.display()))?;
-        // values.yaml is plain values, ready for `helm install -f`.
+        // values.yaml is plain values, ready for `helm install -f`; private if it holds a secret.
+        let values = yaml::to_string(&r.values);
+        let mode = if redactor.contains_secret(&values) {
+            0o600
+        } else {
+            0o644
+        };
         staged.push(stage(
             &rel_dir.join("values.yaml"),
-            yaml::to_string(&r.values).as_bytes(),
-            0o644,
+            values.as_bytes(),
+            mode,
         )?);
         staged.push(stage(
             &rel_dir.join("manifests.yaml"),
@@ -128,7 +155,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("airflow")).unwrap();
         std::fs::write(dir.path().join("airflow/values.yaml"), "old").unwrap();
-        let written = write_dir(&render(), dir.path()).unwrap();
+        let written = write_dir(&render(), dir.path(), &Redactor::default()).unwrap();
         assert_eq!(written.len(), 2);
         assert_eq!(
             std::fs::read_to_string(dir.path().join("airflow/values.yaml")).unwrap(),

@@ -4,7 +4,10 @@
 //! The plan is a plain value: every file it needs has been read, nothing has run yet. Errors
 //! name the file (with line and column for YAML) or the pipeline key path.
 
+use crate::redact::Redactor;
+use crate::secrets::Resolver;
 use crate::spec::{self, PipelineFile, ReleaseSpec, ValuesSource};
+use crate::template;
 use crate::values;
 use crate::yaml;
 use anyhow::{Context, Result, bail};
@@ -100,17 +103,29 @@ pub struct Selection {
 
 pub const DEFAULT_ENVIRONMENT: &str = "default";
 
-pub fn build(file: &PipelineFile, path: &Path, sel: &Selection) -> Result<Plan> {
+pub fn build(
+    file: &PipelineFile,
+    path: &Path,
+    sel: &Selection,
+    redactor: &mut Redactor,
+) -> Result<Plan> {
     let base = path.parent().unwrap_or(Path::new("."));
     let env_name = sel
         .environment
         .clone()
         .unwrap_or_else(|| DEFAULT_ENVIRONMENT.to_owned());
+    let mut loader = Loader {
+        resolver: Resolver::new(),
+        redactor,
+        env_name: env_name.clone(),
+        env_values: Value::Object(Map::new()),
+    };
     let env_values = match file.environments.get(&env_name) {
-        Some(env) => load_layers(
+        Some(env) => loader.layers(
             &env.values,
             base,
             &format!("environments.{env_name}.values"),
+            None,
         )?,
         None if env_name == DEFAULT_ENVIRONMENT => Map::new(),
         None => {
@@ -126,6 +141,7 @@ pub fn build(file: &PipelineFile, path: &Path, sel: &Selection) -> Result<Plan> 
             );
         }
     };
+    loader.env_values = Value::Object(env_values.clone());
     let selectors = sel
         .selectors
         .iter()
@@ -136,7 +152,7 @@ pub fn build(file: &PipelineFile, path: &Path, sel: &Selection) -> Result<Plan> 
         if !selectors.is_empty() && !selectors.iter().any(|s| s.matches(r)) {
             continue;
         }
-        releases.push(release_plan(r, i, base, &env_name)?);
+        releases.push(loader.release(r, i, base)?);
     }
     if releases.is_empty() {
         bail!(
@@ -160,55 +176,132 @@ pub fn build(file: &PipelineFile, path: &Path, sel: &Selection) -> Result<Plan> 
     })
 }
 
-fn release_plan(r: &ReleaseSpec, index: usize, base: &Path, env: &str) -> Result<ReleasePlan> {
-    let mut values = load_layers(&r.values, base, &format!("releases[{index}].values"))
-        .with_context(|| format!("cannot load the values of release `{}`", r.name))?;
-    if let Some(extra) = r.environment_values.get(env) {
-        let extra = load_layers(
-            extra,
-            base,
-            &format!("releases[{index}].environmentValues.{env}"),
-        )
-        .with_context(|| format!("cannot load the values of release `{}`", r.name))?;
-        values::merge(&mut values, extra);
-    }
-    let steps = r
-        .steps
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| {
-            s.environments
+/// Reads values files (rendering `.hbs` templates) and resolves secret references, registering
+/// every secret with the run's redactor.
+struct Loader<'r> {
+    resolver: Resolver,
+    redactor: &'r mut Redactor,
+    env_name: String,
+    env_values: Value,
+}
+
+impl Loader<'_> {
+    fn release(&mut self, r: &ReleaseSpec, index: usize, base: &Path) -> Result<ReleasePlan> {
+        let release_ctx = serde_json::json!({
+            "name": r.name, "namespace": r.namespace, "chart": r.chart, "version": r.version, "labels": r.labels,
+        });
+        let load_err = || format!("cannot load the values of release `{}`", r.name);
+        let mut values = self
+            .layers(
+                &r.values,
+                base,
+                &format!("releases[{index}].values"),
+                Some(&release_ctx),
+            )
+            .with_context(load_err)?;
+        if let Some(extra) = r.environment_values.get(&self.env_name) {
+            let key = format!("releases[{index}].environmentValues.{}", self.env_name);
+            let extra = self
+                .layers(extra, base, &key, Some(&release_ctx))
+                .with_context(load_err)?;
+            values::merge(&mut values, extra);
+        }
+        let mut steps = Vec::new();
+        for (j, s) in r.steps.iter().enumerate() {
+            if !s
+                .environments
                 .as_ref()
-                .is_none_or(|envs| envs.iter().any(|e| e == env))
-        })
-        .map(|(j, s)| StepPlan {
-            number: j + 1,
-            plugin: s.plugin.clone(),
-            config: s
+                .is_none_or(|envs| envs.contains(&self.env_name))
+            {
+                continue;
+            }
+            let config_path = format!("releases[{index}].steps[{j}].with");
+            let mut config = s
                 .config
                 .clone()
-                .unwrap_or_else(|| Value::Object(Map::new())),
-            config_path: format!("releases[{index}].steps[{j}].with"),
-            limits: Limits::default().with(&s.limits),
+                .unwrap_or_else(|| Value::Object(Map::new()));
+            self.resolver
+                .resolve_tree(&mut config, base, &config_path, self.redactor)
+                .map_err(|e| anyhow::anyhow!("{e}"))
+                .with_context(|| {
+                    format!(
+                        "cannot resolve the secret references of release `{}` step {}",
+                        r.name,
+                        j + 1
+                    )
+                })?;
+            steps.push(StepPlan {
+                number: j + 1,
+                plugin: s.plugin.clone(),
+                config,
+                config_path,
+                limits: Limits::default().with(&s.limits),
+            });
+        }
+        let schema = r
+            .schema
+            .as_ref()
+            .map(|s| load_schema(s, base))
+            .transpose()
+            .with_context(|| format!("cannot load the chart schema of release `{}`", r.name))?;
+        Ok(ReleasePlan {
+            existing_secrets: r.existing_secrets.clone(),
+            schema,
+            name: r.name.clone(),
+            namespace: r.namespace.clone(),
+            chart: r.chart.clone(),
+            version: r.version.clone(),
+            labels: r.labels.clone(),
+            values,
+            steps,
         })
-        .collect();
-    let schema = r
-        .schema
-        .as_ref()
-        .map(|s| load_schema(s, base))
-        .transpose()
-        .with_context(|| format!("cannot load the chart schema of release `{}`", r.name))?;
-    Ok(ReleasePlan {
-        existing_secrets: r.existing_secrets.clone(),
-        schema,
-        name: r.name.clone(),
-        namespace: r.namespace.clone(),
-        chart: r.chart.clone(),
-        version: r.version.clone(),
-        labels: r.labels.clone(),
-        values,
-        steps,
-    })
+    }
+
+    /// Values layers merged in order. Files are relative to `base`; a `.hbs` file is rendered
+    /// first; references resolve relative to the file they appear in.
+    fn layers(
+        &mut self,
+        sources: &[ValuesSource],
+        base: &Path,
+        key: &str,
+        release: Option<&Value>,
+    ) -> Result<Map<String, Value>> {
+        let mut layers = Vec::with_capacity(sources.len());
+        for (i, src) in sources.iter().enumerate() {
+            let at = format!("{key}[{i}]");
+            let (mut value, ref_base, label) = match src {
+                ValuesSource::Inline(map) => {
+                    (Value::Object(map.clone()), base.to_path_buf(), at.clone())
+                }
+                ValuesSource::File(rel) => {
+                    let path = base.join(rel);
+                    let mut text = std::fs::read_to_string(&path).with_context(|| {
+                        format!("{at}: cannot read values file {}", path.display())
+                    })?;
+                    if template::is_template(&path) {
+                        let ctx =
+                            template::context(&self.env_name, &self.env_values, release.cloned());
+                        text = template::render(&text, &path, &ctx)
+                            .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    }
+                    let value = yaml::parse_values(&text, &path)?;
+                    (
+                        value,
+                        path.parent().unwrap_or(Path::new(".")).to_path_buf(),
+                        format!("{}:", path.display()),
+                    )
+                }
+            };
+            self.resolver
+                .resolve_tree(&mut value, &ref_base, &label, self.redactor)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            match value {
+                Value::Object(m) => layers.push(m),
+                _ => unreachable!("values layers are maps"),
+            }
+        }
+        Ok(values::layer(layers))
+    }
 }
 
 fn load_schema(spec: &spec::SchemaSpec, base: &Path) -> Result<ChartSchema> {
@@ -249,26 +342,6 @@ fn load_schema(spec: &spec::SchemaSpec, base: &Path) -> Result<ChartSchema> {
         schema,
         defaults,
     })
-}
-
-fn load_layers(sources: &[ValuesSource], base: &Path, key: &str) -> Result<Map<String, Value>> {
-    let mut layers = Vec::with_capacity(sources.len());
-    for (i, src) in sources.iter().enumerate() {
-        layers.push(match src {
-            ValuesSource::Inline(map) => map.clone(),
-            ValuesSource::File(rel) => {
-                let path = base.join(rel);
-                let text = std::fs::read_to_string(&path).with_context(|| {
-                    format!("{key}[{i}]: cannot read values file {}", path.display())
-                })?;
-                match yaml::parse_values(&text, &path)? {
-                    Value::Object(m) => m,
-                    _ => unreachable!("parse_values returns a map"),
-                }
-            }
-        });
-    }
-    Ok(values::layer(layers))
 }
 
 /// A helmfile-style label selector: `key=value` and `key!=value` terms joined by commas, all
@@ -316,6 +389,17 @@ impl Selector {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn release_plan(r: &ReleaseSpec, index: usize, base: &Path, env: &str) -> Result<ReleasePlan> {
+        let mut redactor = Redactor::default();
+        let mut loader = Loader {
+            resolver: Resolver::new(),
+            redactor: &mut redactor,
+            env_name: env.into(),
+            env_values: serde_json::json!({}),
+        };
+        loader.release(r, index, base)
+    }
 
     fn release(name: &str, labels: &[(&str, &str)]) -> ReleaseSpec {
         ReleaseSpec {
@@ -372,7 +456,7 @@ mod tests {
             environment: Some("staging".into()),
             selectors: vec![],
         };
-        let e = build(&file, Path::new("p.yaml"), &sel)
+        let e = build(&file, Path::new("p.yaml"), &sel, &mut Redactor::default())
             .unwrap_err()
             .to_string();
         assert_eq!(
@@ -380,10 +464,15 @@ mod tests {
             "p.yaml: environment `staging` is not defined in `environments` (defined: `prod`)"
         );
         assert_eq!(
-            build(&file, Path::new("p.yaml"), &Selection::default())
-                .unwrap()
-                .environment
-                .name,
+            build(
+                &file,
+                Path::new("p.yaml"),
+                &Selection::default(),
+                &mut Redactor::default()
+            )
+            .unwrap()
+            .environment
+            .name,
             "default"
         );
     }

@@ -32,7 +32,7 @@ fn render(config: &str) -> Vec<Value> {
     let dir = project(&pipeline(&format!(
         "  - plugin: airflow-database\n    with:\n{config}"
     )));
-    let run = helmwasm(dir.path(), &["template"]);
+    let run = helmwasm(dir.path(), &["template", "--show-secrets"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     yaml_docs(&run.stdout)
 }
@@ -106,7 +106,7 @@ fn example_secrets_equal_kubectl_output_for_the_same_inputs() {
         return;
     }
     let example = crate::support::root().join("examples/airflow-eks");
-    let run = helmwasm(&example, &["template", "-e", "prod"]);
+    let run = helmwasm(&example, &["template", "-e", "prod", "--show-secrets"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let docs = yaml_docs(&run.stdout);
     let secret = |name: &str| {
@@ -116,14 +116,10 @@ fn example_secrets_equal_kubectl_output_for_the_same_inputs() {
             .clone()
     };
     // PgBouncer is on in the example, so Airflow connects through it; the password
-    // `DUMMY-p@ss/word` is percent-encoded.
+    // `DUMMY-p@ss/word` (from credentials/db-password) is percent-encoded.
     let via_pgbouncer = "postgresql://airflow:DUMMY-p%40ss%2Fword@airflow-pgbouncer.airflow:6543";
-    let key_file = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(
-        key_file.path(),
-        "-----BEGIN OPENSSH PRIVATE KEY-----\nDUMMY-KEY-FOR-THE-EXAMPLE-NOT-A-REAL-KEY\n-----END OPENSSH PRIVATE KEY-----\n",
-    )
-    .unwrap();
+    // The git key comes from the example's (dummy) key file, exactly as kubectl reads it.
+    let key_file = example.join("credentials/git-ssh-key");
     let cases = [
         (
             "airflow-metadata-db",
@@ -137,7 +133,7 @@ fn example_secrets_equal_kubectl_output_for_the_same_inputs() {
         ),
         (
             "airflow-ssh-secret",
-            format!("--from-file=gitSshKey={}", key_file.path().display()),
+            format!("--from-file=gitSshKey={}", key_file.display()),
         ),
     ];
     for (name, source) in cases {

@@ -8,3 +8,4 @@ mod discovery;
 mod kubectl;
 mod limits;
 mod output_dir;
+mod secrets;

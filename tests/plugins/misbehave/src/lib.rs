@@ -14,7 +14,8 @@ impl Plugin for Misbehave {
             "required": ["mode"],
             "additionalProperties": false,
             "properties": {
-                "mode": {"enum": ["ok", "loop", "alloc", "trap", "panic", "recurse", "log", "error-diagnostic", "bad-manifest", "plugin-error"]}
+                "mode": {"enum": ["ok", "loop", "alloc", "trap", "panic", "recurse", "log", "error-diagnostic", "bad-manifest", "plugin-error", "leak"]},
+                "secret": {"type": "string"}
             }
         }))
     }
@@ -61,6 +62,24 @@ impl Plugin for Misbehave {
                 Ok(out)
             }
             "plugin-error" => Err(PluginError::InvalidValues("`executor` must be set".into())),
+            "leak" => {
+                // Everything a careless plugin could do with a secret in its config.
+                let config = req.config.to_string();
+                log::warn(&format!("my config is {config}"));
+                println!("stdout: {config}");
+                eprintln!("stderr: {config}");
+                let mut out = Response::new(req.values);
+                out.warning(format!("diagnostic with {config}"), Some("x"));
+                if req
+                    .config
+                    .get("secret")
+                    .and_then(|s| s.as_str())
+                    .is_some_and(|s| s.contains("panic"))
+                {
+                    panic!("panicking with {config}");
+                }
+                Ok(out)
+            }
             _ => Ok(Response::new(req.values)),
         }
     }

@@ -1,0 +1,329 @@
+//! Secret references: `ref+env://VAR`, `ref+file://PATH` and `ref+file://PATH#/json/pointer`,
+//! usable as any string value in step config and values files.
+//!
+//! The host resolves them before a plugin runs (plugins still get no env and no files) and
+//! registers every resolved value with the run's [`Redactor`]. A missing variable, file or key
+//! is an error naming the reference, never a value. Backends sit behind [`Backend`]; a new one
+//! (say `ref+awssecrets://…` for the EKS case) is one more implementation in [`Resolver::new`].
+
+use crate::redact::Redactor;
+use crate::yaml;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+pub const PREFIX: &str = "ref+";
+
+/// A parsed reference.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reference {
+    /// As written, e.g. `ref+file://keys/db.yaml#/password` (it holds no secret).
+    pub raw: String,
+    pub scheme: String,
+    pub location: String,
+    /// The JSON pointer after `#`, if any.
+    pub fragment: Option<String>,
+}
+
+impl Reference {
+    pub fn parse(s: &str) -> Option<Result<Reference, String>> {
+        let rest = s.strip_prefix(PREFIX)?;
+        let Some((scheme, after)) = rest.split_once("://") else {
+            return Some(Err(format!(
+                "`{s}` is not a reference: expected `ref+SCHEME://…`"
+            )));
+        };
+        let (location, fragment) = match after.split_once('#') {
+            Some((l, f)) => (l, Some(f.to_owned())),
+            None => (after, None),
+        };
+        if location.is_empty() {
+            return Some(Err(format!("`{s}` names nothing after `{scheme}://`")));
+        }
+        Some(Ok(Reference {
+            raw: s.to_owned(),
+            scheme: scheme.to_owned(),
+            location: location.to_owned(),
+            fragment,
+        }))
+    }
+}
+
+/// Where secrets come from. Implementations must never put a secret in an error.
+pub trait Backend: Send + Sync {
+    /// The scheme after `ref+`, e.g. `env`.
+    fn scheme(&self) -> &'static str;
+    /// The secret `r` names. `base` is the folder of the file the reference appears in.
+    fn fetch(&self, r: &Reference, base: &Path) -> Result<String, String>;
+}
+
+/// `ref+env://VAR`: an environment variable of the helmwasm process.
+pub struct EnvBackend;
+
+impl Backend for EnvBackend {
+    fn scheme(&self) -> &'static str {
+        "env"
+    }
+
+    fn fetch(&self, r: &Reference, _base: &Path) -> Result<String, String> {
+        if r.fragment.is_some() {
+            return Err("`ref+env://` takes no `#` fragment".into());
+        }
+        std::env::var(&r.location).map_err(|e| match e {
+            std::env::VarError::NotPresent => {
+                format!("environment variable `{}` is not set", r.location)
+            }
+            std::env::VarError::NotUnicode(_) => {
+                format!("environment variable `{}` is not UTF-8", r.location)
+            }
+        })
+    }
+}
+
+/// `ref+file://PATH` (the whole file, one trailing newline removed) or
+/// `ref+file://PATH#/json/pointer` (a value inside a YAML or JSON file). Relative paths are
+/// relative to the file the reference appears in.
+pub struct FileBackend;
+
+impl Backend for FileBackend {
+    fn scheme(&self) -> &'static str {
+        "file"
+    }
+
+    fn fetch(&self, r: &Reference, base: &Path) -> Result<String, String> {
+        let path: PathBuf = base.join(&r.location);
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| format!("cannot read {}: {}", path.display(), io_reason(&e)))?;
+        let Some(pointer) = &r.fragment else {
+            let text = text
+                .strip_suffix('\n')
+                .map(|t| t.strip_suffix('\r').unwrap_or(t))
+                .unwrap_or(&text);
+            return Ok(text.to_owned());
+        };
+        // Parse errors of a secrets file could quote its content: report only where.
+        let doc = yaml::parse_values(&text, &path).map_err(|e| match (e.line, e.column) {
+            (Some(l), Some(c)) => format!(
+                "{} is not valid YAML or JSON (at line {l}, column {c})",
+                path.display()
+            ),
+            _ => format!("{} is not valid YAML or JSON", path.display()),
+        })?;
+        match doc.pointer(pointer) {
+            Some(Value::String(s)) => Ok(s.clone()),
+            Some(v @ (Value::Number(_) | Value::Bool(_))) => Ok(v.to_string()),
+            Some(Value::Null) | None => {
+                Err(format!("{} has no value at `{pointer}`", path.display()))
+            }
+            Some(_) => Err(format!(
+                "`{pointer}` in {} is a map or list, not a single value",
+                path.display()
+            )),
+        }
+    }
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => "not a readable text file".into(),
+    }
+}
+
+pub struct Resolver {
+    backends: Vec<Box<dyn Backend>>,
+}
+
+impl Default for Resolver {
+    fn default() -> Self {
+        Resolver::new()
+    }
+}
+
+impl Resolver {
+    pub fn new() -> Self {
+        Resolver {
+            backends: vec![Box::new(EnvBackend), Box::new(FileBackend)],
+        }
+    }
+
+    /// Resolve one reference, registering the secret for redaction.
+    pub fn resolve(
+        &self,
+        r: &Reference,
+        base: &Path,
+        redactor: &mut Redactor,
+    ) -> Result<String, String> {
+        let backend = self
+            .backends
+            .iter()
+            .find(|b| b.scheme() == r.scheme)
+            .ok_or_else(|| {
+                let known: Vec<String> = self
+                    .backends
+                    .iter()
+                    .map(|b| format!("`ref+{}://`", b.scheme()))
+                    .collect();
+                format!(
+                    "`{}`: unknown reference scheme `{}` (known: {})",
+                    r.raw,
+                    r.scheme,
+                    known.join(", ")
+                )
+            })?;
+        let secret = backend
+            .fetch(r, base)
+            .map_err(|e| format!("`{}`: {e}", r.raw))?;
+        redactor.register(&secret);
+        Ok(secret)
+    }
+
+    /// Replace every string in `value` that is a reference by the secret it names. Errors carry
+    /// the key path under `at` (e.g. `releases[0].steps[1].with.password`).
+    pub fn resolve_tree(
+        &self,
+        value: &mut Value,
+        base: &Path,
+        at: &str,
+        redactor: &mut Redactor,
+    ) -> Result<usize, String> {
+        let mut count = 0;
+        self.walk(value, base, &mut at.to_owned(), redactor, &mut count)?;
+        Ok(count)
+    }
+
+    fn walk(
+        &self,
+        value: &mut Value,
+        base: &Path,
+        at: &mut String,
+        redactor: &mut Redactor,
+        count: &mut usize,
+    ) -> Result<(), String> {
+        match value {
+            Value::String(s) => {
+                if let Some(parsed) = Reference::parse(s) {
+                    let r = parsed.map_err(|e| format!("{at}: {e}"))?;
+                    *s = self
+                        .resolve(&r, base, redactor)
+                        .map_err(|e| format!("{at}: {e}"))?;
+                    *count += 1;
+                }
+            }
+            Value::Array(items) => {
+                for (i, item) in items.iter_mut().enumerate() {
+                    let len = at.len();
+                    at.push_str(&format!("[{i}]"));
+                    self.walk(item, base, at, redactor, count)?;
+                    at.truncate(len);
+                }
+            }
+            Value::Object(map) => {
+                for (k, v) in map.iter_mut() {
+                    let len = at.len();
+                    if !at.is_empty() {
+                        at.push('.');
+                    }
+                    at.push_str(k);
+                    self.walk(v, base, at, redactor, count)?;
+                    at.truncate(len);
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn parses_references() {
+        assert_eq!(Reference::parse("plain"), None);
+        let r = Reference::parse("ref+file://a/b.yaml#/db/password")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (
+                r.scheme.as_str(),
+                r.location.as_str(),
+                r.fragment.as_deref()
+            ),
+            ("file", "a/b.yaml", Some("/db/password"))
+        );
+        assert!(Reference::parse("ref+env:VAR").unwrap().is_err());
+        assert!(Reference::parse("ref+env://").unwrap().is_err());
+    }
+
+    #[test]
+    fn files_whole_and_by_pointer() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("pw"), "s3cret-value\n").unwrap();
+        std::fs::write(
+            dir.path().join("creds.yaml"),
+            "db:\n  password: from-yaml\n  port: 5432\n",
+        )
+        .unwrap();
+        let mut red = Redactor::default();
+        let res = Resolver::new();
+        let mut v = json!({"a": "ref+file://pw", "b": ["ref+file://creds.yaml#/db/password"], "c": "ref+file://creds.yaml#/db/port", "d": 1});
+        assert_eq!(
+            res.resolve_tree(&mut v, dir.path(), "with", &mut red)
+                .unwrap(),
+            3
+        );
+        assert_eq!(
+            v,
+            json!({"a": "s3cret-value", "b": ["from-yaml"], "c": "5432", "d": 1})
+        );
+        assert_eq!(
+            red.redact("x s3cret-value from-yaml"),
+            "x <redacted> <redacted>"
+        );
+    }
+
+    #[test]
+    fn errors_name_the_reference_and_path_never_the_value() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("creds.yaml"), "db: {password: hunter22}\n").unwrap();
+        let res = Resolver::new();
+        let mut red = Redactor::default();
+        let mut v = json!({"p": "ref+file://creds.yaml#/db/user"});
+        let e = res
+            .resolve_tree(&mut v, dir.path(), "with", &mut red)
+            .unwrap_err();
+        assert!(
+            e.starts_with("with.p: `ref+file://creds.yaml#/db/user`: "),
+            "{e}"
+        );
+        assert!(e.ends_with("creds.yaml has no value at `/db/user`"), "{e}");
+        let mut v = json!({"p": "ref+file://creds.yaml#/db"});
+        assert!(
+            res.resolve_tree(&mut v, dir.path(), "with", &mut red)
+                .unwrap_err()
+                .contains("is a map or list")
+        );
+        let mut v = json!({"p": "ref+env://HELMWASM_TEST_SURELY_UNSET"});
+        assert_eq!(
+            res.resolve_tree(&mut v, dir.path(), "with", &mut red)
+                .unwrap_err(),
+            "with.p: `ref+env://HELMWASM_TEST_SURELY_UNSET`: environment variable `HELMWASM_TEST_SURELY_UNSET` is not set"
+        );
+        let mut v = json!({"p": "ref+vault://x"});
+        assert!(
+            res.resolve_tree(&mut v, dir.path(), "with", &mut red)
+                .unwrap_err()
+                .contains("unknown reference scheme `vault`")
+        );
+        let mut v = json!({"p": "ref+file://missing"});
+        assert!(
+            res.resolve_tree(&mut v, dir.path(), "with", &mut red)
+                .unwrap_err()
+                .ends_with("missing: no such file")
+        );
+        assert!(red.is_empty());
+    }
+}
