@@ -276,3 +276,51 @@ fn bad_references_name_the_reference_never_a_value() {
         assert_no_leak(reference, &out);
     }
 }
+
+#[test]
+fn other_cli_paths_leak_nothing() {
+    let dir = project(&pipeline(DB_STEP));
+    let paths: [&[&str]; 6] = [
+        &["plugins", "list", "-f", "helmwasm.yaml"],
+        &["template", "-l", "name=other"],
+        &["template", "-e", "staging"],
+        &["template", "--bogus"],
+        &["template", "-q"],
+        &["template", "--no-cache"],
+    ];
+    for args in paths {
+        let out = run(dir.path(), args);
+        assert_no_leak(&format!("{args:?}"), &out);
+    }
+}
+
+#[test]
+fn the_example_prints_none_of_its_dummy_secrets() {
+    let example = crate::support::root().join("examples/airflow-eks");
+    let dummies = [
+        "DUMMY-p@ss/word",
+        "DUMMY-change-me-admin-password",
+        "DUMMY-KEY-FOR-THE-EXAMPLE-NOT-A-REAL-KEY",
+    ];
+    for env in ["dev", "prod"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_helmwasm"))
+            .current_dir(&example)
+            .args(["template", "-e", env])
+            .env("HELMWASM_CACHE_DIR", cache_dir())
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for d in dummies {
+            let b64 = base64::engine::general_purpose::STANDARD.encode(d);
+            let pct = percent_encoding::utf8_percent_encode(d, URL).to_string();
+            for form in [d.to_owned(), b64, pct] {
+                assert!(!text.contains(&form), "{env}: {form:?} printed");
+            }
+        }
+    }
+}
