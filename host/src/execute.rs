@@ -319,11 +319,18 @@ fn report_captured(tag: &StepTag, captured: runtime::Captured, events: &mut dyn 
             ),
         });
     }
-    for (stream, text) in [("stdout", captured.stdout), ("stderr", captured.stderr)] {
-        if text.len() >= runtime::sandbox::STDIO_CAPTURE {
+    let streams = [
+        ("stdout", captured.stdout, captured.dropped_stdout),
+        ("stderr", captured.stderr, captured.dropped_stderr),
+    ];
+    for (stream, text, dropped) in streams {
+        if dropped > 0 {
             events(Event::Truncated {
                 tag: tag.clone(),
-                what: format!("{stream} after {} bytes", runtime::sandbox::STDIO_CAPTURE),
+                what: format!(
+                    "{dropped} bytes of {stream} past the first {} (the capture limit)",
+                    runtime::sandbox::STDIO_CAPTURE
+                ),
             });
         }
         if !text.is_empty() {

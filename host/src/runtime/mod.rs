@@ -76,6 +76,9 @@ pub struct Captured {
     pub dropped_logs: usize,
     pub stdout: String,
     pub stderr: String,
+    /// Bytes of stdout / stderr past the capture cap, dropped.
+    pub dropped_stdout: u64,
+    pub dropped_stderr: u64,
     pub elapsed: Duration,
 }
 
@@ -170,13 +173,17 @@ impl Runtime {
             .and_then(|instance| f(&mut store, &instance));
         let elapsed = started.elapsed();
         let state = store.into_data();
-        let stderr = String::from_utf8_lossy(&state.stderr.contents()).into_owned();
+        let (stderr_bytes, dropped_stderr) = state.stderr.contents();
+        let (stdout_bytes, dropped_stdout) = state.stdout.contents();
+        let stderr = String::from_utf8_lossy(&stderr_bytes).into_owned();
         let result = result.map_err(|e| classify(e, &state, limits, &stderr));
         let captured = Captured {
             logs: state.logs,
             dropped_logs: state.dropped_logs,
-            stdout: String::from_utf8_lossy(&state.stdout.contents()).into_owned(),
+            stdout: String::from_utf8_lossy(&stdout_bytes).into_owned(),
             stderr,
+            dropped_stdout,
+            dropped_stderr,
             elapsed,
         };
         (result, captured)

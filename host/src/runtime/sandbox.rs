@@ -7,10 +7,12 @@
 //! capped by [`Limiter`]; time is capped by epoch interruption (see [`super::Runtime`]).
 
 use super::bindings::helmwasm::plugin::host::{Host, LogLevel};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::Duration;
 use wasmtime::ResourceLimiter;
 use wasmtime::component::ResourceTable;
-use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 /// Bytes kept of a plugin's stdout and of its stderr per call.
@@ -34,14 +36,14 @@ pub struct StepState {
     pub limiter: Limiter,
     pub logs: Vec<LogLine>,
     pub dropped_logs: usize,
-    pub stdout: MemoryOutputPipe,
-    pub stderr: MemoryOutputPipe,
+    pub stdout: CappedPipe,
+    pub stderr: CappedPipe,
 }
 
 impl StepState {
     pub fn new(memory_cap: u64) -> Self {
-        let stdout = MemoryOutputPipe::new(STDIO_CAPTURE);
-        let stderr = MemoryOutputPipe::new(STDIO_CAPTURE);
+        let stdout = CappedPipe::new(STDIO_CAPTURE);
+        let stderr = CappedPipe::new(STDIO_CAPTURE);
         let mut b = WasiCtxBuilder::new();
         b.stdout(stdout.clone())
             .stderr(stderr.clone())
@@ -185,3 +187,94 @@ fn fixed_bytes() -> Vec<u8> {
 }
 
 impl super::bindings::helmwasm::plugin::types::Host for StepState {}
+
+/// A plugin's stdout or stderr: keeps the first `cap` bytes, counts and drops the rest, and
+/// never fails a write (so a flood is truncated, not turned into a crash).
+#[derive(Clone)]
+pub struct CappedPipe {
+    cap: usize,
+    inner: Arc<Mutex<Captured>>,
+}
+
+#[derive(Default)]
+struct Captured {
+    kept: Vec<u8>,
+    dropped: u64,
+}
+
+impl CappedPipe {
+    pub fn new(cap: usize) -> Self {
+        CappedPipe {
+            cap,
+            inner: Arc::default(),
+        }
+    }
+
+    fn take(&self, bytes: &[u8]) {
+        let mut c = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let room = self.cap.saturating_sub(c.kept.len()).min(bytes.len());
+        c.kept.extend_from_slice(&bytes[..room]);
+        c.dropped += (bytes.len() - room) as u64;
+    }
+
+    /// What was kept, and how many bytes were dropped.
+    pub fn contents(&self) -> (Vec<u8>, u64) {
+        let c = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        (c.kept.clone(), c.dropped)
+    }
+}
+
+impl wasmtime_wasi::p2::OutputStream for CappedPipe {
+    fn write(&mut self, bytes: bytes::Bytes) -> wasmtime_wasi::p2::StreamResult<()> {
+        self.take(&bytes);
+        Ok(())
+    }
+
+    fn flush(&mut self) -> wasmtime_wasi::p2::StreamResult<()> {
+        Ok(())
+    }
+
+    fn check_write(&mut self) -> wasmtime_wasi::p2::StreamResult<usize> {
+        Ok(64 << 10)
+    }
+}
+
+#[async_trait::async_trait]
+impl wasmtime_wasi::p2::Pollable for CappedPipe {
+    async fn ready(&mut self) {}
+}
+
+impl tokio::io::AsyncWrite for CappedPipe {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        self.take(buf);
+        Poll::Ready(Ok(buf.len()))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl wasmtime_wasi::cli::IsTerminal for CappedPipe {
+    fn is_terminal(&self) -> bool {
+        false
+    }
+}
+
+impl wasmtime_wasi::cli::StdoutStream for CappedPipe {
+    fn p2_stream(&self) -> Box<dyn wasmtime_wasi::p2::OutputStream> {
+        Box::new(self.clone())
+    }
+
+    fn async_stream(&self) -> Box<dyn tokio::io::AsyncWrite + Send + Sync> {
+        Box::new(self.clone())
+    }
+}

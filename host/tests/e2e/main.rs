@@ -5,6 +5,7 @@ mod support;
 
 mod cases;
 mod discovery;
+mod hostile;
 mod kubectl;
 mod limits;
 mod output_dir;

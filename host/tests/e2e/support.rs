@@ -43,10 +43,40 @@ pub fn test_plugins() -> &'static Path {
                 "--target-dir",
             ])
             .arg(&target)
-            .args(["-p", "misbehave", "-p", "pause-dags"]);
+            .args([
+                "-p",
+                "misbehave",
+                "-p",
+                "pause-dags",
+                "-p",
+                "hostile-raw",
+                "-p",
+                "wrong-wit",
+                "-p",
+                "extra-import",
+            ]);
         run_cargo(cmd, "the test plugins");
-        target.join("wasm32-wasip2").join("release")
+        // Only the loadable plugins go in the folder the tests pass as --plugin-dir; the
+        // broken artifacts are used one by one.
+        let built = target.join("wasm32-wasip2").join("release");
+        let loadable = target.join("loadable");
+        std::fs::create_dir_all(&loadable).unwrap();
+        for name in ["misbehave", "pause_dags", "hostile_raw"] {
+            copy_if_changed(
+                &built.join(format!("{name}.wasm")),
+                &loadable.join(format!("{name}.wasm")),
+            );
+        }
+        loadable
     })
+}
+
+/// A built test artifact (loadable or not) by crate name.
+pub fn test_artifact(name: &str) -> PathBuf {
+    test_plugins();
+    root()
+        .join("target/test-plugins/wasm32-wasip2/release")
+        .join(format!("{}.wasm", name.replace('-', "_")))
 }
 
 /// Build `tests/external-plugin` the way an organisation would in its own repository: the

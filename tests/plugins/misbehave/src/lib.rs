@@ -14,8 +14,12 @@ impl Plugin for Misbehave {
             "required": ["mode"],
             "additionalProperties": false,
             "properties": {
-                "mode": {"enum": ["ok", "loop", "alloc", "trap", "panic", "recurse", "log", "error-diagnostic", "bad-manifest", "plugin-error", "leak"]},
-                "secret": {"type": "string"}
+                "mode": {"enum": ["ok", "loop", "alloc", "trap", "panic", "recurse", "log", "error-diagnostic", "bad-manifest", "plugin-error", "leak",
+                                  "read-file", "write-file", "read-env", "tcp", "dns", "clock-random",
+                                  "flood-stdout", "flood-stderr", "big-output", "log-flood", "slow-success"]},
+                "secret": {"type": "string"},
+                "port": {"type": "integer"},
+                "iterations": {"type": "integer", "minimum": 0}
             }
         }))
     }
@@ -80,9 +84,130 @@ impl Plugin for Misbehave {
                 }
                 Ok(out)
             }
+            "read-file" => match std::fs::read_to_string("/etc/passwd") {
+                Ok(text) => leaked(req.values, "read /etc/passwd", text),
+                Err(e) => Err(PluginError::Internal(format!(
+                    "cannot read /etc/passwd: {e}"
+                ))),
+            },
+            "write-file" => match std::fs::write("/tmp/helmwasm-escape", "escaped") {
+                Ok(()) => leaked(req.values, "wrote /tmp/helmwasm-escape", String::new()),
+                Err(e) => Err(PluginError::Internal(format!(
+                    "cannot write /tmp/helmwasm-escape: {e}"
+                ))),
+            },
+            "read-env" => {
+                let vars: Vec<String> = std::env::vars().map(|(k, _)| k).collect();
+                match std::env::var("HOME") {
+                    Ok(home) => leaked(req.values, "read $HOME", home),
+                    Err(_) if vars.is_empty() => Err(PluginError::Internal(
+                        "no environment: $HOME is not set and there are no variables".into(),
+                    )),
+                    Err(_) => leaked(req.values, "saw variables", vars.join(",")),
+                }
+            }
+            "tcp" => {
+                let port = req.config["port"].as_u64().unwrap_or(80);
+                match std::net::TcpStream::connect(("127.0.0.1", port as u16)) {
+                    Ok(_) => leaked(req.values, "connected to 127.0.0.1", port.to_string()),
+                    Err(e) => Err(PluginError::Internal(format!(
+                        "cannot connect to 127.0.0.1:{port}: {e}"
+                    ))),
+                }
+            }
+            "dns" => {
+                use std::net::ToSocketAddrs;
+                match ("localhost", 80).to_socket_addrs() {
+                    Ok(addrs) => leaked(
+                        req.values,
+                        "resolved localhost",
+                        format!("{:?}", addrs.collect::<Vec<_>>()),
+                    ),
+                    Err(e) => Err(PluginError::Internal(format!(
+                        "cannot resolve localhost: {e}"
+                    ))),
+                }
+            }
+            "clock-random" => {
+                use std::hash::{BuildHasher, Hasher};
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_nanos())
+                    .unwrap_or(0);
+                let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+                h.write_u64(42);
+                let mut out = Response::new(req.values);
+                helmwasm_plugin_sdk::values::set(
+                    &mut out.values,
+                    "observed.wallClockNanos",
+                    json!(now.to_string()),
+                )?;
+                helmwasm_plugin_sdk::values::set(
+                    &mut out.values,
+                    "observed.randomHash",
+                    json!(h.finish().to_string()),
+                )?;
+                Ok(out)
+            }
+            "flood-stdout" | "flood-stderr" => {
+                use std::io::Write;
+                let chunk = vec![b'x'; 1 << 20];
+                for _ in 0..100 {
+                    if mode == "flood-stdout" {
+                        std::io::stdout()
+                            .write_all(&chunk)
+                            .map_err(|e| PluginError::Internal(e.to_string()))?;
+                    } else {
+                        std::io::stderr()
+                            .write_all(&chunk)
+                            .map_err(|e| PluginError::Internal(e.to_string()))?;
+                    }
+                }
+                Ok(Response::new(req.values))
+            }
+            "big-output" => {
+                let mut out = Response::new(req.values);
+                helmwasm_plugin_sdk::values::set(
+                    &mut out.values,
+                    "big",
+                    json!("x".repeat(100 << 20)),
+                )?;
+                Ok(out)
+            }
+            "log-flood" => {
+                for i in 0..1_000_000u32 {
+                    log::debug(&format!("line {i}"));
+                }
+                Ok(Response::new(req.values))
+            }
+            "slow-success" => {
+                let n = req.config["iterations"].as_u64().unwrap_or(100_000_000);
+                let mut x: u64 = 1;
+                for i in 0..n {
+                    x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(i));
+                }
+                let mut out = Response::new(req.values);
+                helmwasm_plugin_sdk::values::set(&mut out.values, "slow.done", json!(x % 2 < 2))?;
+                Ok(out)
+            }
             _ => Ok(Response::new(req.values)),
         }
     }
+}
+
+/// What a sandbox escape would return: the test fails on it.
+fn leaked(
+    values: helmwasm_plugin_sdk::Value,
+    what: &str,
+    detail: String,
+) -> Result<Response, PluginError> {
+    let mut out = Response::new(values);
+    helmwasm_plugin_sdk::values::set(
+        &mut out.values,
+        "escaped",
+        json!({"what": what, "detail": detail}),
+    )?;
+    Ok(out)
 }
 
 #[cfg(target_arch = "wasm32")]
