@@ -72,6 +72,16 @@ pub struct TemplateArgs {
     /// Print Secret data and resolved secret values in clear text (redacted by default).
     #[arg(long)]
     pub show_secrets: bool,
+    /// Override values for every selected release (`a.b=1,c=x`, Helm syntax), after all files.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Like `--set`, but every value is a string.
+    #[arg(long = "set-string", value_name = "KEY=VALUE")]
+    pub set_string: Vec<String>,
+    /// Render the other releases when one fails (the exit code is still 1, and nothing is
+    /// written to --output-dir).
+    #[arg(long)]
+    pub keep_going: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -151,9 +161,17 @@ fn runtime(cli: &Cli) -> Result<Runtime> {
 
 fn template(cli: &Cli, args: &TemplateArgs, redactor: &mut Redactor) -> Result<()> {
     let file = spec::load(&args.file)?;
+    let mut overrides = serde_json::Map::new();
+    for s in &args.set {
+        crate::overrides::apply(s, true, &mut overrides)?;
+    }
+    for s in &args.set_string {
+        crate::overrides::apply(s, false, &mut overrides)?;
+    }
     let selection = Selection {
         environment: args.environment.clone(),
         selectors: args.selectors.clone(),
+        overrides,
     };
     let plan = plan::build(&file, &args.file, &selection, redactor)?;
     let redactor: &Redactor = redactor;
@@ -161,7 +179,25 @@ fn template(cli: &Cli, args: &TemplateArgs, redactor: &mut Redactor) -> Result<(
     let dirs = registry::dirs(&args.plugin_dirs, &plan.plugin_dirs, Some(&args.file));
     let registry = Registry::load(&runtime, crate::builtin::PLUGINS, &dirs)?;
     let mut report = |e: Event| print_event(cli, e, redactor);
-    let render = execute::execute(&runtime, &registry, &plan, &mut report)?;
+    let outcome = execute::execute(&runtime, &registry, &plan, args.keep_going, &mut report);
+    let render = outcome.render;
+    let mut failures = outcome.failures;
+    if let Some(last) = failures.pop() {
+        // Every failure is shown; the last one is returned and printed by `main`.
+        for e in &failures {
+            eprint!("{}", redactor.redact(&error::render(e)));
+        }
+        if let Some(dir) = &args.output_dir {
+            eprintln!(
+                "note: nothing was written to {}: {} release(s) failed",
+                dir.display(),
+                failures.len() + 1
+            );
+        } else if args.keep_going && !render.releases.is_empty() {
+            print_render(&render, args, redactor)?;
+        }
+        return Err(last);
+    }
     match &args.output_dir {
         Some(dir) => {
             let written = output::write_dir(&render, dir, redactor)?;
@@ -171,21 +207,7 @@ fn template(cli: &Cli, args: &TemplateArgs, redactor: &mut Redactor) -> Result<(
                 }
             }
         }
-        None => {
-            let text = if args.show_secrets {
-                eprintln!(
-                    "warning: --show-secrets: Secret data and secret values are printed in clear text"
-                );
-                output::to_stream(&render)
-            } else {
-                output::to_stream_redacted(&render, redactor)
-            };
-            let mut stdout = std::io::stdout().lock();
-            stdout
-                .write_all(text.as_bytes())
-                .context("cannot write to stdout")?;
-            stdout.flush().context("cannot write to stdout")?;
-        }
+        None => print_render(&render, args, redactor)?,
     }
     Ok(())
 }
@@ -240,6 +262,23 @@ fn list(cli: &Cli, args: &ListArgs) -> Result<()> {
         .write_all(out.as_bytes())
         .context("cannot write to stdout")?;
     Ok(())
+}
+
+/// The render on stdout: redacted unless `--show-secrets` (which is announced on stderr).
+fn print_render(render: &execute::Render, args: &TemplateArgs, redactor: &Redactor) -> Result<()> {
+    let text = if args.show_secrets {
+        eprintln!(
+            "warning: --show-secrets: Secret data and secret values are printed in clear text"
+        );
+        output::to_stream(render)
+    } else {
+        output::to_stream_redacted(render, redactor)
+    };
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .context("cannot write to stdout")?;
+    stdout.flush().context("cannot write to stdout")
 }
 
 /// Plugin logs and diagnostics go to stderr, tagged; data goes to stdout.

@@ -75,25 +75,39 @@ pub enum Event {
     Truncated { tag: StepTag, what: String },
 }
 
+/// What a run produced: the releases that rendered and the failures (release order).
+pub struct Outcome {
+    pub render: Render,
+    pub failures: Vec<anyhow::Error>,
+}
+
+/// Run every release of the plan. Without `keep_going` the run stops at the first failed
+/// release; with it, every release is tried and each failure is collected.
 pub fn execute(
     runtime: &Runtime,
     registry: &Registry,
     plan: &Plan,
+    keep_going: bool,
     events: &mut dyn FnMut(Event),
-) -> Result<Render> {
+) -> Outcome {
     let env_values = Value::Object(plan.environment.values.clone()).to_string();
     let mut releases = Vec::with_capacity(plan.releases.len());
+    let mut failures = Vec::new();
     for release in &plan.releases {
-        releases.push(run_release(
-            runtime,
-            registry,
-            plan,
-            release,
-            &env_values,
-            events,
-        )?);
+        match run_release(runtime, registry, plan, release, &env_values, events) {
+            Ok(r) => releases.push(r),
+            Err(e) => {
+                failures.push(e);
+                if !keep_going {
+                    break;
+                }
+            }
+        }
     }
-    Ok(Render { releases })
+    Outcome {
+        render: Render { releases },
+        failures,
+    }
 }
 
 fn run_release(

@@ -13,6 +13,7 @@ pub mod error;
 pub mod execute;
 pub mod exit;
 pub mod output;
+pub mod overrides;
 pub mod plan;
 pub mod redact;
 pub mod registry;

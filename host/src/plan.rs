@@ -99,6 +99,8 @@ pub struct Selection {
     pub environment: Option<String>,
     /// `-l`, each `key=value[,key!=value…]`; a release is selected when any selector matches.
     pub selectors: Vec<String>,
+    /// `--set` / `--set-string`, already parsed: the last values layer of every release.
+    pub overrides: Map<String, Value>,
 }
 
 pub const DEFAULT_ENVIRONMENT: &str = "default";
@@ -119,6 +121,7 @@ pub fn build(
         redactor,
         env_name: env_name.clone(),
         env_values: Value::Object(Map::new()),
+        overrides: sel.overrides.clone(),
     };
     let env_values = match file.environments.get(&env_name) {
         Some(env) => loader.layers(
@@ -183,6 +186,7 @@ struct Loader<'r> {
     redactor: &'r mut Redactor,
     env_name: String,
     env_values: Value,
+    overrides: Map<String, Value>,
 }
 
 impl Loader<'_> {
@@ -205,6 +209,15 @@ impl Loader<'_> {
                 .layers(extra, base, &key, Some(&release_ctx))
                 .with_context(load_err)?;
             values::merge(&mut values, extra);
+        }
+        if !self.overrides.is_empty() {
+            let mut overrides = Value::Object(self.overrides.clone());
+            self.resolver
+                .resolve_tree(&mut overrides, Path::new("."), "--set", self.redactor)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            if let Value::Object(o) = overrides {
+                values::merge(&mut values, o);
+            }
         }
         let mut steps = Vec::new();
         for (j, s) in r.steps.iter().enumerate() {
@@ -397,6 +410,7 @@ mod tests {
             redactor: &mut redactor,
             env_name: env.into(),
             env_values: serde_json::json!({}),
+            overrides: Map::new(),
         };
         loader.release(r, index, base)
     }
@@ -453,6 +467,7 @@ mod tests {
             releases: vec![release("a", &[])],
         };
         let sel = Selection {
+            overrides: Map::new(),
             environment: Some("staging".into()),
             selectors: vec![],
         };

@@ -6,6 +6,7 @@ mod support;
 mod cases;
 mod discovery;
 mod hostile;
+mod isolation;
 mod kubectl;
 mod limits;
 mod output_dir;
