@@ -135,10 +135,15 @@ fn typed_value(raw: &str) -> Value {
         _ => raw
             .parse::<i64>()
             .ok()
-            .filter(|_| !(raw.starts_with('0') && raw.len() > 1) && !raw.starts_with('+'))
+            .filter(|_| !has_sign_or_leading_zero(raw))
             .map(|n| Value::Number(n.into()))
             .unwrap_or_else(|| Value::String(raw.to_owned())),
     }
+}
+
+/// `+1` and `007` stay strings (as in Helm), only plain integers become numbers.
+fn has_sign_or_leading_zero(raw: &str) -> bool {
+    raw.starts_with('+') || (raw.starts_with('0') && raw.len() > 1)
 }
 
 fn set(node: &mut Value, keys: &[Key], value: Value) -> Result<(), String> {
