@@ -32,7 +32,7 @@ impl std::fmt::Display for Problem {
 pub fn coalesce(defaults: &Map<String, Value>, rendered: &Value) -> Value {
     let mut out = defaults.clone();
     if let Value::Object(r) = rendered {
-        values::merge(&mut out, r.clone());
+        values::coalesce(&mut out, r.clone());
     }
     Value::Object(out)
 }

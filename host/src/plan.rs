@@ -208,7 +208,7 @@ impl Loader<'_> {
             let extra = self
                 .layers(extra, base, &key, Some(&release_ctx))
                 .with_context(load_err)?;
-            values::merge(&mut values, extra);
+            values::compose(&mut values, extra);
         }
         if !self.overrides.is_empty() {
             let mut overrides = Value::Object(self.overrides.clone());
@@ -216,7 +216,7 @@ impl Loader<'_> {
                 .resolve_tree(&mut overrides, Path::new("."), "--set", self.redactor)
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             if let Value::Object(o) = overrides {
-                values::merge(&mut values, o);
+                values::compose(&mut values, o);
             }
         }
         let mut steps = Vec::new();

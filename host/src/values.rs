@@ -1,20 +1,39 @@
-//! Chart values: layering with Helm's semantics.
+//! Chart values: layering and coalescing with Helm's semantics.
 //!
-//! Values files and inline maps layer in order. Maps deep-merge, lists and scalars replace,
-//! and a `null` in a later layer deletes the key (as `helm install -f a.yaml -f b.yaml` does
-//! when it coalesces values).
+//! Two operations, as in Helm:
+//! - [`compose`] layers user-supplied values (files, inline maps, `--set`) in order: maps
+//!   deep-merge, lists and scalars replace, and a `null` replaces too — it is kept, as the
+//!   instruction "delete this key" (what `helm install -f a.yaml -f b.yaml` keeps). Layers
+//!   fold left to right. `{}` is an identity on both sides, composing a layer with itself
+//!   changes nothing, and composition is associative as long as no path changes between a
+//!   map and a non-map across layers (a scalar that replaces a map makes a later map start
+//!   afresh, exactly as in Helm). The property tests check these laws.
+//! - [`coalesce`] applies values onto a base such as the chart defaults: here a `null`
+//!   deletes the key, and never appears in the result.
 
 use serde_json::{Map, Value};
 
-/// Merge `overlay` into `base`.
-pub fn merge(base: &mut Map<String, Value>, overlay: Map<String, Value>) {
+/// Layer `overlay` onto `base` (user values onto user values; `null`s are kept).
+pub fn compose(base: &mut Map<String, Value>, overlay: Map<String, Value>) {
+    for (key, value) in overlay {
+        match (base.get_mut(&key), value) {
+            (Some(Value::Object(existing)), Value::Object(over)) => compose(existing, over),
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
+}
+
+/// Apply `overlay` onto `base` (values onto chart defaults): a `null` deletes the key.
+pub fn coalesce(base: &mut Map<String, Value>, overlay: Map<String, Value>) {
     for (key, value) in overlay {
         match value {
             Value::Null => {
                 base.remove(&key);
             }
             Value::Object(over) => match base.get_mut(&key) {
-                Some(Value::Object(existing)) => merge(existing, over),
+                Some(Value::Object(existing)) => coalesce(existing, over),
                 _ => {
                     base.insert(key, Value::Object(strip_nulls(over)));
                 }
@@ -26,11 +45,10 @@ pub fn merge(base: &mut Map<String, Value>, overlay: Map<String, Value>) {
     }
 }
 
-/// A map inserted where nothing was merges into emptiness: its `null`s delete nothing and
-/// are dropped, so the result does not depend on what was underneath.
+/// A map applied where there was none: its `null`s delete nothing and are dropped.
 fn strip_nulls(map: Map<String, Value>) -> Map<String, Value> {
     let mut out = Map::new();
-    merge(&mut out, map);
+    coalesce(&mut out, map);
     out
 }
 
@@ -40,11 +58,11 @@ pub fn get<'a>(values: &'a Value, path: &str) -> Option<&'a Value> {
         .try_fold(values, |node, key| node.as_object()?.get(key))
 }
 
-/// Merge a list of layers, first to last.
+/// Compose a list of layers, first to last.
 pub fn layer(layers: impl IntoIterator<Item = Map<String, Value>>) -> Map<String, Value> {
     let mut out = Map::new();
     for l in layers {
-        merge(&mut out, l);
+        compose(&mut out, l);
     }
     out
 }
@@ -61,52 +79,61 @@ mod tests {
         }
     }
 
-    fn merged(a: Value, b: Value) -> Value {
+    fn composed(a: Value, b: Value) -> Value {
         let mut a = obj(a);
-        merge(&mut a, obj(b));
+        compose(&mut a, obj(b));
+        Value::Object(a)
+    }
+
+    fn coalesced(a: Value, b: Value) -> Value {
+        let mut a = obj(a);
+        coalesce(&mut a, obj(b));
         Value::Object(a)
     }
 
     #[test]
     fn maps_deep_merge() {
-        assert_eq!(
-            merged(
-                json!({"workers": {"replicas": 2, "keda": {"enabled": false}}}),
-                json!({"workers": {"keda": {"enabled": true, "maxReplicaCount": 10}}})
-            ),
-            json!({"workers": {"replicas": 2, "keda": {"enabled": true, "maxReplicaCount": 10}}})
+        let (a, b) = (
+            json!({"workers": {"replicas": 2, "keda": {"enabled": false}}}),
+            json!({"workers": {"keda": {"enabled": true, "maxReplicaCount": 10}}}),
         );
+        let want =
+            json!({"workers": {"replicas": 2, "keda": {"enabled": true, "maxReplicaCount": 10}}});
+        assert_eq!(composed(a.clone(), b.clone()), want);
+        assert_eq!(coalesced(a, b), want);
     }
 
     #[test]
     fn lists_and_scalars_replace() {
         assert_eq!(
-            merged(json!({"a": [1, 2], "b": "x"}), json!({"a": [3], "b": 5})),
+            composed(json!({"a": [1, 2], "b": "x"}), json!({"a": [3], "b": 5})),
             json!({"a": [3], "b": 5})
         );
         assert_eq!(
-            merged(json!({"a": {"x": 1}}), json!({"a": "flat"})),
+            composed(json!({"a": {"x": 1}}), json!({"a": "flat"})),
             json!({"a": "flat"})
         );
         assert_eq!(
-            merged(json!({"a": "flat"}), json!({"a": {"x": 1}})),
+            composed(json!({"a": "flat"}), json!({"a": {"x": 1}})),
             json!({"a": {"x": 1}})
         );
     }
 
     #[test]
-    fn null_deletes_the_key() {
-        assert_eq!(
-            merged(
-                json!({"a": 1, "b": {"c": 1, "d": 2}}),
-                json!({"a": null, "b": {"c": null}})
-            ),
-            json!({"b": {"d": 2}})
+    fn layering_keeps_null_as_a_delete_instruction_and_coalescing_deletes() {
+        let layered = composed(
+            json!({"a": 1, "b": {"c": 1, "d": 2}}),
+            json!({"a": null, "b": {"c": null}}),
         );
-        assert_eq!(merged(json!({}), json!({"a": null})), json!({}));
+        assert_eq!(layered, json!({"a": null, "b": {"c": null, "d": 2}}));
+        let defaults = json!({"a": 5, "b": {"c": 5, "e": 5}, "f": 5});
         assert_eq!(
-            merged(json!({"a": 1}), json!({"b": {"c": null, "d": 1}})),
-            json!({"a": 1, "b": {"d": 1}})
+            coalesced(defaults, layered),
+            json!({"b": {"d": 2, "e": 5}, "f": 5})
+        );
+        assert_eq!(
+            coalesced(json!({}), json!({"a": null, "b": {"c": null, "d": 1}})),
+            json!({"b": {"d": 1}})
         );
     }
 
@@ -115,19 +142,5 @@ mod tests {
         let l = layer([obj(json!({"a": 1})), obj(json!({"a": 2})), obj(json!({}))]);
         assert_eq!(Value::Object(l), json!({"a": 2}));
         assert_eq!(Value::Object(layer([])), json!({}));
-    }
-
-    #[test]
-    fn merge_is_associative_on_a_sample() {
-        let (a, b, c) = (
-            json!({"x": {"y": 1, "z": [1]}}),
-            json!({"x": {"y": null, "w": 2}}),
-            json!({"x": {"z": {"k": 1}}}),
-        );
-        let left = merged(merged(a.clone(), b.clone()), c.clone());
-        let mut bc = obj(b);
-        merge(&mut bc, obj(c));
-        let right = merged(a, Value::Object(bc));
-        assert_eq!(left, right);
     }
 }

@@ -10,4 +10,5 @@ mod isolation;
 mod kubectl;
 mod limits;
 mod output_dir;
+mod properties;
 mod secrets;
