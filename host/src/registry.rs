@@ -210,17 +210,9 @@ fn load_one(runtime: &Runtime, bytes: &[u8], source: Source) -> Result<Registere
 }
 
 fn check_name(name: &str) -> Result<()> {
-    let ok = !name.is_empty()
-        && name.len() <= 63
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        && !name.starts_with('-')
-        && !name.ends_with('-');
-    if !ok {
-        bail!("plugin name `{name}` is invalid: use lowercase letters, digits and `-`");
-    }
-    Ok(())
+    crate::spec::check_dns_label(name).map_err(|_| {
+        anyhow!("plugin name `{name}` is invalid: use lowercase letters, digits and `-`")
+    })
 }
 
 /// Folders from `--plugin-dir` and the pipeline's `plugins.dirs`, in that order.

@@ -344,7 +344,8 @@ fn check_release_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn check_dns_label(name: &str) -> Result<(), String> {
+/// An RFC 1123 label: at most 63 lowercase letters, digits and `-`, alphanumeric at both ends.
+pub(crate) fn check_dns_label(name: &str) -> Result<(), String> {
     let ok = !name.is_empty()
         && name.len() <= 63
         && name

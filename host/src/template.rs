@@ -36,9 +36,27 @@ pub fn render(text: &str, file: &Path, ctx: &Value) -> Result<String, String> {
     hb.register_helper("env", Box::new(Env { required: false }));
     hb.register_helper("required_env", Box::new(Env { required: true }));
     hb.register_helper("default", Box::new(Default));
-    hb.register_helper("quote", Box::new(Quote));
-    hb.register_helper("b64enc", Box::new(B64));
-    hb.register_helper("to_yaml", Box::new(ToYaml));
+    hb.register_helper(
+        "quote",
+        Box::new(Unary {
+            name: "quote",
+            f: quote,
+        }),
+    );
+    hb.register_helper(
+        "b64enc",
+        Box::new(Unary {
+            name: "b64enc",
+            f: b64enc,
+        }),
+    );
+    hb.register_helper(
+        "to_yaml",
+        Box::new(Unary {
+            name: "to_yaml",
+            f: to_yaml,
+        }),
+    );
     hb.render_template(text, ctx)
         .map_err(|e| describe(&e, file))
 }
@@ -131,9 +149,13 @@ impl HelperDef for Default {
     }
 }
 
-struct Quote;
+/// A helper of one argument: `quote`, `b64enc`, `to_yaml`.
+struct Unary {
+    name: &'static str,
+    f: fn(&Value) -> String,
+}
 
-impl HelperDef for Quote {
+impl HelperDef for Unary {
     fn call_inner<'reg: 'rc, 'rc>(
         &self,
         h: &Helper<'rc>,
@@ -141,43 +163,24 @@ impl HelperDef for Quote {
         _: &'rc Context,
         _: &mut RenderContext<'reg, 'rc>,
     ) -> Result<ScopedJson<'rc>, RenderError> {
-        let v = text_of(param(h, 0, "quote")?);
-        Ok(ScopedJson::Derived(Value::String(
-            serde_json::to_string(&v).expect("a string serializes"),
-        )))
+        Ok(ScopedJson::Derived(Value::String((self.f)(param(
+            h, 0, self.name,
+        )?))))
     }
 }
 
-struct B64;
-
-impl HelperDef for B64 {
-    fn call_inner<'reg: 'rc, 'rc>(
-        &self,
-        h: &Helper<'rc>,
-        _: &'reg Handlebars<'reg>,
-        _: &'rc Context,
-        _: &mut RenderContext<'reg, 'rc>,
-    ) -> Result<ScopedJson<'rc>, RenderError> {
-        let v = text_of(param(h, 0, "b64enc")?);
-        Ok(ScopedJson::Derived(Value::String(
-            base64::engine::general_purpose::STANDARD.encode(v),
-        )))
-    }
+/// A YAML double-quoted string (JSON string syntax is valid YAML).
+fn quote(v: &Value) -> String {
+    serde_json::to_string(&text_of(v)).expect("a string serializes")
 }
 
-struct ToYaml;
+fn b64enc(v: &Value) -> String {
+    base64::engine::general_purpose::STANDARD.encode(text_of(v))
+}
 
-impl HelperDef for ToYaml {
-    fn call_inner<'reg: 'rc, 'rc>(
-        &self,
-        h: &Helper<'rc>,
-        _: &'reg Handlebars<'reg>,
-        _: &'rc Context,
-        _: &mut RenderContext<'reg, 'rc>,
-    ) -> Result<ScopedJson<'rc>, RenderError> {
-        let v = param(h, 0, "to_yaml")?;
-        Ok(ScopedJson::Derived(Value::String(v.to_string())))
-    }
+/// Flow-style YAML, i.e. JSON: safe on one line at any indentation.
+fn to_yaml(v: &Value) -> String {
+    v.to_string()
 }
 
 #[cfg(test)]

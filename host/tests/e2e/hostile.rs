@@ -142,8 +142,8 @@ fn output_floods_are_truncated_with_a_warning() {
         let run = run_mode(&Case {
             mode,
             extra: "",
-            limits: "",
-            timeout: Duration::from_secs(2),
+            limits: "    limits: {timeout: 10s}\n",
+            timeout: Duration::from_secs(10),
         });
         assert_eq!(run.code, 0, "{mode}: {}", run.stderr);
         let expected = format!(
@@ -233,8 +233,8 @@ fn panics_traps_and_log_floods() {
     let run = run_mode(&Case {
         mode: "log-flood",
         extra: "",
-        limits: "",
-        timeout: Duration::from_secs(2),
+        limits: "    limits: {timeout: 20s}\n",
+        timeout: Duration::from_secs(20),
     });
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
@@ -245,16 +245,47 @@ fn panics_traps_and_log_floods() {
     );
 }
 
+/// The deadline must not fire before the budget is used. The work is calibrated on this
+/// machine first (one run with a generous limit), then run against a limit of 1.5× its
+/// measured time, so it uses about two thirds of its budget. A busy machine can slow the
+/// second run down, so up to three calibrate-and-run attempts are made; a deadline that fired
+/// early would fail all three.
 #[test]
 fn a_plugin_may_use_most_of_its_budget_and_succeed() {
-    // ~0.5 s of work against a 3 s budget on this machine's class of CPU.
-    let run = run_mode(&Case {
-        mode: "slow-success",
-        extra: ", iterations: 400000000",
-        limits: "    limits: {timeout: 3s}\n",
-        timeout: Duration::from_secs(3),
-    });
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    let plugins = test_plugins().to_str().unwrap().to_owned();
+    let run_with = |iterations: u64, timeout_ms: u64| {
+        let steps = format!(
+            "  - plugin: misbehave\n    with: {{mode: slow-success, iterations: {iterations}}}\n    limits: {{timeout: {timeout_ms}ms}}\n"
+        );
+        let dir = project(&pipeline(&steps));
+        helmwasm(dir.path(), &["template", "--plugin-dir", &plugins])
+    };
+    let baseline = run_with(0, 30_000);
+    assert_eq!(baseline.code, 0, "{}", baseline.stderr);
+    let mut attempts = Vec::new();
+    for _ in 0..3 {
+        let calibration = run_with(300_000_000, 30_000);
+        assert_eq!(calibration.code, 0, "{}", calibration.stderr);
+        let work = calibration
+            .elapsed
+            .saturating_sub(baseline.elapsed)
+            .max(Duration::from_millis(100));
+        let budget = work.mul_f64(1.5);
+        let run = run_with(300_000_000, budget.as_millis() as u64);
+        attempts.push(format!(
+            "work {work:?}, budget {budget:?}: exit {}",
+            run.code
+        ));
+        if run.code == 0 {
+            return;
+        }
+        assert!(
+            run.stderr.contains("ran past its time limit"),
+            "{}",
+            run.stderr
+        );
+    }
+    panic!("the step never finished within 1.5x its measured time: {attempts:?}");
 }
 
 #[test]

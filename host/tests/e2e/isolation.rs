@@ -138,3 +138,38 @@ fn plugin_folder_order_does_not_change_the_output() {
     }
     assert_eq!(outputs[0], outputs[1]);
 }
+
+#[test]
+fn a_corrupt_or_deleted_compile_cache_is_rebuilt() {
+    let example = root().join("examples/airflow-eks");
+    let cache = tempfile::tempdir().unwrap();
+    let run = |cache: &std::path::Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_helmwasm"))
+            .current_dir(&example)
+            .args(["template", "--show-secrets", "--cache-dir"])
+            .arg(cache)
+            .output()
+            .unwrap()
+    };
+    let first = run(cache.path());
+    assert!(first.status.success());
+    let entries: Vec<_> = std::fs::read_dir(cache.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert!(!entries.is_empty(), "the cache was not written");
+    for e in &entries {
+        std::fs::write(e, b"garbage").unwrap();
+    }
+    let corrupt = run(cache.path());
+    assert!(
+        corrupt.status.success(),
+        "{}",
+        String::from_utf8_lossy(&corrupt.stderr)
+    );
+    assert_eq!(corrupt.stdout, first.stdout);
+    std::fs::remove_dir_all(cache.path()).unwrap();
+    let deleted = run(cache.path());
+    assert!(deleted.status.success());
+    assert_eq!(deleted.stdout, first.stdout);
+}

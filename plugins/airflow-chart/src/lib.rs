@@ -205,6 +205,17 @@ pub fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
         .map(|(_, c)| c)
 }
 
+/// JSON Schema of a Kubernetes `resources` block as the plugins accept it in their config.
+pub fn resources_schema() -> Value {
+    helmwasm_plugin_sdk::json!({
+        "type": "object", "additionalProperties": false,
+        "properties": {
+            "requests": {"type": "object", "additionalProperties": {"type": ["string", "integer"]}},
+            "limits": {"type": "object", "additionalProperties": {"type": ["string", "integer"]}}
+        }
+    })
+}
+
 /// The service name the chart gives PgBouncer (`useStandardNaming: false`, the default).
 pub fn pgbouncer_host(release: &Release) -> String {
     format!("{}-pgbouncer.{}", release.name, release.namespace)

@@ -88,13 +88,7 @@ impl Plugin for Pgbouncer {
 }
 
 pub fn config_schema() -> Value {
-    let resources = json!({
-        "type": "object", "additionalProperties": false,
-        "properties": {
-            "requests": {"type": "object", "additionalProperties": {"type": ["string", "integer"]}},
-            "limits": {"type": "object", "additionalProperties": {"type": ["string", "integer"]}}
-        }
-    });
+    let resources = airflow_chart::resources_schema();
     json!({
         "$schema": "http://json-schema.org/draft-07/schema#",
         "type": "object",
