@@ -4,7 +4,27 @@
 //!
 //! Sources: `../shared/AIRFLOW.md` and the chart's own `values.yaml` / `values.schema.json`.
 
-use helmwasm_plugin_sdk::{PluginError, Release, Value, values};
+use helmwasm_plugin_sdk::{PluginError, Release, Request, Response, Value, values};
+use serde::de::DeserializeOwned;
+
+/// A warning about a values path: (path, message).
+pub type Warning = (String, String);
+
+/// The `run` of a plugin that only changes values: check the chart, read the config, apply
+/// it to the values, report the warnings.
+pub fn run_values_step<C: DeserializeOwned>(
+    req: Request,
+    plugin: &str,
+    apply: impl FnOnce(&C, &mut Value) -> Result<Vec<Warning>, PluginError>,
+) -> Result<Response, PluginError> {
+    check_chart(&req.release, plugin)?;
+    let config: C = req.config()?;
+    let mut out = Response::new(req.values);
+    for (path, message) in apply(&config, &mut out.values)? {
+        out.warning(message, Some(&path));
+    }
+    Ok(out)
+}
 
 /// The chart line these plugins target.
 pub const SUPPORTED_CHART: &str = "1.19.x";

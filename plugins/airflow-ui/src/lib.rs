@@ -6,7 +6,7 @@
 //! A LoadBalancer with the default admin password unchanged is an error; settings for the
 //! component the version does not render are warned about (they have no effect).
 
-use airflow_chart::{airflow_major, check_chart};
+use airflow_chart::airflow_major;
 use helmwasm_plugin_sdk::{
     Metadata, Plugin, PluginError, Request, Response, Value, export_plugin, json, values,
 };
@@ -149,13 +149,7 @@ impl Plugin for AirflowUi {
     }
 
     fn run(req: Request) -> Result<Response, PluginError> {
-        check_chart(&req.release, "airflow-ui")?;
-        let config: Config = req.config()?;
-        let mut out = Response::new(req.values);
-        for (path, message) in apply(&config, &mut out.values)? {
-            out.warning(message, Some(&path));
-        }
-        Ok(out)
+        airflow_chart::run_values_step(req, "airflow-ui", apply)
     }
 }
 

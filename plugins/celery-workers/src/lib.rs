@@ -2,7 +2,7 @@
 //! and Celery concurrency, on the key paths chart 1.19 reads (`workers.celery.replicas`, not
 //! the deprecated `workers.replicas`).
 
-use airflow_chart::{check_chart, flag};
+use airflow_chart::flag;
 use helmwasm_plugin_sdk::{
     Metadata, Plugin, PluginError, Request, Response, Value, export_plugin, json, values,
 };
@@ -88,13 +88,7 @@ impl Plugin for CeleryWorkers {
     }
 
     fn run(req: Request) -> Result<Response, PluginError> {
-        check_chart(&req.release, "celery-workers")?;
-        let config: Config = req.config()?;
-        let mut out = Response::new(req.values);
-        for (path, message) in apply(&config, &mut out.values)? {
-            out.warning(message, Some(&path));
-        }
-        Ok(out)
+        airflow_chart::run_values_step(req, "celery-workers", apply)
     }
 }
 

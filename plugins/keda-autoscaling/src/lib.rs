@@ -2,7 +2,7 @@
 //! persistence off (a Deployment instead of a StatefulSet). Requires a Celery executor and
 //! warns about settings that have no effect under KEDA.
 
-use airflow_chart::{check_chart, executor, flag, is_celery};
+use airflow_chart::{executor, flag, is_celery};
 use helmwasm_plugin_sdk::{
     Metadata, Plugin, PluginError, Request, Response, Value, export_plugin, json, values,
 };
@@ -105,13 +105,7 @@ impl Plugin for KedaAutoscaling {
     }
 
     fn run(req: Request) -> Result<Response, PluginError> {
-        check_chart(&req.release, "keda-autoscaling")?;
-        let config: Config = req.config()?;
-        let mut out = Response::new(req.values);
-        for (path, message) in apply(&config, &mut out.values)? {
-            out.warning(message, Some(&path));
-        }
-        Ok(out)
+        airflow_chart::run_values_step(req, "keda-autoscaling", apply)
     }
 }
 

@@ -1,7 +1,6 @@
 //! `logs-persistence`: task logs on a shared volume (`logs.persistence`), e.g. EFS on EKS.
 //! The chart's logs PVC is ReadWriteMany, so block-storage classes (EBS) are warned about.
 
-use airflow_chart::check_chart;
 use helmwasm_plugin_sdk::{
     Metadata, Plugin, PluginError, Request, Response, Value, export_plugin, json, values,
 };
@@ -41,7 +40,7 @@ pub fn is_quantity(s: &str) -> bool {
         && ["", "Ki", "Mi", "Gi", "Ti", "Pi", "k", "M", "G", "T", "P"].contains(&suffix)
 }
 
-pub fn apply(c: &Config, v: &mut Value) -> Result<Vec<String>, PluginError> {
+pub fn apply(c: &Config, v: &mut Value) -> Result<Vec<airflow_chart::Warning>, PluginError> {
     if !is_quantity(&c.size) {
         return Err(PluginError::InvalidConfig(format!(
             "`size` `{}` is not a Kubernetes quantity such as `10Gi`",
@@ -53,8 +52,9 @@ pub fn apply(c: &Config, v: &mut Value) -> Result<Vec<String>, PluginError> {
     values::set(v, "logs.persistence.size", json!(c.size))?;
     if let Some(sc) = &c.storage_class_name {
         if RWO_CLASSES.contains(&sc.as_str()) {
-            warnings.push(format!(
-                "storage class `{sc}` is block storage: the chart's logs volume is ReadWriteMany and will not bind; use a shared file system class such as EFS (`efs-sc`)"
+            warnings.push((
+                "logs.persistence.storageClassName".into(),
+                format!("storage class `{sc}` is block storage: the chart's logs volume is ReadWriteMany and will not bind; use a shared file system class such as EFS (`efs-sc`)"),
             ));
         }
         values::set(v, "logs.persistence.storageClassName", json!(sc))?;
@@ -81,13 +81,7 @@ impl Plugin for LogsPersistence {
     }
 
     fn run(req: Request) -> Result<Response, PluginError> {
-        check_chart(&req.release, "logs-persistence")?;
-        let config: Config = req.config()?;
-        let mut out = Response::new(req.values);
-        for w in apply(&config, &mut out.values)? {
-            out.warning(w, Some("logs.persistence.storageClassName"));
-        }
-        Ok(out)
+        airflow_chart::run_values_step(req, "logs-persistence", apply)
     }
 }
 
@@ -135,7 +129,7 @@ mod tests {
             storage_class_name: Some("gp3".into()),
             ..Config::default()
         };
-        assert!(apply(&c, &mut v).unwrap()[0].contains("ReadWriteMany"));
+        assert!(apply(&c, &mut v).unwrap()[0].1.contains("ReadWriteMany"));
         for bad in ["10GB", "ten", "", "-1Gi"] {
             assert!(
                 apply(

@@ -7,7 +7,6 @@
 //! talks straight to the database. Run this step before `airflow-database`: that step then
 //! routes Airflow through PgBouncer and emits PgBouncer's config Secret.
 
-use airflow_chart::check_chart;
 use helmwasm_plugin_sdk::{
     Metadata, Plugin, PluginError, Request, Response, Value, export_plugin, json, values,
 };
@@ -42,7 +41,7 @@ pub fn bypass(v: &Value) -> Option<String> {
     ))
 }
 
-pub fn apply(c: &Config, v: &mut Value) -> Result<(), PluginError> {
+pub fn apply(c: &Config, v: &mut Value) -> Result<Vec<airflow_chart::Warning>, PluginError> {
     if let Some(problem) = bypass(v) {
         return Err(PluginError::InvalidValues(problem));
     }
@@ -63,7 +62,7 @@ pub fn apply(c: &Config, v: &mut Value) -> Result<(), PluginError> {
     if let Some(r) = &c.metrics_exporter_resources {
         values::set(v, "pgbouncer.metricsExporterSidecar.resources", r.clone())?;
     }
-    Ok(())
+    Ok(Vec::new())
 }
 
 struct Pgbouncer;
@@ -79,11 +78,7 @@ impl Plugin for Pgbouncer {
     }
 
     fn run(req: Request) -> Result<Response, PluginError> {
-        check_chart(&req.release, "pgbouncer")?;
-        let config: Config = req.config()?;
-        let mut out = Response::new(req.values);
-        apply(&config, &mut out.values)?;
-        Ok(out)
+        airflow_chart::run_values_step(req, "pgbouncer", apply)
     }
 }
 
