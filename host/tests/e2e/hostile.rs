@@ -260,16 +260,22 @@ fn a_plugin_may_use_most_of_its_budget_and_succeed() {
         let dir = project(&pipeline(&steps));
         helmwasm(dir.path(), &["template", "--plugin-dir", &plugins])
     };
-    let baseline = run_with(0, 30_000);
-    assert_eq!(baseline.code, 0, "{}", baseline.stderr);
+    // Warm the compile cache first: a cold cache would count compilation as start-up.
+    let warm = run_with(0, 30_000);
+    assert_eq!(warm.code, 0, "{}", warm.stderr);
     let mut attempts = Vec::new();
     for _ in 0..3 {
+        let baseline = run_with(0, 30_000);
         let calibration = run_with(300_000_000, 30_000);
         assert_eq!(calibration.code, 0, "{}", calibration.stderr);
-        let work = calibration
-            .elapsed
-            .saturating_sub(baseline.elapsed)
-            .max(Duration::from_millis(100));
+        let work = calibration.elapsed.saturating_sub(baseline.elapsed);
+        if work < Duration::from_millis(50) {
+            attempts.push(format!(
+                "calibration too noisy: {:?} vs baseline {:?}",
+                calibration.elapsed, baseline.elapsed
+            ));
+            continue;
+        }
         let budget = work.mul_f64(1.5);
         let run = run_with(300_000_000, budget.as_millis() as u64);
         attempts.push(format!(

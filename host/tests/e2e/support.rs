@@ -67,6 +67,19 @@ pub fn test_plugins() -> &'static Path {
                 &loadable.join(format!("{name}.wasm")),
             );
         }
+        // Compile every plugin into the shared cache once, so that timing assertions measure
+        // the plugin calls, not a cold compile.
+        let warm = Command::new(env!("CARGO_BIN_EXE_helmwasm"))
+            .args(["plugins", "list", "--plugin-dir"])
+            .arg(&loadable)
+            .env("HELMWASM_CACHE_DIR", cache_dir())
+            .output()
+            .expect("cannot run helmwasm");
+        assert!(
+            warm.status.success(),
+            "{}",
+            String::from_utf8_lossy(&warm.stderr)
+        );
         loadable
     })
 }
