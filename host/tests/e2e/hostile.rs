@@ -188,8 +188,10 @@ fn oversized_and_malformed_responses_are_rejected() {
     fails_with(
         "big-output",
         "",
-        "    limits: {memory: 512Mi}\n",
-        2,
+        // Building 100 MB of JSON takes a while on a busy machine: the property is the
+        // output cap, so the time limit is generous.
+        "    limits: {memory: 512Mi, timeout: 10s}\n",
+        10,
         "past the output limit of 16Mi",
     );
     fails_with("bad-manifest", "", "", 2, "manifest 1 has no `kind`");
