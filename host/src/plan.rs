@@ -121,8 +121,17 @@ pub fn build(
         redactor,
         env_name: env_name.clone(),
         env_values: Value::Object(Map::new()),
-        overrides: sel.overrides.clone(),
+        overrides: Map::new(),
     };
+    // `--set` values may hold references too: resolve them once for every release.
+    let mut overrides = Value::Object(sel.overrides.clone());
+    loader
+        .resolver
+        .resolve_tree(&mut overrides, Path::new("."), "--set", loader.redactor)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if let Value::Object(o) = overrides {
+        loader.overrides = o;
+    }
     let env_values = match file.environments.get(&env_name) {
         Some(env) => loader.layers(
             &env.values,
@@ -210,15 +219,7 @@ impl Loader<'_> {
                 .with_context(load_err)?;
             values::compose(&mut values, extra);
         }
-        if !self.overrides.is_empty() {
-            let mut overrides = Value::Object(self.overrides.clone());
-            self.resolver
-                .resolve_tree(&mut overrides, Path::new("."), "--set", self.redactor)
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-            if let Value::Object(o) = overrides {
-                values::compose(&mut values, o);
-            }
-        }
+        values::compose(&mut values, self.overrides.clone());
         let mut steps = Vec::new();
         for (j, s) in r.steps.iter().enumerate() {
             if !s

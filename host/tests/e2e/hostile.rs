@@ -3,7 +3,9 @@
 //! Each ends in a clear error (or a truncation warning for floods) naming plugin, release and
 //! step, within the step's time limit plus one second, with bounded host memory.
 
-use crate::support::{cache_dir, helmwasm, pipeline, project, test_artifact, test_plugins};
+use crate::support::{
+    cache_dir, helmwasm, pipeline, project, run_misbehave, test_artifact, test_plugins,
+};
 use std::time::Duration;
 
 /// Peak resident memory of the largest child process waited for so far.
@@ -23,16 +25,7 @@ struct Case {
 }
 
 fn run_mode(case: &Case) -> crate::support::Run {
-    let steps = format!(
-        "  - plugin: misbehave\n    with: {{mode: {}{}}}\n{}",
-        case.mode, case.extra, case.limits
-    );
-    let dir = project(&pipeline(&steps));
-    let plugins = test_plugins().to_str().unwrap().to_owned();
-    let run = helmwasm(
-        dir.path(),
-        &["template", "--plugin-dir", &plugins, "--output-dir", "out"],
-    );
+    let (run, dir) = run_misbehave(&format!("mode: {}{}", case.mode, case.extra), case.limits);
     if run.code != 0 {
         assert!(
             !dir.path().join("out").exists(),

@@ -2,30 +2,11 @@
 //! its step with a clear error naming release, step and plugin — exit 1, quickly, and with
 //! nothing written.
 
-use crate::support::{helmwasm, pipeline, project, test_plugins};
+use crate::support::{helmwasm, pipeline, project, run_misbehave, test_plugins};
 use std::time::Duration;
 
-fn run_mode(mode: &str, limits: &str) -> (crate::support::Run, tempfile::TempDir) {
-    let dir = project(&pipeline(&format!(
-        "  - plugin: misbehave\n    with: {{mode: {mode}}}\n{limits}"
-    )));
-    let out = dir.path().join("out");
-    let plugins = test_plugins().to_str().unwrap().to_owned();
-    let run = helmwasm(
-        dir.path(),
-        &[
-            "template",
-            "--plugin-dir",
-            &plugins,
-            "--output-dir",
-            out.to_str().unwrap(),
-        ],
-    );
-    (run, dir)
-}
-
 fn assert_contained(mode: &str, limits: &str, cause: &str) {
-    let (run, dir) = run_mode(mode, limits);
+    let (run, dir) = run_misbehave(&format!("mode: {mode}"), limits);
     assert_eq!(run.code, 1, "mode {mode}: {}", run.stderr);
     assert!(
         run.stderr
@@ -120,7 +101,7 @@ fn output_limit_is_enforced() {
 
 #[test]
 fn plugin_logs_and_warnings_are_tagged_on_stderr() {
-    let (run, _dir) = run_mode("log", "");
+    let (run, _dir) = run_misbehave("mode: log", "");
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(
         run.stderr.lines().next(),

@@ -324,3 +324,29 @@ fn the_example_prints_none_of_its_dummy_secrets() {
         }
     }
 }
+
+#[test]
+fn references_in_set_are_resolved_once_for_every_release_and_redacted() {
+    let release = |name: &str| {
+        format!(
+            "  - name: {name}\n    namespace: airflow\n    chart: apache-airflow/airflow\n    version: 1.19.0\n"
+        )
+    };
+    let dir = project(&format!("releases:\n{}{}", release("one"), release("two")));
+    let args = [
+        "template",
+        "--set",
+        "createUserJob.defaultUser.password=ref+env://HW_CANARY",
+    ];
+    let out = run(dir.path(), &args);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        out.stdout.matches("password: <redacted>").count(),
+        2,
+        "{}",
+        out.stdout
+    );
+    assert_no_leak("--set reference", &out);
+    let shown = run(dir.path(), &[&args[..], &["--show-secrets"]].concat());
+    assert_eq!(shown.stdout.matches(CANARY).count(), 2, "{}", shown.stdout);
+}

@@ -198,3 +198,18 @@ pub fn project(text: &str) -> tempfile::TempDir {
     std::fs::write(dir.path().join("helmwasm.yaml"), text).unwrap();
     dir
 }
+
+/// Run `template --output-dir out` on a one-step pipeline of the `misbehave` test plugin.
+/// `with` is the inside of its config map (e.g. `mode: loop`); `limits` is a YAML line for the
+/// step's `limits` (or empty). Returns the run and the project folder (to inspect `out`).
+pub fn run_misbehave(with: &str, limits: &str) -> (Run, tempfile::TempDir) {
+    let dir = project(&pipeline(&format!(
+        "  - plugin: misbehave\n    with: {{{with}}}\n{limits}"
+    )));
+    let plugins = test_plugins().to_str().unwrap().to_owned();
+    let run = helmwasm(
+        dir.path(),
+        &["template", "--plugin-dir", &plugins, "--output-dir", "out"],
+    );
+    (run, dir)
+}
