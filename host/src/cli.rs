@@ -2,9 +2,10 @@
 //! Outcomes map to [`ExitStatus`] here and nowhere else.
 
 use crate::error::{self, Internal};
-use crate::execute::{self, Event};
+use crate::execute::Event;
 use crate::exit::ExitStatus;
-use crate::plan::{self, Selection};
+use crate::pipeline::{self, Options};
+use crate::plan::Selection;
 use crate::redact::Redactor;
 use crate::registry::{self, Registry};
 use crate::runtime::{LogLevel, Runtime, Severity, cache};
@@ -160,7 +161,6 @@ fn runtime(cli: &Cli) -> Result<Runtime> {
 }
 
 fn template(cli: &Cli, args: &TemplateArgs, redactor: &mut Redactor) -> Result<()> {
-    let file = spec::load(&args.file)?;
     let mut overrides = serde_json::Map::new();
     for s in &args.set {
         crate::overrides::apply(s, true, &mut overrides)?;
@@ -168,18 +168,28 @@ fn template(cli: &Cli, args: &TemplateArgs, redactor: &mut Redactor) -> Result<(
     for s in &args.set_string {
         crate::overrides::apply(s, false, &mut overrides)?;
     }
-    let selection = Selection {
-        environment: args.environment.clone(),
-        selectors: args.selectors.clone(),
-        overrides,
+    let opts = Options {
+        file: args.file.clone(),
+        selection: Selection {
+            environment: args.environment.clone(),
+            selectors: args.selectors.clone(),
+            overrides,
+        },
+        plugin_dirs: args.plugin_dirs.clone(),
+        keep_going: args.keep_going,
     };
-    let plan = plan::build(&file, &args.file, &selection, redactor)?;
-    let redactor: &Redactor = redactor;
     let runtime = runtime(cli)?;
-    let dirs = registry::dirs(&args.plugin_dirs, &plan.plugin_dirs, Some(&args.file));
-    let registry = Registry::load(&runtime, crate::builtin::PLUGINS, &dirs)?;
-    let mut report = |e: Event| print_event(cli, e, redactor);
-    let outcome = execute::execute(&runtime, &registry, &plan, args.keep_going, &mut report);
+    let ctx = pipeline::Context { runtime: &runtime };
+    let outcome = {
+        let mut events: Vec<Event> = Vec::new();
+        let mut collect = |e: Event| events.push(e);
+        let result = pipeline::run(&opts, &ctx, redactor, &mut collect);
+        for e in events {
+            print_event(cli, e, redactor);
+        }
+        result?
+    };
+    let redactor: &Redactor = redactor;
     let render = outcome.render;
     let mut failures = outcome.failures;
     if let Some(last) = failures.pop() {
@@ -265,7 +275,11 @@ fn list(cli: &Cli, args: &ListArgs) -> Result<()> {
 }
 
 /// The render on stdout: redacted unless `--show-secrets` (which is announced on stderr).
-fn print_render(render: &execute::Render, args: &TemplateArgs, redactor: &Redactor) -> Result<()> {
+fn print_render(
+    render: &crate::render::Render,
+    args: &TemplateArgs,
+    redactor: &Redactor,
+) -> Result<()> {
     let text = if args.show_secrets {
         eprintln!(
             "warning: --show-secrets: Secret data and secret values are printed in clear text"

@@ -1,35 +1,15 @@
-//! Running a plan: each selected release's steps in order, each step one sandboxed plugin
-//! call. Produces the [`Render`] (final values and emitted manifests per release) and
-//! reports plugin logs and diagnostics through an [`Event`] callback as they happen.
+//! Running a release's steps in order, each step one sandboxed plugin call. Produces the
+//! release's [`ReleaseRender`] (final values and emitted manifests) and reports plugin logs
+//! and diagnostics through an [`Event`] callback as they happen.
 //!
 //! Every failure is wrapped in the release, step number and plugin it happened in.
 
-use crate::checks;
 use crate::plan::{Plan, ReleasePlan, StepPlan};
 use crate::registry::Registry;
+use crate::render::{Manifest, ReleaseRender};
 use crate::runtime::{self, LogLevel, ReleaseContext, Request, Runtime, Severity};
 use anyhow::{Context, Result, anyhow, bail};
 use serde_json::{Map, Value};
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Render {
-    pub releases: Vec<ReleaseRender>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct ReleaseRender {
-    pub name: String,
-    pub namespace: String,
-    pub values: Value,
-    pub manifests: Vec<Manifest>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Manifest {
-    pub step: usize,
-    pub plugin: String,
-    pub object: Value,
-}
 
 /// Where a message came from: release, step and plugin.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,50 +55,26 @@ pub enum Event {
     Truncated { tag: StepTag, what: String },
 }
 
-/// What a run produced: the releases that rendered and the failures (release order).
-pub struct Outcome {
-    pub render: Render,
-    pub failures: Vec<anyhow::Error>,
+/// The chart identity plugins receive (`release.chart`, `release.chart-version`): from the
+/// resolved `Chart.yaml` when the chart could be had, else as written in the pipeline file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChartIdentity {
+    pub chart: String,
+    pub version: String,
 }
 
-/// Run every release of the plan. Without `keep_going` the run stops at the first failed
-/// release; with it, every release is tried and each failure is collected.
-pub fn execute(
-    runtime: &Runtime,
-    registry: &Registry,
-    plan: &Plan,
-    keep_going: bool,
-    events: &mut dyn FnMut(Event),
-) -> Outcome {
-    let env_values = Value::Object(plan.environment.values.clone()).to_string();
-    let mut releases = Vec::with_capacity(plan.releases.len());
-    let mut failures = Vec::new();
-    for release in &plan.releases {
-        match run_release(runtime, registry, plan, release, &env_values, events) {
-            Ok(r) => releases.push(r),
-            Err(e) => {
-                failures.push(e);
-                if !keep_going {
-                    break;
-                }
-            }
-        }
-    }
-    Outcome {
-        render: Render { releases },
-        failures,
-    }
-}
-
-fn run_release(
+/// Run one release's steps in order: the final values and the emitted manifests. The chart's
+/// render and the checks are [`crate::pipeline`]'s.
+pub fn run_release(
     runtime: &Runtime,
     registry: &Registry,
     plan: &Plan,
     release: &ReleasePlan,
-    env_values: &str,
+    chart: &ChartIdentity,
     events: &mut dyn FnMut(Event),
 ) -> Result<ReleaseRender> {
-    let mut values = Value::Object(release.values.clone());
+    let env_values = Value::Object(plan.environment.values()).to_string();
+    let mut values = Value::Object(release.values(&plan.overrides));
     let mut manifests = Vec::new();
     for step in &release.steps {
         let tag = StepTag {
@@ -126,10 +82,17 @@ fn run_release(
             step: step.number,
             plugin: step.plugin.clone(),
         };
-        let (new_values, emitted) = run_step(
-            runtime, registry, plan, release, step, &values, env_values, &tag, events,
-        )
-        .with_context(|| format!("{tag} failed"))?;
+        let call = Call {
+            runtime,
+            registry,
+            plan,
+            release,
+            chart,
+            env_values: &env_values,
+        };
+        let (new_values, emitted) = call
+            .run_step(step, &values, &tag, events)
+            .with_context(|| format!("{tag} failed"))?;
         values = new_values;
         manifests.extend(emitted.into_iter().map(|object| Manifest {
             step: step.number,
@@ -137,149 +100,117 @@ fn run_release(
             object,
         }));
     }
-    let render = ReleaseRender {
+    Ok(ReleaseRender {
         name: release.name.clone(),
         namespace: release.namespace.clone(),
         values,
         manifests,
-    };
-    check_render(release, &render)?;
-    Ok(render)
+    })
 }
 
-/// The chart schema and the cross-checks over the final render; all problems in one error.
-fn check_render(release: &ReleasePlan, render: &ReleaseRender) -> Result<()> {
-    let coalesced = match &release.schema {
-        Some(s) => checks::coalesce(&s.defaults, &render.values),
-        None => render.values.clone(),
-    };
-    let mut sections = Vec::new();
-    if let Some(schema) = &release.schema {
-        let problems = checks::schema(schema, &coalesced).map_err(|e| anyhow!(e))?;
+/// What every step call of a release shares.
+struct Call<'a> {
+    runtime: &'a Runtime,
+    registry: &'a Registry,
+    plan: &'a Plan,
+    release: &'a ReleasePlan,
+    chart: &'a ChartIdentity,
+    env_values: &'a str,
+}
+
+impl Call<'_> {
+    fn run_step(
+        &self,
+        step: &StepPlan,
+        values: &Value,
+        tag: &StepTag,
+        events: &mut dyn FnMut(Event),
+    ) -> Result<(Value, Vec<Value>)> {
+        let Call {
+            runtime,
+            registry,
+            plan,
+            release,
+            chart,
+            env_values,
+        } = *self;
+        let plugin = registry.get(&step.plugin)?;
+        let problems = plugin.check_config(&step.config, &step.config_path);
         if !problems.is_empty() {
-            sections.push(format!(
-                "{} value{} {} not match the chart schema {} (chart defaults merged under the rendered values):\n- {}",
-                problems.len(),
-                if problems.len() == 1 { "" } else { "s" },
-                if problems.len() == 1 { "does" } else { "do" },
-                schema.schema_file.display(),
-                problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n- ")
-            ));
+            bail!(
+                "invalid step config in {} (checked against the config schema of `{}` {}):\n- {}",
+                plan.file.display(),
+                plugin.name,
+                plugin.version,
+                problems.join("\n- ")
+            );
         }
-    }
-    let mut cross = checks::manifests(render);
-    if checks::is_airflow_chart(&release.chart) {
-        cross.extend(checks::airflow_secrets(release, render, &coalesced));
-    }
-    if !cross.is_empty() {
-        sections.push(format!(
-            "{} cross-check{} failed:\n- {}",
-            cross.len(),
-            if cross.len() == 1 { "" } else { "s" },
-            cross
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("\n- ")
-        ));
-    }
-    if !sections.is_empty() {
-        bail!(
-            "release `{}` does not render cleanly: {}",
-            release.name,
-            sections.join("\n")
-        );
-    }
-    Ok(())
-}
-
-#[allow(clippy::too_many_arguments)]
-fn run_step(
-    runtime: &Runtime,
-    registry: &Registry,
-    plan: &Plan,
-    release: &ReleasePlan,
-    step: &StepPlan,
-    values: &Value,
-    env_values: &str,
-    tag: &StepTag,
-    events: &mut dyn FnMut(Event),
-) -> Result<(Value, Vec<Value>)> {
-    let plugin = registry.get(&step.plugin)?;
-    let problems = plugin.check_config(&step.config, &step.config_path);
-    if !problems.is_empty() {
-        bail!(
-            "invalid step config in {} (checked against the config schema of `{}` {}):\n- {}",
-            plan.file.display(),
-            plugin.name,
-            plugin.version,
-            problems.join("\n- ")
-        );
-    }
-    let request = Request {
-        release: ReleaseContext {
-            name: release.name.clone(),
-            namespace: release.namespace.clone(),
-            chart: release.chart.clone(),
-            chart_version: release.version.clone(),
-            environment: plan.environment.name.clone(),
-        },
-        values: values.to_string(),
-        environment_values: env_values.to_owned(),
-        config: step.config.to_string(),
-    };
-    let (result, captured) = runtime.run(&plugin.plugin, step.limits, &request);
-    report_captured(tag, captured, events);
-    let response = match result? {
-        Ok(r) => r,
-        Err(e) => return Err(plugin_error(e)),
-    };
-    let size = response.values.len() + response.manifests.iter().map(String::len).sum::<usize>();
-    if size as u64 > step.limits.output {
-        bail!(
-            "the plugin returned {} of values and manifests, past the output limit of {} (raise `limits.output` for this step if that is expected)",
-            crate::spec::ByteSize(size as u64),
-            crate::spec::ByteSize(step.limits.output)
-        );
-    }
-    let new_values: Value = serde_json::from_str(&response.values)
-        .map_err(|e| anyhow!("the plugin returned values that are not JSON: {e}"))?;
-    if !new_values.is_object() {
-        bail!("the plugin returned values that are not a map (a JSON object)");
-    }
-    let mut manifests = Vec::with_capacity(response.manifests.len());
-    for (i, text) in response.manifests.iter().enumerate() {
-        let m: Value = serde_json::from_str(text)
-            .map_err(|e| anyhow!("manifest {} is not JSON: {e}", i + 1))?;
-        check_manifest(&m).map_err(|e| anyhow!("manifest {} {e}", i + 1))?;
-        manifests.push(m);
-    }
-    let mut errors = Vec::new();
-    for d in response.diagnostics {
-        let at = d
-            .path
-            .as_deref()
-            .map(|p| format!("{p}: "))
-            .unwrap_or_default();
-        match d.severity {
-            Severity::Error => errors.push(format!("{at}{}", d.message)),
-            severity => events(Event::Diagnostic {
-                tag: tag.clone(),
-                severity,
-                message: d.message,
-                path: d.path,
-            }),
+        let request = Request {
+            release: ReleaseContext {
+                name: release.name.clone(),
+                namespace: release.namespace.clone(),
+                chart: chart.chart.clone(),
+                chart_version: chart.version.clone(),
+                environment: plan.environment.name.clone(),
+            },
+            values: values.to_string(),
+            environment_values: env_values.to_owned(),
+            config: step.config.to_string(),
+        };
+        let (result, captured) = runtime.run(&plugin.plugin, step.limits, &request);
+        report_captured(tag, captured, events);
+        let response = match result? {
+            Ok(r) => r,
+            Err(e) => return Err(plugin_error(e)),
+        };
+        let size =
+            response.values.len() + response.manifests.iter().map(String::len).sum::<usize>();
+        if size as u64 > step.limits.output {
+            bail!(
+                "the plugin returned {} of values and manifests, past the output limit of {} (raise `limits.output` for this step if that is expected)",
+                crate::units::ByteSize(size as u64),
+                crate::units::ByteSize(step.limits.output)
+            );
         }
+        let new_values: Value = serde_json::from_str(&response.values)
+            .map_err(|e| anyhow!("the plugin returned values that are not JSON: {e}"))?;
+        if !new_values.is_object() {
+            bail!("the plugin returned values that are not a map (a JSON object)");
+        }
+        let mut manifests = Vec::with_capacity(response.manifests.len());
+        for (i, text) in response.manifests.iter().enumerate() {
+            let m: Value = serde_json::from_str(text)
+                .map_err(|e| anyhow!("manifest {} is not JSON: {e}", i + 1))?;
+            check_manifest(&m).map_err(|e| anyhow!("manifest {} {e}", i + 1))?;
+            manifests.push(m);
+        }
+        let mut errors = Vec::new();
+        for d in response.diagnostics {
+            let at = d
+                .path
+                .as_deref()
+                .map(|p| format!("{p}: "))
+                .unwrap_or_default();
+            match d.severity {
+                Severity::Error => errors.push(format!("{at}{}", d.message)),
+                severity => events(Event::Diagnostic {
+                    tag: tag.clone(),
+                    severity,
+                    message: d.message,
+                    path: d.path,
+                }),
+            }
+        }
+        if !errors.is_empty() {
+            bail!(
+                "the plugin reported {} error{}:\n- {}",
+                errors.len(),
+                if errors.len() == 1 { "" } else { "s" },
+                errors.join("\n- ")
+            );
+        }
+        Ok((new_values, manifests))
     }
-    if !errors.is_empty() {
-        bail!(
-            "the plugin reported {} error{}:\n- {}",
-            errors.len(),
-            if errors.len() == 1 { "" } else { "s" },
-            errors.join("\n- ")
-        );
-    }
-    Ok((new_values, manifests))
 }
 
 fn plugin_error(e: runtime::PluginError) -> anyhow::Error {

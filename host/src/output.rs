@@ -7,8 +7,8 @@
 //! renamed into place only after all of them were written, so a failed run leaves the
 //! previous render untouched. Manifests (which hold Secrets) are written with mode 0600.
 
-use crate::execute::{Manifest, ReleaseRender, Render};
 use crate::redact::{MARKER, Redactor};
+use crate::render::{Manifest, ReleaseRender, Render};
 use crate::yaml;
 use anyhow::{Context, Result};
 use std::io::Write;

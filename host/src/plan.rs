@@ -1,11 +1,13 @@
 //! From a pipeline file to a plan: the selected environment, the selected releases, and each
-//! release's layered values and steps with their effective limits.
+//! release's values layers and steps with their effective limits.
 //!
-//! The plan is a plain value: every file it needs has been read, nothing has run yet. Errors
-//! name the file (with line and column for YAML) or the pipeline key path.
+//! The plan is a plain value: every values file it needs has been read (and `.hbs` templates
+//! rendered), nothing has run yet, and no secret has been touched: secret references are
+//! still strings in the layers and step configs, resolved by [`crate::secrets::resolve_plan`]
+//! as a later stage. Errors name the file (with line and column for YAML) or the pipeline key
+//! path.
 
-use crate::redact::Redactor;
-use crate::secrets::Resolver;
+use crate::runtime::Limits;
 use crate::spec::{self, PipelineFile, ReleaseSpec, ValuesSource};
 use crate::template;
 use crate::values;
@@ -14,33 +16,14 @@ use anyhow::{Context, Result, bail};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-/// Sandbox limits of one plugin call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
-    pub memory: u64,
-    pub timeout: Duration,
-    pub output: u64,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            memory: 64 << 20,
-            timeout: Duration::from_secs(2),
-            output: 16 << 20,
-        }
-    }
-}
-
-impl Limits {
-    fn with(self, spec: &spec::LimitsSpec) -> Limits {
-        Limits {
-            memory: spec.memory.map_or(self.memory, |b| b.0),
-            timeout: spec.timeout.unwrap_or(self.timeout),
-            output: spec.output.map_or(self.output, |b| b.0),
-        }
+/// The step's limits: the runtime defaults with the step's `limits:` overrides.
+fn step_limits(spec: &spec::LimitsSpec) -> Limits {
+    let d = Limits::default();
+    Limits {
+        memory: spec.memory.map_or(d.memory, |b| b.0),
+        timeout: spec.timeout.unwrap_or(d.timeout),
+        output: spec.output.map_or(d.output, |b| b.0),
     }
 }
 
@@ -50,13 +33,32 @@ pub struct Plan {
     pub environment: Environment,
     /// Plugin folders from `plugins.dirs`, resolved against the pipeline file's folder.
     pub plugin_dirs: Vec<PathBuf>,
+    /// `--set` / `--set-string`: the last values layer of every release.
+    pub overrides: Layer,
     pub releases: Vec<ReleasePlan>,
+}
+
+/// One values layer: a file or an inline map, with where it came from and the folder its
+/// secret references are relative to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Layer {
+    /// `path/to/values.yaml:` or a pipeline key such as `releases[0].values[1]`.
+    pub origin: String,
+    pub base: PathBuf,
+    pub values: Map<String, Value>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Environment {
     pub name: String,
-    pub values: Map<String, Value>,
+    pub layers: Vec<Layer>,
+}
+
+impl Environment {
+    /// The environment's own values (passed to plugins as `environment-values`).
+    pub fn values(&self) -> Map<String, Value> {
+        values::layer(self.layers.iter().map(|l| l.values.clone()))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -66,11 +68,24 @@ pub struct ReleasePlan {
     pub chart: String,
     pub version: String,
     pub labels: BTreeMap<String, String>,
-    /// The release's values files and inline maps, merged in order.
-    pub values: Map<String, Value>,
+    /// `values`, then `environmentValues.ENV`, in order (the `--set` layer is the plan's).
+    pub layers: Vec<Layer>,
     pub steps: Vec<StepPlan>,
     pub existing_secrets: Vec<String>,
+    /// The chart's values schema (`schema:`), if given.
     pub schema: Option<ChartSchema>,
+}
+
+impl ReleasePlan {
+    /// The composed user values: every layer, then `--set`. What the first step sees.
+    pub fn values(&self, overrides: &Layer) -> Map<String, Value> {
+        values::layer(
+            self.layers
+                .iter()
+                .chain([overrides])
+                .map(|l| l.values.clone()),
+        )
+    }
 }
 
 /// A chart's values schema and defaults, read from disk.
@@ -89,6 +104,8 @@ pub struct StepPlan {
     pub config: Value,
     /// Where the config sits in the pipeline file, e.g. `releases[0].steps[1].with`.
     pub config_path: String,
+    /// The folder the config's secret references are relative to.
+    pub base: PathBuf,
     pub limits: Limits,
 }
 
@@ -105,41 +122,24 @@ pub struct Selection {
 
 pub const DEFAULT_ENVIRONMENT: &str = "default";
 
-pub fn build(
-    file: &PipelineFile,
-    path: &Path,
-    sel: &Selection,
-    redactor: &mut Redactor,
-) -> Result<Plan> {
+pub fn build(file: &PipelineFile, path: &Path, sel: &Selection) -> Result<Plan> {
     let base = path.parent().unwrap_or(Path::new("."));
     let env_name = sel
         .environment
         .clone()
         .unwrap_or_else(|| DEFAULT_ENVIRONMENT.to_owned());
     let mut loader = Loader {
-        resolver: Resolver::new(),
-        redactor,
         env_name: env_name.clone(),
         env_values: Value::Object(Map::new()),
-        overrides: Map::new(),
     };
-    // `--set` values may hold references too: resolve them once for every release.
-    let mut overrides = Value::Object(sel.overrides.clone());
-    loader
-        .resolver
-        .resolve_tree(&mut overrides, Path::new("."), "--set", loader.redactor)
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    if let Value::Object(o) = overrides {
-        loader.overrides = o;
-    }
-    let env_values = match file.environments.get(&env_name) {
+    let env_layers = match file.environments.get(&env_name) {
         Some(env) => loader.layers(
             &env.values,
             base,
             &format!("environments.{env_name}.values"),
             None,
         )?,
-        None if env_name == DEFAULT_ENVIRONMENT => Map::new(),
+        None if env_name == DEFAULT_ENVIRONMENT => Vec::new(),
         None => {
             let known: Vec<_> = file.environments.keys().map(|k| format!("`{k}`")).collect();
             let known = if known.is_empty() {
@@ -153,7 +153,11 @@ pub fn build(
             );
         }
     };
-    loader.env_values = Value::Object(env_values.clone());
+    let environment = Environment {
+        name: env_name,
+        layers: env_layers,
+    };
+    loader.env_values = Value::Object(environment.values());
     let selectors = sel
         .selectors
         .iter()
@@ -179,32 +183,30 @@ pub fn build(
     }
     Ok(Plan {
         file: path.to_owned(),
-        environment: Environment {
-            name: env_name,
-            values: env_values,
-        },
+        environment,
         plugin_dirs: file.plugins.dirs.iter().map(|d| base.join(d)).collect(),
+        overrides: Layer {
+            origin: "--set".into(),
+            base: PathBuf::from("."),
+            values: sel.overrides.clone(),
+        },
         releases,
     })
 }
 
-/// Reads values files (rendering `.hbs` templates) and resolves secret references, registering
-/// every secret with the run's redactor.
-struct Loader<'r> {
-    resolver: Resolver,
-    redactor: &'r mut Redactor,
+/// Reads values files, rendering `.hbs` templates with the environment's values.
+struct Loader {
     env_name: String,
     env_values: Value,
-    overrides: Map<String, Value>,
 }
 
-impl Loader<'_> {
+impl Loader {
     fn release(&mut self, r: &ReleaseSpec, index: usize, base: &Path) -> Result<ReleasePlan> {
         let release_ctx = serde_json::json!({
             "name": r.name, "namespace": r.namespace, "chart": r.chart, "version": r.version, "labels": r.labels,
         });
         let load_err = || format!("cannot load the values of release `{}`", r.name);
-        let mut values = self
+        let mut layers = self
             .layers(
                 &r.values,
                 base,
@@ -214,12 +216,11 @@ impl Loader<'_> {
             .with_context(load_err)?;
         if let Some(extra) = r.environment_values.get(&self.env_name) {
             let key = format!("releases[{index}].environmentValues.{}", self.env_name);
-            let extra = self
-                .layers(extra, base, &key, Some(&release_ctx))
-                .with_context(load_err)?;
-            values::compose(&mut values, extra);
+            layers.extend(
+                self.layers(extra, base, &key, Some(&release_ctx))
+                    .with_context(load_err)?,
+            );
         }
-        values::compose(&mut values, self.overrides.clone());
         let mut steps = Vec::new();
         for (j, s) in r.steps.iter().enumerate() {
             if !s
@@ -229,27 +230,16 @@ impl Loader<'_> {
             {
                 continue;
             }
-            let config_path = format!("releases[{index}].steps[{j}].with");
-            let mut config = s
-                .config
-                .clone()
-                .unwrap_or_else(|| Value::Object(Map::new()));
-            self.resolver
-                .resolve_tree(&mut config, base, &config_path, self.redactor)
-                .map_err(|e| anyhow::anyhow!("{e}"))
-                .with_context(|| {
-                    format!(
-                        "cannot resolve the secret references of release `{}` step {}",
-                        r.name,
-                        j + 1
-                    )
-                })?;
             steps.push(StepPlan {
                 number: j + 1,
                 plugin: s.plugin.clone(),
-                config,
-                config_path,
-                limits: Limits::default().with(&s.limits),
+                config: s
+                    .config
+                    .clone()
+                    .unwrap_or_else(|| Value::Object(Map::new())),
+                config_path: format!("releases[{index}].steps[{j}].with"),
+                base: base.to_path_buf(),
+                limits: step_limits(&s.limits),
             });
         }
         let schema = r
@@ -266,27 +256,29 @@ impl Loader<'_> {
             chart: r.chart.clone(),
             version: r.version.clone(),
             labels: r.labels.clone(),
-            values,
+            layers,
             steps,
         })
     }
 
-    /// Values layers merged in order. Files are relative to `base`; a `.hbs` file is rendered
-    /// first; references resolve relative to the file they appear in.
+    /// Values layers in order. Files are relative to `base`; a `.hbs` file is rendered first;
+    /// references stay unresolved, relative to the file they appear in.
     fn layers(
         &mut self,
         sources: &[ValuesSource],
         base: &Path,
         key: &str,
         release: Option<&Value>,
-    ) -> Result<Map<String, Value>> {
+    ) -> Result<Vec<Layer>> {
         let mut layers = Vec::with_capacity(sources.len());
         for (i, src) in sources.iter().enumerate() {
             let at = format!("{key}[{i}]");
-            let (mut value, ref_base, label) = match src {
-                ValuesSource::Inline(map) => {
-                    (Value::Object(map.clone()), base.to_path_buf(), at.clone())
-                }
+            let layer = match src {
+                ValuesSource::Inline(map) => Layer {
+                    origin: at,
+                    base: base.to_path_buf(),
+                    values: map.clone(),
+                },
                 ValuesSource::File(rel) => {
                     let path = base.join(rel);
                     let mut text = std::fs::read_to_string(&path).with_context(|| {
@@ -298,23 +290,19 @@ impl Loader<'_> {
                         text = template::render(&text, &path, &ctx)
                             .map_err(|e| anyhow::anyhow!("{e}"))?;
                     }
-                    let value = yaml::parse_values(&text, &path)?;
-                    (
-                        value,
-                        path.parent().unwrap_or(Path::new(".")).to_path_buf(),
-                        format!("{}:", path.display()),
-                    )
+                    let Value::Object(values) = yaml::parse_values(&text, &path)? else {
+                        unreachable!("values layers are maps")
+                    };
+                    Layer {
+                        origin: format!("{}:", path.display()),
+                        base: path.parent().unwrap_or(Path::new(".")).to_path_buf(),
+                        values,
+                    }
                 }
             };
-            self.resolver
-                .resolve_tree(&mut value, &ref_base, &label, self.redactor)
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-            match value {
-                Value::Object(m) => layers.push(m),
-                _ => unreachable!("values layers are maps"),
-            }
+            layers.push(layer);
         }
-        Ok(values::layer(layers))
+        Ok(layers)
     }
 }
 
@@ -403,17 +391,22 @@ impl Selector {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     fn release_plan(r: &ReleaseSpec, index: usize, base: &Path, env: &str) -> Result<ReleasePlan> {
-        let mut redactor = Redactor::default();
         let mut loader = Loader {
-            resolver: Resolver::new(),
-            redactor: &mut redactor,
             env_name: env.into(),
             env_values: serde_json::json!({}),
-            overrides: Map::new(),
         };
         loader.release(r, index, base)
+    }
+
+    fn no_set() -> Layer {
+        Layer {
+            origin: "--set".into(),
+            base: PathBuf::from("."),
+            values: Map::new(),
+        }
     }
 
     fn release(name: &str, labels: &[(&str, &str)]) -> ReleaseSpec {
@@ -472,7 +465,7 @@ mod tests {
             environment: Some("staging".into()),
             selectors: vec![],
         };
-        let e = build(&file, Path::new("p.yaml"), &sel, &mut Redactor::default())
+        let e = build(&file, Path::new("p.yaml"), &sel)
             .unwrap_err()
             .to_string();
         assert_eq!(
@@ -480,15 +473,10 @@ mod tests {
             "p.yaml: environment `staging` is not defined in `environments` (defined: `prod`)"
         );
         assert_eq!(
-            build(
-                &file,
-                Path::new("p.yaml"),
-                &Selection::default(),
-                &mut Redactor::default()
-            )
-            .unwrap()
-            .environment
-            .name,
+            build(&file, Path::new("p.yaml"), &Selection::default(),)
+                .unwrap()
+                .environment
+                .name,
             "default"
         );
     }
@@ -528,7 +516,7 @@ mod tests {
             ["all"]
         );
         assert_eq!(
-            Value::Object(dev.values),
+            Value::Object(dev.values(&no_set())),
             serde_json::json!({"tier": "base", "keep": 1})
         );
         let prod = release_plan(&r, 0, Path::new("."), "prod").unwrap();
@@ -540,7 +528,7 @@ mod tests {
             [(1, "all"), (2, "prod-only")]
         );
         assert_eq!(
-            Value::Object(prod.values),
+            Value::Object(prod.values(&no_set())),
             serde_json::json!({"tier": "prod", "keep": 1})
         );
     }

@@ -5,8 +5,7 @@
 //! the name and version, and compiles its config schema. Two plugins with one name is an
 //! error naming both; an unknown name suggests the closest known one.
 
-use crate::plan::Limits;
-use crate::runtime::{Plugin, Runtime};
+use crate::runtime::{Limits, Plugin, Runtime};
 use anyhow::{Context, Result, anyhow, bail};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -210,7 +209,7 @@ fn load_one(runtime: &Runtime, bytes: &[u8], source: Source) -> Result<Registere
 }
 
 fn check_name(name: &str) -> Result<()> {
-    crate::spec::check_dns_label(name).map_err(|_| {
+    crate::names::check_dns_label(name).map_err(|_| {
         anyhow!("plugin name `{name}` is invalid: use lowercase letters, digits and `-`")
     })
 }

@@ -235,6 +235,46 @@ impl Resolver {
     }
 }
 
+/// The secrets stage: resolve every reference in a plan in place (environment values,
+/// `--set`, each release's values layers and step configs), registering each secret with the
+/// redactor. Planning never reads a secret, so stages before this one (and verbs that stop
+/// before it) need no credentials.
+pub fn resolve_plan(plan: &mut crate::plan::Plan, redactor: &mut Redactor) -> anyhow::Result<()> {
+    use anyhow::{Context, anyhow};
+    let resolver = Resolver::new();
+    let layer = |l: &mut crate::plan::Layer, redactor: &mut Redactor| -> anyhow::Result<()> {
+        let mut tree = Value::Object(std::mem::take(&mut l.values));
+        let result = resolver.resolve_tree(&mut tree, &l.base, &l.origin, redactor);
+        if let Value::Object(m) = tree {
+            l.values = m;
+        }
+        result.map(|_| ()).map_err(|e| anyhow!("{e}"))
+    };
+    for l in &mut plan.environment.layers {
+        layer(l, redactor)?;
+    }
+    // `--set` references are resolved once for every release.
+    layer(&mut plan.overrides, redactor)?;
+    for r in &mut plan.releases {
+        for l in &mut r.layers {
+            layer(l, redactor)
+                .with_context(|| format!("cannot load the values of release `{}`", r.name))?;
+        }
+        for s in &mut r.steps {
+            resolver
+                .resolve_tree(&mut s.config, &s.base, &s.config_path, redactor)
+                .map_err(|e| anyhow!("{e}"))
+                .with_context(|| {
+                    format!(
+                        "cannot resolve the secret references of release `{}` step {}",
+                        r.name, s.number
+                    )
+                })?;
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

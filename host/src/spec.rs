@@ -5,6 +5,8 @@
 //! are checked here too, with the key path. Resolving files and environments is
 //! [`crate::plan`]'s job.
 
+use crate::names::check_dns_label;
+pub use crate::units::ByteSize;
 use crate::yaml::{self, YamlError};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
@@ -131,67 +133,6 @@ impl<'de> Deserialize<'de> for ValuesSource {
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<ValuesSource, A::Error> {
                 let m = Map::deserialize(de::value::MapAccessDeserializer::new(map))?;
                 Ok(ValuesSource::Inline(m))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-/// A byte size such as `64Mi`, `1Gi`, `512Ki`, `1048576`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ByteSize(pub u64);
-
-impl ByteSize {
-    pub fn parse(s: &str) -> Result<Self, String> {
-        let s = s.trim();
-        let (digits, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
-        let n: u64 = digits
-            .parse()
-            .map_err(|_| format!("`{s}` is not a size like `64Mi`"))?;
-        let mult: u64 = match unit {
-            "" => 1,
-            "Ki" => 1 << 10,
-            "Mi" => 1 << 20,
-            "Gi" => 1 << 30,
-            "K" | "k" => 1_000,
-            "M" => 1_000_000,
-            "G" => 1_000_000_000,
-            _ => return Err(format!("`{s}`: unknown unit `{unit}` (use Ki, Mi or Gi)")),
-        };
-        n.checked_mul(mult)
-            .map(ByteSize)
-            .ok_or_else(|| format!("`{s}` is too large"))
-    }
-}
-
-impl fmt::Display for ByteSize {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = self.0;
-        for (unit, size) in [("Gi", 1u64 << 30), ("Mi", 1 << 20), ("Ki", 1 << 10)] {
-            if n >= size && n.is_multiple_of(size) {
-                return write!(f, "{}{unit}", n / size);
-            }
-            if n >= size {
-                return write!(f, "{:.1}{unit}", n as f64 / size as f64);
-            }
-        }
-        write!(f, "{n} bytes")
-    }
-}
-
-impl<'de> Deserialize<'de> for ByteSize {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = ByteSize;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a size such as `64Mi`")
-            }
-            fn visit_u64<E: de::Error>(self, n: u64) -> Result<ByteSize, E> {
-                Ok(ByteSize(n))
-            }
-            fn visit_str<E: de::Error>(self, s: &str) -> Result<ByteSize, E> {
-                ByteSize::parse(s).map_err(E::custom)
             }
         }
         d.deserialize_any(V)
@@ -344,25 +285,6 @@ fn check_release_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// An RFC 1123 label: at most 63 lowercase letters, digits and `-`, alphanumeric at both ends.
-pub(crate) fn check_dns_label(name: &str) -> Result<(), String> {
-    let ok = !name.is_empty()
-        && name.len() <= 63
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        && !name.starts_with('-')
-        && !name.ends_with('-');
-    if ok {
-        Ok(())
-    } else {
-        Err(format!(
-            "`{name}` is not a valid name: use at most 63 lowercase letters, digits and `-`, \
-             starting and ending with a letter or digit"
-        ))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -441,15 +363,5 @@ mod tests {
             e.starts_with("p.yaml: releases[0].name: `Airflow` is not a valid name"),
             "{e}"
         );
-    }
-
-    #[test]
-    fn byte_sizes() {
-        assert_eq!(ByteSize::parse("64Mi"), Ok(ByteSize(64 << 20)));
-        assert_eq!(ByteSize::parse("1000"), Ok(ByteSize(1000)));
-        assert!(ByteSize::parse("64MB").is_err());
-        assert_eq!(ByteSize(64 << 20).to_string(), "64Mi");
-        assert_eq!(ByteSize(65600 << 10).to_string(), "64.1Mi");
-        assert_eq!(ByteSize(1000).to_string(), "1000 bytes");
     }
 }

@@ -20,7 +20,7 @@ pub use bindings::helmwasm::plugin::types::{
     Diagnostic, Metadata, PluginError, ReleaseContext, Request, Response, Severity,
 };
 
-use crate::plan::Limits;
+use crate::units::ByteSize;
 use anyhow::{Context, Result};
 use cache::CompileCache;
 use sandbox::{LogLine, StepState};
@@ -33,6 +33,24 @@ use wasmtime::{Config, Engine, Store, Trap};
 const TICK: Duration = Duration::from_millis(10);
 /// Wasm stack cap; deeper recursion traps as a stack overflow.
 const MAX_WASM_STACK: usize = 1 << 20;
+
+/// Sandbox limits of one plugin call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub memory: u64,
+    pub timeout: Duration,
+    pub output: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            memory: 64 << 20,
+            timeout: Duration::from_secs(2),
+            output: 16 << 20,
+        }
+    }
+}
 
 pub struct Runtime {
     engine: Engine,
@@ -50,7 +68,7 @@ pub struct Plugin {
 pub enum CallError {
     #[error("the plugin ran past its time limit of {} and was stopped", humantime::format_duration(*.limit))]
     Timeout { limit: Duration },
-    #[error("the plugin tried to use {} of memory, past its limit of {}", crate::spec::ByteSize(*wanted), crate::spec::ByteSize(*limit))]
+    #[error("the plugin tried to use {} of memory, past its limit of {}", ByteSize(*wanted), ByteSize(*limit))]
     Memory { wanted: u64, limit: u64 },
     #[error("the plugin overflowed its stack (deep or infinite recursion)")]
     StackOverflow,

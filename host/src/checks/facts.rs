@@ -1,159 +1,44 @@
-//! Checks over a release's final render, after its last step.
-//!
-//! 1. **Chart schema**: when the release names its chart's `values.schema.json` (or a chart
-//!    directory), the coalesced values — chart defaults under the rendered values, as Helm
-//!    does — are validated offline with the `jsonschema` crate. Every error is reported with
-//!    its values path.
-//! 2. **Cross-checks the schema cannot make**: every manifest name is a valid RFC 1123 name; no
-//!    two steps emit the same object; and for the Apache Airflow chart, every Secret the
-//!    values reference is emitted by a step, created by the chart (`extraSecrets`) or declared
-//!    in `existingSecrets`, and each emitted one has the keys the chart reads from it.
+//! Chart facts: rules for one chart that the schema cannot express. For the Apache Airflow
+//! chart: every Secret the values name (`data.metadataSecretName`, …) is emitted by a step,
+//! created by the chart (`extraSecrets`) or declared in `existingSecrets`, with the keys the
+//! chart reads; the result-backend URL starts with `db+` and the metadata URL does not.
 
-use crate::execute::ReleaseRender;
-use crate::plan::{ChartSchema, ReleasePlan};
+use super::{Check, Input, Phase, Problem};
+use crate::names;
+use crate::plan::ReleasePlan;
+use crate::render::ReleaseRender;
 use crate::values;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// One finding, with the values path or manifest it is about.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    pub at: String,
-    pub message: String,
-}
+pub struct ChartFacts;
 
-impl std::fmt::Display for Problem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.at, self.message)
+impl Check for ChartFacts {
+    fn name(&self) -> &'static str {
+        "chart facts"
     }
-}
 
-/// Chart defaults under the rendered values (`null` in the values deletes a default).
-pub fn coalesce(defaults: &Map<String, Value>, rendered: &Value) -> Value {
-    let mut out = defaults.clone();
-    if let Value::Object(r) = rendered {
-        values::coalesce(&mut out, r.clone());
+    fn phase(&self) -> Phase {
+        Phase::Values
     }
-    Value::Object(out)
-}
 
-/// Validate the coalesced values against the chart schema.
-pub fn schema(chart: &ChartSchema, coalesced: &Value) -> Result<Vec<Problem>, String> {
-    let validator = jsonschema::options().build(&chart.schema).map_err(|e| {
-        format!(
-            "{}: not a usable JSON Schema: {e}",
-            chart.schema_file.display()
-        )
-    })?;
-    let mut problems: Vec<Problem> = validator
-        .iter_errors(coalesced)
-        .map(|e| {
-            let at = values_path(&e.instance_path().to_string());
-            let mut message = e.to_string();
-            if let Some(hint) = placeholder_hint(e.instance()) {
-                message.push_str(&hint);
-            }
-            Problem { at, message }
-        })
-        .collect();
-    problems.sort_by(|a, b| a.at.cmp(&b.at).then(a.message.cmp(&b.message)));
-    problems.dedup();
-    Ok(problems)
-}
-
-/// `{git_repo}` unquoted in YAML is the map `{git_repo: null}`: say so.
-fn placeholder_hint(instance: &Value) -> Option<String> {
-    let map = instance.as_object()?;
-    if map.len() == 1 && map.values().all(Value::is_null) {
-        let key = map.keys().next()?;
-        return Some(format!(
-            "; hint: YAML reads an unquoted `{{{key}}}` as a map — quote it (`\"{{{key}}}\"`) or replace the placeholder with a real value"
+    fn run(&self, input: &Input) -> Vec<Problem> {
+        if !is_airflow_chart(&input.release.chart) {
+            return Vec::new();
+        }
+        let mut problems = db_plus_rules(input.render, input.coalesced);
+        problems.extend(airflow_secrets(
+            input.release,
+            input.render,
+            input.coalesced,
         ));
-    }
-    None
-}
-
-/// `/dags/gitSync/repo` → `dags.gitSync.repo`; `/a/0` → `a[0]`; the root is `(root)`.
-pub fn values_path(pointer: &str) -> String {
-    let mut out = String::new();
-    for seg in pointer.split('/').skip(1) {
-        let seg = seg.replace("~1", "/").replace("~0", "~");
-        if !seg.is_empty() && seg.chars().all(|c| c.is_ascii_digit()) {
-            out.push_str(&format!("[{seg}]"));
-        } else {
-            if !out.is_empty() {
-                out.push('.');
-            }
-            out.push_str(&seg.replace('.', "\\."));
-        }
-    }
-    if out.is_empty() {
-        "(root)".to_owned()
-    } else {
-        out
+        problems
     }
 }
 
-/// The generic checks: valid names, no object emitted twice.
-pub fn manifests(render: &ReleaseRender) -> Vec<Problem> {
-    let mut problems = Vec::new();
-    let mut seen: BTreeMap<(String, String, String, String), (usize, String)> = BTreeMap::new();
-    for (i, m) in render.manifests.iter().enumerate() {
-        let o = &m.object;
-        let kind = o["kind"].as_str().unwrap_or_default().to_owned();
-        let name = o["metadata"]["name"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
-        let namespace = o["metadata"]["namespace"]
-            .as_str()
-            .unwrap_or(&render.namespace)
-            .to_owned();
-        let at = format!(
-            "manifest {} ({kind} `{name}`, step {} `{}`)",
-            i + 1,
-            m.step,
-            m.plugin
-        );
-        if let Err(msg) = check_subdomain(&name) {
-            problems.push(Problem {
-                at: at.clone(),
-                message: msg,
-            });
-        }
-        let key = (
-            o["apiVersion"].as_str().unwrap_or_default().to_owned(),
-            kind.clone(),
-            namespace,
-            name.clone(),
-        );
-        if let Some((step, plugin)) = seen.insert(key, (m.step, m.plugin.clone())) {
-            problems.push(Problem {
-                at,
-                message: format!("{kind} `{name}` is also emitted by step {step} (`{plugin}`); an object may come from one step only"),
-            });
-        }
-    }
-    problems
-}
-
-fn check_subdomain(name: &str) -> Result<(), String> {
-    let alnum = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
-    let ok = !name.is_empty()
-        && name.len() <= 253
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
-        && name
-            .split('.')
-            .all(|p| alnum(p.chars().next()) && alnum(p.chars().last()));
-    if ok {
-        Ok(())
-    } else {
-        Err(format!(
-            "`{name}` is not a valid object name (RFC 1123 subdomain: lowercase letters, digits, `-`, `.`)"
-        ))
-    }
+/// True for the Apache Airflow chart (`apache-airflow/airflow`, `oci://…/airflow`, `./airflow`).
+pub fn is_airflow_chart(chart: &str) -> bool {
+    chart.trim_end_matches('/').rsplit('/').next() == Some("airflow")
 }
 
 /// Secrets the Apache Airflow chart (1.19) reads by name from values, and the keys it reads.
@@ -185,11 +70,6 @@ const AIRFLOW_SECRET_REFS: &[(&str, &[&str])] = &[
         &["connection"],
     ),
 ];
-
-/// True for the Apache Airflow chart (`apache-airflow/airflow`, `oci://…/airflow`, `./airflow`).
-pub fn is_airflow_chart(chart: &str) -> bool {
-    chart.trim_end_matches('/').rsplit('/').next() == Some("airflow")
-}
 
 /// The `connection` value of a Secret the render defines: emitted by a step (`data` base64 or
 /// `stringData`) or created by the chart from `extraSecrets` (`data`/`stringData` are one YAML
@@ -323,7 +203,7 @@ pub fn airflow_secrets(
         refs[0].1.push("kedaConnection");
     }
 
-    let mut problems = db_plus_rules(render, coalesced);
+    let mut problems = Vec::new();
     for (path, keys) in refs {
         let Some(name) = values::get(coalesced, &path)
             .and_then(Value::as_str)
@@ -354,15 +234,7 @@ pub fn airflow_secrets(
                 .chain(&declared)
                 .copied()
                 .collect();
-            let closest = known
-                .iter()
-                .filter(|k| {
-                    strsim::damerau_levenshtein(name, k) <= 3
-                        || strsim::jaro_winkler(name, k) >= 0.9
-                })
-                .max_by(|a, b| {
-                    strsim::jaro_winkler(name, a).total_cmp(&strsim::jaro_winkler(name, b))
-                });
+            let closest = names::did_you_mean(name, known.iter().copied());
             if let Some(k) = closest {
                 problems.push(Problem {
                     at: path,
@@ -386,39 +258,6 @@ pub fn airflow_secrets(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn pointers_become_values_paths() {
-        assert_eq!(values_path(""), "(root)");
-        assert_eq!(values_path("/dags/gitSync/repo"), "dags.gitSync.repo");
-        assert_eq!(
-            values_path("/workers/extraVolumes/0/name"),
-            "workers.extraVolumes[0].name"
-        );
-    }
-
-    #[test]
-    fn coalesce_puts_defaults_under_values() {
-        let defaults = json!({"a": 1, "b": {"c": 2, "d": 3}})
-            .as_object()
-            .unwrap()
-            .clone();
-        assert_eq!(
-            coalesce(&defaults, &json!({"b": {"c": null, "e": 4}})),
-            json!({"a": 1, "b": {"d": 3, "e": 4}})
-        );
-    }
-
-    #[test]
-    fn placeholder_maps_get_a_hint() {
-        assert!(
-            placeholder_hint(&json!({"git_repo": null}))
-                .unwrap()
-                .contains("quote it (`\"{git_repo}\"`)")
-        );
-        assert_eq!(placeholder_hint(&json!({"a": 1})), None);
-    }
 
     #[test]
     fn airflow_chart_detection() {

@@ -1,0 +1,134 @@
+//! Checks over a release's render, as a list of stages behind one small interface
+//! ([`Check`]). Each check gets the same [`Input`] (the release plan, the render so far, the
+//! values coalesced onto the chart defaults) and returns [`Problem`]s.
+//!
+//! Two phases: [`Phase::Values`] checks run after the last step (the chart schema, the
+//! emitted objects, chart facts about values); [`Phase::Render`] checks run on the whole
+//! render (none yet: the chart's own manifests are the next stage's). The list is [`all`];
+//! the order of the list is the order of the report.
+
+mod facts;
+mod objects;
+mod schema;
+
+use crate::plan::ReleasePlan;
+use crate::render::ReleaseRender;
+use crate::values;
+use serde_json::{Map, Value};
+
+/// One finding, with the values path, object or reference it is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub at: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.at, self.message)
+    }
+}
+
+/// When a check runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// After the last step.
+    Values,
+    /// On the whole render.
+    #[allow(dead_code)]
+    Render,
+}
+
+/// What every check sees.
+pub struct Input<'a> {
+    pub release: &'a ReleasePlan,
+    pub render: &'a ReleaseRender,
+    /// Chart defaults under the final values, as Helm coalesces them.
+    pub coalesced: &'a Value,
+    /// The schema to validate against (`schema:`) and its label.
+    pub schema: Option<(&'a Value, String)>,
+}
+
+pub trait Check {
+    /// Shown in the report's section header.
+    fn name(&self) -> &'static str;
+    fn phase(&self) -> Phase;
+    fn run(&self, input: &Input) -> Vec<Problem>;
+}
+
+/// Every check, in report order.
+pub fn all() -> Vec<Box<dyn Check>> {
+    vec![
+        Box::new(schema::Schema),
+        Box::new(objects::Emitted),
+        Box::new(facts::ChartFacts),
+    ]
+}
+
+/// Run the checks of one phase; the problems of each check that found any, by check.
+pub fn run(phase: Phase, input: &Input) -> Vec<(&'static str, Vec<Problem>)> {
+    all()
+        .iter()
+        .filter(|c| c.phase() == phase)
+        .map(|c| (c.name(), c.run(input)))
+        .filter(|(_, p)| !p.is_empty())
+        .collect()
+}
+
+/// Chart defaults under the rendered values (`null` in the values deletes a default).
+pub fn coalesce(defaults: &Map<String, Value>, rendered: &Value) -> Value {
+    let mut out = defaults.clone();
+    if let Value::Object(r) = rendered {
+        values::coalesce(&mut out, r.clone());
+    }
+    Value::Object(out)
+}
+
+/// `/dags/gitSync/repo` → `dags.gitSync.repo`; `/a/0` → `a[0]`; the root is `(root)`.
+pub fn values_path(pointer: &str) -> String {
+    let mut out = String::new();
+    for seg in pointer.split('/').skip(1) {
+        let seg = seg.replace("~1", "/").replace("~0", "~");
+        if !seg.is_empty() && seg.chars().all(|c| c.is_ascii_digit()) {
+            out.push_str(&format!("[{seg}]"));
+        } else {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(&seg.replace('.', "\\."));
+        }
+    }
+    if out.is_empty() {
+        "(root)".to_owned()
+    } else {
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn pointers_become_values_paths() {
+        assert_eq!(values_path(""), "(root)");
+        assert_eq!(values_path("/dags/gitSync/repo"), "dags.gitSync.repo");
+        assert_eq!(
+            values_path("/workers/extraVolumes/0/name"),
+            "workers.extraVolumes[0].name"
+        );
+    }
+
+    #[test]
+    fn coalesce_puts_defaults_under_values() {
+        let defaults = json!({"a": 1, "b": {"c": 2, "d": 3}})
+            .as_object()
+            .unwrap()
+            .clone();
+        assert_eq!(
+            coalesce(&defaults, &json!({"b": {"c": null, "e": 4}})),
+            json!({"a": 1, "b": {"d": 3, "e": 4}})
+        );
+    }
+}

@@ -1,0 +1,87 @@
+//! The chart's JSON Schema over the coalesced values (chart defaults under the final values,
+//! as Helm validates them), offline with the `jsonschema` crate: no remote `$ref` is fetched.
+
+use super::{Check, Input, Phase, Problem, values_path};
+use serde_json::Value;
+
+pub struct Schema;
+
+impl Check for Schema {
+    fn name(&self) -> &'static str {
+        "schema"
+    }
+
+    fn phase(&self) -> Phase {
+        Phase::Values
+    }
+
+    fn run(&self, input: &Input) -> Vec<Problem> {
+        let Some((schema, label)) = &input.schema else {
+            return Vec::new();
+        };
+        match validate(schema, input.coalesced) {
+            Ok(problems) => problems,
+            Err(e) => vec![Problem {
+                at: label.clone(),
+                message: format!("not a usable JSON Schema: {e}"),
+            }],
+        }
+    }
+}
+
+/// Validate the coalesced values against the chart schema.
+pub fn validate(schema: &Value, coalesced: &Value) -> Result<Vec<Problem>, String> {
+    let validator = jsonschema::options()
+        .build(schema)
+        .map_err(|e| e.to_string())?;
+    let mut problems: Vec<Problem> = validator
+        .iter_errors(coalesced)
+        .map(|e| {
+            let at = values_path(&e.instance_path().to_string());
+            let mut message = e.to_string();
+            if let Some(hint) = placeholder_hint(e.instance()) {
+                message.push_str(&hint);
+            }
+            Problem { at, message }
+        })
+        .collect();
+    problems.sort_by(|a, b| a.at.cmp(&b.at).then(a.message.cmp(&b.message)));
+    problems.dedup();
+    Ok(problems)
+}
+
+/// `{git_repo}` unquoted in YAML is the map `{git_repo: null}`: say so.
+fn placeholder_hint(instance: &Value) -> Option<String> {
+    let map = instance.as_object()?;
+    if map.len() == 1 && map.values().all(Value::is_null) {
+        let key = map.keys().next()?;
+        return Some(format!(
+            "; hint: YAML reads an unquoted `{{{key}}}` as a map — quote it (`\"{{{key}}}\"`) or replace the placeholder with a real value"
+        ));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn placeholder_maps_get_a_hint() {
+        assert!(
+            placeholder_hint(&json!({"git_repo": null}))
+                .unwrap()
+                .contains("quote it (`\"{git_repo}\"`)")
+        );
+        assert_eq!(placeholder_hint(&json!({"a": 1})), None);
+    }
+
+    #[test]
+    fn errors_carry_values_paths() {
+        let schema = json!({"type": "object", "properties": {"a": {"type": "object", "properties": {"b": {"type": "integer"}}}}});
+        let p = validate(&schema, &json!({"a": {"b": "x"}})).unwrap();
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].at, "a.b");
+    }
+}
