@@ -83,6 +83,15 @@ pub struct TemplateArgs {
     /// written to --output-dir).
     #[arg(long)]
     pub keep_going: bool,
+    /// Fail (exit 1) when any part is skipped: a chart that cannot be fetched, or no helm.
+    #[arg(long)]
+    pub strict: bool,
+    /// Never use the network: only cached and local charts are used.
+    #[arg(long)]
+    pub offline: bool,
+    /// The helm binary [default: $HELMWASM_HELM, else `helm` on PATH].
+    #[arg(long, value_name = "PATH")]
+    pub helm: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -177,9 +186,28 @@ fn template(cli: &Cli, args: &TemplateArgs, redactor: &mut Redactor) -> Result<(
         },
         plugin_dirs: args.plugin_dirs.clone(),
         keep_going: args.keep_going,
+        strict: args.strict,
+        offline: args.offline
+            || std::env::var_os("HELMWASM_OFFLINE").is_some_and(|v| !v.is_empty() && v != "0"),
+        helm: args.helm.clone(),
     };
     let runtime = runtime(cli)?;
-    let ctx = pipeline::Context { runtime: &runtime };
+    // Charts are cached beside the compiled plugins (`--no-cache` concerns compiled code only);
+    // without any cache folder they are fetched into a folder that lives for this run.
+    let run_dir;
+    let cache_dir = match cli.cache_dir.clone().or_else(cache::default_dir) {
+        Some(d) => d,
+        None => {
+            run_dir = tempfile::tempdir().context("cannot create a temp folder for charts")?;
+            run_dir.path().to_path_buf()
+        }
+    };
+    let http = crate::chart::repo::Http::default();
+    let ctx = pipeline::Context {
+        runtime: &runtime,
+        cache_dir: &cache_dir,
+        fetch: &http,
+    };
     let outcome = {
         let mut events: Vec<Event> = Vec::new();
         let mut collect = |e: Event| events.push(e);
@@ -207,6 +235,19 @@ fn template(cli: &Cli, args: &TemplateArgs, redactor: &mut Redactor) -> Result<(
             print_render(&render, args, redactor)?;
         }
         return Err(last);
+    }
+    if !cli.quiet {
+        for r in &render.releases {
+            if let Some(s) = &r.skipped {
+                eprintln!(
+                    "{}",
+                    redactor.redact(&format!(
+                        "note: release `{}`: chart not rendered, values and emitted manifests only: {}; {}",
+                        r.name, s.reason, s.hint
+                    ))
+                );
+            }
+        }
     }
     match &args.output_dir {
         Some(dir) => {

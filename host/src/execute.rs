@@ -105,6 +105,8 @@ pub fn run_release(
         namespace: release.namespace.clone(),
         values,
         manifests,
+        chart: None,
+        skipped: None,
     })
 }
 

@@ -1,22 +1,19 @@
 //! helmwasm: a helmfile-style pipeline whose steps are sandboxed WebAssembly component
 //! plugins.
 //!
-//! The pipeline in module order, sequenced for every verb by [`pipeline`]:
-//! [`spec`] (read `helmwasm.yaml`) → [`plan`] (environment, selection, values layers; no
-//! secret is read) → [`secrets`] (references resolved, registered with [`redact`]) →
+//! The pipeline in module order:
+//! [`spec`] (read `helmwasm.yaml`) → [`plan`] (environment, selection, layered values) →
 //! [`registry`] + [`runtime`] (load plugins, sandboxed calls) → [`execute`] (run each
-//! release's steps) → [`checks`] (a list of check stages) → [`output`] (print or write the
-//! [`render`]).
-//!
-//! Helpers: [`yaml`] is the only module that touches the YAML crate; [`values`] layers and
-//! coalesces; [`names`] holds the RFC 1123 rules and did-you-mean; [`units`] byte sizes;
-//! [`cli`] parses arguments and maps outcomes to [`exit`] codes.
+//! release's steps, then [`checks`]) → [`output`] (print or write the render). [`yaml`] is the only module
+//! that touches the YAML crate; [`cli`] parses arguments and maps outcomes to [`exit`] codes.
 
+pub mod chart;
 pub mod checks;
 pub mod cli;
 pub mod error;
 pub mod execute;
 pub mod exit;
+pub mod helm;
 pub mod names;
 pub mod output;
 pub mod overrides;

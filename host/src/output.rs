@@ -1,14 +1,22 @@
 //! Printing and writing the render.
 //!
 //! The stream form follows `helm template`: every YAML document starts with `---` and a
-//! `# Source: RELEASE/FILE` comment. Per release: `values.yaml` first, then each manifest in
-//! step order. The directory form writes `DIR/RELEASE/values.yaml` and
-//! `DIR/RELEASE/manifests.yaml`; every file is staged as a temp file beside its target and
-//! renamed into place only after all of them were written, so a failed run leaves the
-//! previous render untouched. Manifests (which hold Secrets) are written with mode 0600.
+//! `# Source:` comment. Per release, when helm rendered the chart: the chart's documents as
+//! helm printed them (`# Source: CHART/templates/…`), then each emitted manifest in step order
+//! (`# Source: RELEASE/manifests.yaml`): only Kubernetes objects, ready for `kubectl apply` or a
+//! GitOps engine. When the chart was not rendered, the stream starts with a `# helmwasm: chart
+//! not rendered …` comment per such release, and the release's section holds its final
+//! values (`# Source: RELEASE/values.yaml`) and the emitted manifests.
+//!
+//! The directory form writes `DIR/RELEASE/values.yaml` (the final values),
+//! `DIR/RELEASE/manifests.yaml` (the emitted objects) and `DIR/RELEASE/chart.yaml` (the chart's
+//! render, or a comment saying why there is none); every file is staged as a temp file beside
+//! its target and renamed into place only after all of them were written, so a failed run
+//! leaves the previous render untouched. Manifests (which hold Secrets) are written with mode
+//! 0600.
 
 use crate::redact::{MARKER, Redactor};
-use crate::render::{Manifest, ReleaseRender, Render};
+use crate::render::{ChartDocument, Manifest, ReleaseRender, Render};
 use crate::yaml;
 use anyhow::{Context, Result};
 use std::io::Write;
@@ -16,32 +24,68 @@ use std::path::{Path, PathBuf};
 
 /// The whole render as one multi-document YAML stream.
 pub fn to_stream(render: &Render) -> String {
+    stream(render, false)
+}
+
+fn stream(render: &Render, mask: bool) -> String {
     let mut out = String::new();
     for r in &render.releases {
-        out.push_str(&values_doc(r));
-        out.push_str(&manifests_docs(r));
+        if let Some(s) = &r.skipped {
+            out.push_str(&skip_comment(&r.name, &s.reason));
+        }
+    }
+    for r in &render.releases {
+        match &r.chart {
+            Some(chart) => {
+                for d in &chart.documents {
+                    out.push_str(&chart_doc(d, mask));
+                }
+            }
+            None => out.push_str(&values_doc(r)),
+        }
+        out.push_str(&manifests_docs(r, mask));
     }
     out
+}
+
+/// One line, so nobody takes half a render for a whole one.
+fn skip_comment(release: &str, reason: &str) -> String {
+    format!(
+        "# helmwasm: chart not rendered for release `{release}` (values and emitted manifests only): {}\n",
+        reason.replace(['\n', '\r'], " ")
+    )
+}
+
+fn chart_doc(d: &ChartDocument, mask: bool) -> String {
+    if mask && d.object["kind"] == "Secret" {
+        let source = if d.source.is_empty() {
+            String::new()
+        } else {
+            format!("# Source: {}\n", d.source)
+        };
+        format!("---\n{source}{}", yaml::to_string(&masked(&d.object)))
+    } else {
+        format!("---\n{}", d.text)
+    }
+}
+
+/// A Secret with every `data` / `stringData` value replaced by the redaction marker.
+fn masked(object: &serde_json::Value) -> serde_json::Value {
+    let mut o = object.clone();
+    for field in ["data", "stringData"] {
+        if let Some(map) = o.get_mut(field).and_then(|v| v.as_object_mut()) {
+            for v in map.values_mut() {
+                *v = serde_json::Value::String(MARKER.to_owned());
+            }
+        }
+    }
+    o
 }
 
 /// The render as shown on a terminal or pipe: every Secret's `data` and `stringData` values
 /// replaced by the redaction marker, then every registered secret form redacted.
 pub fn to_stream_redacted(render: &Render, redactor: &Redactor) -> String {
-    let mut masked = render.clone();
-    for r in &mut masked.releases {
-        for m in &mut r.manifests {
-            if m.object["kind"] == "Secret" {
-                for field in ["data", "stringData"] {
-                    if let Some(map) = m.object.get_mut(field).and_then(|v| v.as_object_mut()) {
-                        for v in map.values_mut() {
-                            *v = serde_json::Value::String(MARKER.to_owned());
-                        }
-                    }
-                }
-            }
-        }
-    }
-    redactor.redact(&to_stream(&masked))
+    redactor.redact(&stream(render, true))
 }
 
 fn values_doc(r: &ReleaseRender) -> String {
@@ -52,23 +96,41 @@ fn values_doc(r: &ReleaseRender) -> String {
     )
 }
 
-fn manifests_docs(r: &ReleaseRender) -> String {
+fn manifests_docs(r: &ReleaseRender, mask: bool) -> String {
     r.manifests
         .iter()
-        .map(|m| manifest_doc(&r.name, m))
+        .map(|m| manifest_doc(&r.name, m, mask))
         .collect()
 }
 
-fn manifest_doc(release: &str, m: &Manifest) -> String {
+fn manifest_doc(release: &str, m: &Manifest, mask: bool) -> String {
+    let object = if mask && m.object["kind"] == "Secret" {
+        masked(&m.object)
+    } else {
+        m.object.clone()
+    };
     format!(
         "---\n# Source: {release}/manifests.yaml\n# Step: {} ({})\n{}",
         m.step,
         m.plugin,
-        yaml::to_string(&m.object)
+        yaml::to_string(&object)
     )
 }
 
-/// Write `DIR/RELEASE/values.yaml` and `DIR/RELEASE/manifests.yaml` for every release.
+/// `chart.yaml` of the directory form.
+fn chart_file(r: &ReleaseRender) -> String {
+    match (&r.chart, &r.skipped) {
+        (Some(chart), _) => chart
+            .documents
+            .iter()
+            .map(|d| chart_doc(d, false))
+            .collect(),
+        (None, Some(s)) => skip_comment(&r.name, &s.reason),
+        (None, None) => skip_comment(&r.name, "no chart"),
+    }
+}
+
+/// Write `DIR/RELEASE/values.yaml`, `manifests.yaml` and `chart.yaml` for every release.
 pub fn write_dir(render: &Render, dir: &Path, redactor: &Redactor) -> Result<Vec<PathBuf>> {
     let mut staged = Vec::new();
     for r in &render.releases {
@@ -89,7 +151,12 @@ pub fn write_dir(render: &Render, dir: &Path, redactor: &Redactor) -> Result<Vec
         )?);
         staged.push(stage(
             &rel_dir.join("manifests.yaml"),
-            manifests_docs(r).as_bytes(),
+            manifests_docs(r, false).as_bytes(),
+            0o600,
+        )?);
+        staged.push(stage(
+            &rel_dir.join("chart.yaml"),
+            chart_file(r).as_bytes(),
             0o600,
         )?);
     }
@@ -137,6 +204,8 @@ mod tests {
                     plugin: "p".into(),
                     object: json!({"kind": "Secret", "apiVersion": "v1", "metadata": {"name": "s"}}),
                 }],
+                chart: None,
+                skipped: None,
             }],
         }
     }
@@ -156,7 +225,7 @@ mod tests {
         std::fs::create_dir_all(dir.path().join("airflow")).unwrap();
         std::fs::write(dir.path().join("airflow/values.yaml"), "old").unwrap();
         let written = write_dir(&render(), dir.path(), &Redactor::default()).unwrap();
-        assert_eq!(written.len(), 2);
+        assert_eq!(written.len(), 3);
         assert_eq!(
             std::fs::read_to_string(dir.path().join("airflow/values.yaml")).unwrap(),
             "postgresql:\n  enabled: false\n"

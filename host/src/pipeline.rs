@@ -1,19 +1,23 @@
 //! Orchestration, shared by every verb: spec → plan → secrets → registry, then per release:
-//! steps → checks.
+//! chart → steps → values checks → `helm template` → render checks.
 //!
-//! The stages are the modules named above; this one only sequences them. Verbs (`template`
-//! today) call [`run`] and then decide what to print or write.
+//! The stages are the modules named above; this one only sequences them and decides what a
+//! skipped part means (`--strict`). Verbs (`template` today) call [`run`] and then decide
+//! what to print or write.
 
+use crate::chart::{self, Resolution, repo::Fetch};
 use crate::checks::{self, Phase};
 use crate::execute::{self, ChartIdentity, Event};
+use crate::helm::{self, Helm, HelmBinary, TemplateRequest};
 use crate::plan::{self, Plan, ReleasePlan, Selection};
 use crate::redact::Redactor;
 use crate::registry::{self, Registry};
-use crate::render::{ReleaseRender, Render};
+use crate::render::{ChartDocument, ChartRender, ReleaseRender, Render, Skipped};
 use crate::runtime::Runtime;
-use crate::{secrets, spec};
-use anyhow::{Result, bail};
-use std::path::PathBuf;
+use crate::{secrets, spec, yaml};
+use anyhow::{Context as _, Result, anyhow, bail};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
 
 /// What the user asked for.
 #[derive(Debug, Clone, Default)]
@@ -23,11 +27,20 @@ pub struct Options {
     /// `--plugin-dir` folders (before the pipeline's `plugins.dirs`).
     pub plugin_dirs: Vec<PathBuf>,
     pub keep_going: bool,
+    /// Any skipped part (chart not fetched, helm missing) is an error.
+    pub strict: bool,
+    /// Never use the network; only cached and local charts resolve.
+    pub offline: bool,
+    /// `--helm PATH`.
+    pub helm: Option<PathBuf>,
 }
 
 /// The side effects a run uses, supplied by the verb.
 pub struct Context<'a> {
     pub runtime: &'a Runtime,
+    /// The folder holding the chart cache (`DIR/charts`).
+    pub cache_dir: &'a Path,
+    pub fetch: &'a dyn Fetch,
 }
 
 /// What a run produced: the releases that rendered and the failures (release order).
@@ -49,10 +62,25 @@ pub fn run(
     secrets::resolve_plan(&mut plan, redactor)?;
     let dirs = registry::dirs(&opts.plugin_dirs, &plan.plugin_dirs, Some(&opts.file));
     let registry = Registry::load(ctx.runtime, crate::builtin::PLUGINS, &dirs)?;
+    let helm = helm::locate(opts.helm.as_deref()).map_err(|e| anyhow!(e))?;
+    let resolver = chart::Resolver {
+        cache: chart::cache::ChartCache::new(ctx.cache_dir),
+        offline: opts.offline,
+        fetch: ctx.fetch,
+        helm: helm.as_ref().map(|h| h as &dyn Helm),
+    };
+    let stages = Stages {
+        ctx,
+        plan: &plan,
+        registry: &registry,
+        resolver: &resolver,
+        helm: helm.as_ref(),
+        strict: opts.strict,
+    };
     let mut releases = Vec::with_capacity(plan.releases.len());
     let mut failures = Vec::new();
     for release in &plan.releases {
-        match run_release(ctx, &plan, &registry, release, events) {
+        match stages.release(release, events) {
             Ok(r) => releases.push(r),
             Err(e) => {
                 failures.push(e);
@@ -68,40 +96,164 @@ pub fn run(
     })
 }
 
-fn run_release(
-    ctx: &Context,
-    plan: &Plan,
-    registry: &Registry,
+struct Stages<'a> {
+    ctx: &'a Context<'a>,
+    plan: &'a Plan,
+    registry: &'a Registry,
+    resolver: &'a chart::Resolver<'a>,
+    helm: Option<&'a HelmBinary>,
+    strict: bool,
+}
+
+impl Stages<'_> {
+    fn release(
+        &self,
+        release: &ReleasePlan,
+        events: &mut dyn FnMut(Event),
+    ) -> Result<ReleaseRender> {
+        let chart = match self.resolver.resolve(&release.source).with_context(|| {
+            format!(
+                "release `{}`: cannot use chart `{}`",
+                release.name, release.chart
+            )
+        })? {
+            Resolution::Resolved(c) => Ok(*c),
+            Resolution::Unavailable { reason, hint } => Err(Skipped { reason, hint }),
+        };
+        let identity = match &chart {
+            Ok(c) => ChartIdentity {
+                chart: c.name.clone(),
+                version: c.version.clone(),
+            },
+            Err(_) => ChartIdentity {
+                chart: release.chart.clone(),
+                version: release.version.clone().unwrap_or_default(),
+            },
+        };
+        let mut render = execute::run_release(
+            self.ctx.runtime,
+            self.registry,
+            self.plan,
+            release,
+            &identity,
+            events,
+        )?;
+        let chart = chart.as_ref();
+        let skipped = match (chart, self.helm) {
+            (Err(s), Some(_)) => Some(s.clone()),
+            (Err(s), None) => Some(Skipped {
+                reason: format!("{}; and helm was not found on PATH", s.reason),
+                hint: format!(
+                    "{}, and install Helm 3 or 4 (or pass `--helm PATH`)",
+                    s.hint
+                ),
+            }),
+            (Ok(_), None) => Some(Skipped {
+                reason: "helm was not found on PATH".into(),
+                hint: "install Helm 3 or 4, or pass `--helm PATH` (or set HELMWASM_HELM)".into(),
+            }),
+            (Ok(_), Some(_)) => None,
+        };
+        if let (Some(s), true) = (&skipped, self.strict) {
+            bail!(
+                "release `{}`: the chart was not rendered (--strict): {}; {}",
+                release.name,
+                s.reason,
+                s.hint
+            );
+        }
+        let chart = chart.ok();
+        let defaults = match (&release.schema, chart) {
+            (Some(s), _) => s.defaults.clone(),
+            (None, Some(c)) => c.defaults.clone(),
+            (None, None) => Default::default(),
+        };
+        let schema = match (&release.schema, chart) {
+            (Some(s), _) => Some((&s.schema, s.schema_file.display().to_string())),
+            (None, Some(c)) => c
+                .schema
+                .as_ref()
+                .map(|s| (s, format!("values.schema.json of chart {}", c.origin))),
+            (None, None) => None,
+        };
+        let coalesced = checks::coalesce(&defaults, &render.values);
+        let full_render = skipped.is_none();
+        let check = |phase: Phase, render: &ReleaseRender| {
+            let input = checks::Input {
+                release,
+                render,
+                coalesced: &coalesced,
+                chart,
+                schema: schema.clone(),
+                full_render,
+            };
+            report(release, phase, &input, checks::run(phase, &input))
+        };
+        check(Phase::Values, &render)?;
+        if let (Some(c), Some(h)) = (chart, self.helm) {
+            render.chart = Some(helm_render(h, release, c, &render.values)?);
+        }
+        render.skipped = skipped;
+        check(Phase::Render, &render)?;
+        Ok(render)
+    }
+}
+
+/// `helm template` of the chart with the final values, split into documents.
+fn helm_render(
+    helm: &dyn Helm,
     release: &ReleasePlan,
-    events: &mut dyn FnMut(Event),
-) -> Result<ReleaseRender> {
-    let identity = ChartIdentity {
-        chart: release.chart.clone(),
-        version: release.version.clone(),
-    };
-    let render = execute::run_release(ctx.runtime, registry, plan, release, &identity, events)?;
-    let defaults = release
-        .schema
-        .as_ref()
-        .map(|s| s.defaults.clone())
-        .unwrap_or_default();
-    let coalesced = checks::coalesce(&defaults, &render.values);
-    let input = checks::Input {
-        release,
-        render: &render,
-        coalesced: &coalesced,
-        schema: release
-            .schema
-            .as_ref()
-            .map(|s| (&s.schema, s.schema_file.display().to_string())),
-    };
-    report(release, &input, checks::run(Phase::Values, &input))?;
-    Ok(render)
+    chart: &chart::Chart,
+    values: &Value,
+) -> Result<ChartRender> {
+    let values_yaml = yaml::to_string(values);
+    let out = helm
+        .template(&TemplateRequest {
+            release: &release.name,
+            namespace: &release.namespace,
+            chart: &chart.path,
+            values_yaml: &values_yaml,
+        })
+        .map_err(|e| anyhow!("{e}"))
+        .with_context(|| {
+            format!(
+                "release `{}`: `helm template` of chart {} {} failed ({})",
+                release.name,
+                chart.name,
+                chart.version,
+                helm.describe()
+            )
+        })?;
+    let mut documents = Vec::new();
+    for doc in helm::split_documents(&out) {
+        let label = if doc.source.is_empty() {
+            "helm output".to_owned()
+        } else {
+            doc.source.clone()
+        };
+        let object = yaml::parse_values(&doc.text, Path::new(&label)).with_context(|| {
+            format!(
+                "release `{}`: helm printed a document that is not a YAML map",
+                release.name
+            )
+        })?;
+        documents.push(ChartDocument {
+            source: doc.source,
+            text: doc.text,
+            object,
+        });
+    }
+    Ok(ChartRender {
+        name: chart.name.clone(),
+        version: chart.version.clone(),
+        documents,
+    })
 }
 
 /// All problems of one phase in one error, a section per check.
 fn report(
     release: &ReleasePlan,
+    phase: Phase,
     input: &checks::Input,
     found: Vec<(&'static str, Vec<checks::Problem>)>,
 ) -> Result<()> {
@@ -130,10 +282,14 @@ fn report(
         }
     }
     if !cross.is_empty() {
+        let what = match phase {
+            Phase::Values => "cross-check",
+            Phase::Render => "check on the rendered manifests",
+        };
         let what = if cross.len() == 1 {
-            "cross-check"
+            what.to_owned()
         } else {
-            "cross-checks"
+            what.replacen("check", "checks", 1)
         };
         sections.push(format!(
             "{} {what} failed:\n- {}",

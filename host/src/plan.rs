@@ -1,5 +1,5 @@
 //! From a pipeline file to a plan: the selected environment, the selected releases, and each
-//! release's values layers and steps with their effective limits.
+//! release's chart source, values layers and steps with their effective limits.
 //!
 //! The plan is a plain value: every values file it needs has been read (and `.hbs` templates
 //! rendered), nothing has run yet, and no secret has been touched: secret references are
@@ -7,6 +7,7 @@
 //! as a later stage. Errors name the file (with line and column for YAML) or the pipeline key
 //! path.
 
+use crate::chart::Source;
 use crate::runtime::Limits;
 use crate::spec::{self, PipelineFile, ReleaseSpec, ValuesSource};
 use crate::template;
@@ -65,14 +66,18 @@ impl Environment {
 pub struct ReleasePlan {
     pub name: String,
     pub namespace: String,
+    /// `chart:` as written, and where it resolves to.
     pub chart: String,
-    pub version: String,
+    pub source: Source,
+    /// `version:` as written, if any.
+    pub version: Option<String>,
     pub labels: BTreeMap<String, String>,
     /// `values`, then `environmentValues.ENV`, in order (the `--set` layer is the plan's).
     pub layers: Vec<Layer>,
     pub steps: Vec<StepPlan>,
     pub existing_secrets: Vec<String>,
-    /// The chart's values schema (`schema:`), if given.
+    pub existing_config_maps: Vec<String>,
+    /// An explicit `schema:` override; otherwise the chart's own schema is used.
     pub schema: Option<ChartSchema>,
 }
 
@@ -88,7 +93,7 @@ impl ReleasePlan {
     }
 }
 
-/// A chart's values schema and defaults, read from disk.
+/// A chart's values schema and defaults, read from disk (the `schema:` override).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChartSchema {
     pub schema_file: PathBuf,
@@ -107,6 +112,8 @@ pub struct StepPlan {
     /// The folder the config's secret references are relative to.
     pub base: PathBuf,
     pub limits: Limits,
+    /// Namespaces besides the release's that the step may emit objects into.
+    pub allowed_namespaces: Vec<String>,
 }
 
 /// What the user asked for on the command line.
@@ -168,7 +175,11 @@ pub fn build(file: &PipelineFile, path: &Path, sel: &Selection) -> Result<Plan> 
         if !selectors.is_empty() && !selectors.iter().any(|s| s.matches(r)) {
             continue;
         }
-        releases.push(loader.release(r, i, base)?);
+        let source = Source::classify(&r.chart, r.version.as_deref(), &file.repositories, base)
+            .map_err(|(field, message)| {
+                anyhow::anyhow!("{}: releases[{i}].{field}: {message}", path.display())
+            })?;
+        releases.push(loader.release(r, i, base, source)?);
     }
     if releases.is_empty() {
         bail!(
@@ -201,7 +212,13 @@ struct Loader {
 }
 
 impl Loader {
-    fn release(&mut self, r: &ReleaseSpec, index: usize, base: &Path) -> Result<ReleasePlan> {
+    fn release(
+        &mut self,
+        r: &ReleaseSpec,
+        index: usize,
+        base: &Path,
+        source: Source,
+    ) -> Result<ReleasePlan> {
         let release_ctx = serde_json::json!({
             "name": r.name, "namespace": r.namespace, "chart": r.chart, "version": r.version, "labels": r.labels,
         });
@@ -240,6 +257,7 @@ impl Loader {
                 config_path: format!("releases[{index}].steps[{j}].with"),
                 base: base.to_path_buf(),
                 limits: step_limits(&s.limits),
+                allowed_namespaces: s.allowed_namespaces.clone(),
             });
         }
         let schema = r
@@ -250,10 +268,12 @@ impl Loader {
             .with_context(|| format!("cannot load the chart schema of release `{}`", r.name))?;
         Ok(ReleasePlan {
             existing_secrets: r.existing_secrets.clone(),
+            existing_config_maps: r.existing_config_maps.clone(),
             schema,
             name: r.name.clone(),
             namespace: r.namespace.clone(),
             chart: r.chart.clone(),
+            source,
             version: r.version.clone(),
             labels: r.labels.clone(),
             layers,
@@ -398,7 +418,8 @@ mod tests {
             env_name: env.into(),
             env_values: serde_json::json!({}),
         };
-        loader.release(r, index, base)
+        let source = Source::classify(&r.chart, r.version.as_deref(), &[], base).unwrap();
+        loader.release(r, index, base, source)
     }
 
     fn no_set() -> Layer {
@@ -414,7 +435,7 @@ mod tests {
             name: name.into(),
             namespace: "ns".into(),
             chart: "repo/chart".into(),
-            version: "1.0.0".into(),
+            version: Some("1.0.0".into()),
             labels: labels
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -423,6 +444,7 @@ mod tests {
             steps: vec![],
             environment_values: Default::default(),
             existing_secrets: vec![],
+            existing_config_maps: vec![],
             schema: None,
         }
     }
@@ -458,6 +480,7 @@ mod tests {
         let file = PipelineFile {
             environments: [("prod".to_owned(), Default::default())].into(),
             plugins: Default::default(),
+            repositories: vec![],
             releases: vec![release("a", &[])],
         };
         let sel = Selection {
@@ -490,6 +513,7 @@ mod tests {
                 config: None,
                 limits: Default::default(),
                 environments: envs,
+                allowed_namespaces: vec![],
             });
         }
         r.values.push(ValuesSource::Inline(
@@ -544,6 +568,7 @@ mod tests {
                 ..Default::default()
             },
             environments: None,
+            allowed_namespaces: vec![],
         });
         let p = release_plan(&r, 0, Path::new("."), "default").unwrap();
         assert_eq!(

@@ -1,5 +1,6 @@
 //! The render model: what a run produced for each release. Built by [`crate::execute`]
-//! (values and emitted manifests), read by [`crate::checks`] and [`crate::output`]. It
+//! (values and emitted manifests) and [`crate::pipeline`] (the chart's own manifests when
+//! helm rendered it, or why it did not), read by [`crate::checks`] and [`crate::output`]. It
 //! depends on no other stage.
 
 use serde_json::Value;
@@ -17,6 +18,20 @@ pub struct ReleaseRender {
     pub values: Value,
     /// Objects emitted by the steps, in step order.
     pub manifests: Vec<Manifest>,
+    /// The chart's own render, when helm rendered it.
+    pub chart: Option<ChartRender>,
+    /// Why the chart was not rendered, when it was not.
+    pub skipped: Option<Skipped>,
+}
+
+impl ReleaseRender {
+    /// Every object of the render: the chart's, then the emitted ones.
+    pub fn objects(&self) -> impl Iterator<Item = &Value> {
+        self.chart
+            .iter()
+            .flat_map(|c| c.documents.iter().map(|d| &d.object))
+            .chain(self.manifests.iter().map(|m| &m.object))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -24,4 +39,29 @@ pub struct Manifest {
     pub step: usize,
     pub plugin: String,
     pub object: Value,
+}
+
+/// The chart's manifests as `helm template` printed them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChartRender {
+    /// `Chart.yaml` name and version.
+    pub name: String,
+    pub version: String,
+    pub documents: Vec<ChartDocument>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChartDocument {
+    /// helm's `# Source:` (`airflow/templates/...yaml`).
+    pub source: String,
+    /// The document as helm printed it (comments included).
+    pub text: String,
+    pub object: Value,
+}
+
+/// The chart was not rendered: why, and what to do to get the full render.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    pub reason: String,
+    pub hint: String,
 }

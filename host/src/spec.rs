@@ -5,7 +5,7 @@
 //! are checked here too, with the key path. Resolving files and environments is
 //! [`crate::plan`]'s job.
 
-use crate::names::check_dns_label;
+use crate::names::{check_dns_label, check_subdomain};
 pub use crate::units::ByteSize;
 use crate::yaml::{self, YamlError};
 use serde::Deserialize;
@@ -22,9 +22,21 @@ pub struct PipelineFile {
     /// Environments by name; `-e NAME` selects one (default `default`).
     #[serde(default)]
     pub environments: BTreeMap<String, EnvironmentSpec>,
+    /// Chart repositories that `REPO/NAME` charts refer to (helmfile style).
+    #[serde(default)]
+    pub repositories: Vec<RepositorySpec>,
     #[serde(default)]
     pub plugins: PluginsSpec,
     pub releases: Vec<ReleaseSpec>,
+}
+
+/// A chart repository: a classic HTTP repository (`index.yaml` plus archives) or an OCI
+/// registry path (`oci://…`, pulled with helm).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RepositorySpec {
+    pub name: String,
+    pub url: String,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
@@ -47,8 +59,13 @@ pub struct PluginsSpec {
 pub struct ReleaseSpec {
     pub name: String,
     pub namespace: String,
+    /// `REPO/NAME` (with `version`), `oci://…`, a chart folder or a packaged `.tgz`; paths are
+    /// relative to the pipeline file.
     pub chart: String,
-    pub version: String,
+    /// The chart version: required for repository charts (an exact version or a semver
+    /// range); for local charts, if given, it must match the chart's `Chart.yaml`.
+    #[serde(default)]
+    pub version: Option<String>,
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
     #[serde(default)]
@@ -62,6 +79,9 @@ pub struct ReleaseSpec {
     /// Secrets created outside the pipeline that the values may reference.
     #[serde(default, rename = "existingSecrets")]
     pub existing_secrets: Vec<String>,
+    /// ConfigMaps created outside the pipeline that pods may reference.
+    #[serde(default, rename = "existingConfigMaps")]
+    pub existing_config_maps: Vec<String>,
     /// The chart's values schema, to validate the final values against.
     #[serde(default)]
     pub schema: Option<SchemaSpec>,
@@ -92,6 +112,9 @@ pub struct StepSpec {
     /// Run the step only in these environments (default: all).
     #[serde(default)]
     pub environments: Option<Vec<String>>,
+    /// Namespaces other than the release's that this step may emit objects into.
+    #[serde(default, rename = "allowedNamespaces")]
+    pub allowed_namespaces: Vec<String>,
 }
 
 /// Per-step overrides of the sandbox limits.
@@ -201,6 +224,31 @@ fn check(file: &PipelineFile, path: &Path) -> Result<(), SpecError> {
         path: p,
         message,
     };
+    let mut repos = BTreeMap::new();
+    for (i, repo) in file.repositories.iter().enumerate() {
+        check_dns_label(&repo.name).map_err(|m| err(format!("repositories[{i}].name"), m))?;
+        if let Some(first) = repos.insert(repo.name.as_str(), i) {
+            return Err(err(
+                format!("repositories[{i}].name"),
+                format!(
+                    "repository `{}` is already defined at repositories[{first}]",
+                    repo.name
+                ),
+            ));
+        }
+        let scheme_ok = ["http://", "https://", "oci://"]
+            .iter()
+            .any(|p| repo.url.starts_with(p) && repo.url.len() > p.len());
+        if !scheme_ok {
+            return Err(err(
+                format!("repositories[{i}].url"),
+                format!(
+                    "`{}` is not a chart repository URL: use `https://…` (a classic repository with an index.yaml) or `oci://…`",
+                    repo.url
+                ),
+            ));
+        }
+    }
     if file.releases.is_empty() {
         return Err(err(
             "releases".into(),
@@ -217,11 +265,19 @@ fn check(file: &PipelineFile, path: &Path) -> Result<(), SpecError> {
                 "must not be empty".into(),
             ));
         }
-        if r.version.trim().is_empty() {
+        if r.version.as_deref().is_some_and(|v| v.trim().is_empty()) {
             return Err(err(
                 format!("releases[{i}].version"),
                 "must not be empty".into(),
             ));
+        }
+        for (field, names) in [
+            ("existingSecrets", &r.existing_secrets),
+            ("existingConfigMaps", &r.existing_config_maps),
+        ] {
+            for (j, name) in names.iter().enumerate() {
+                check_subdomain(name).map_err(|m| err(format!("releases[{i}].{field}[{j}]"), m))?;
+            }
         }
         if let Some(first) = seen.insert(r.name.as_str(), i) {
             return Err(err(
@@ -260,6 +316,14 @@ fn check(file: &PipelineFile, path: &Path) -> Result<(), SpecError> {
                     format!("releases[{i}].steps[{j}].plugin"),
                     "must not be empty".into(),
                 ));
+            }
+            for (k, ns) in s.allowed_namespaces.iter().enumerate() {
+                check_dns_label(ns).map_err(|m| {
+                    err(
+                        format!("releases[{i}].steps[{j}].allowedNamespaces[{k}]"),
+                        m,
+                    )
+                })?;
             }
             for name in s.environments.iter().flatten() {
                 if !known_env(name) {

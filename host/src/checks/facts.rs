@@ -1,9 +1,16 @@
-//! Chart facts: rules for one chart that the schema cannot express. For the Apache Airflow
-//! chart: every Secret the values name (`data.metadataSecretName`, …) is emitted by a step,
-//! created by the chart (`extraSecrets`) or declared in `existingSecrets`, with the keys the
-//! chart reads; the result-backend URL starts with `db+` and the metadata URL does not.
+//! Chart facts: rules for one chart, over a range of its versions, that the rendered
+//! manifests cannot show. A chart is identified by its resolved `Chart.yaml` (name and home
+//! page), never by the string in the pipeline file.
+//!
+//! The Apache Airflow chart 1.19.x:
+//! - the result-backend connection must start with `db+`, the metadata one must not (the
+//!   Secret exists either way; only its content is wrong);
+//! - when helm did not render the chart, the Secrets its values name (`data.metadataSecretName`,
+//!   …) are checked at the values level instead, with the keys the chart reads. With a full
+//!   render the generic reference check covers them on the real pod specs.
 
 use super::{Check, Input, Phase, Problem};
+use crate::chart::Chart;
 use crate::names;
 use crate::plan::ReleasePlan;
 use crate::render::ReleaseRender;
@@ -23,22 +30,38 @@ impl Check for ChartFacts {
     }
 
     fn run(&self, input: &Input) -> Vec<Problem> {
-        if !is_airflow_chart(&input.release.chart) {
+        if !input.chart.is_some_and(is_apache_airflow_1_19) {
             return Vec::new();
         }
         let mut problems = db_plus_rules(input.render, input.coalesced);
-        problems.extend(airflow_secrets(
-            input.release,
-            input.render,
-            input.coalesced,
-        ));
+        if !input.full_render {
+            problems.extend(airflow_secrets(
+                input.release,
+                input.render,
+                input.coalesced,
+            ));
+        }
         problems
     }
 }
 
-/// True for the Apache Airflow chart (`apache-airflow/airflow`, `oci://…/airflow`, `./airflow`).
-pub fn is_airflow_chart(chart: &str) -> bool {
-    chart.trim_end_matches('/').rsplit('/').next() == Some("airflow")
+/// The official Apache Airflow chart (`Chart.yaml` name `airflow`, home airflow.apache.org),
+/// versions 1.19.x. Bitnami's chart is also called `airflow`; its home is bitnami.com.
+pub fn is_apache_airflow_1_19(chart: &Chart) -> bool {
+    let apache = chart
+        .home
+        .as_deref()
+        .is_some_and(|h| h.trim_end_matches('/') == "https://airflow.apache.org")
+        || chart
+            .sources
+            .iter()
+            .any(|s| s.trim_end_matches('/') == "https://github.com/apache/airflow");
+    let in_range = semver::Version::parse(chart.version.trim_start_matches('v')).is_ok_and(|v| {
+        semver::VersionReq::parse(">=1.19.0, <1.20.0")
+            .unwrap()
+            .matches(&v)
+    });
+    chart.name == "airflow" && apache && in_range
 }
 
 /// Secrets the Apache Airflow chart (1.19) reads by name from values, and the keys it reads.
@@ -259,10 +282,46 @@ pub fn airflow_secrets(
 mod tests {
     use super::*;
 
+    fn chart(name: &str, home: &str, version: &str) -> Chart {
+        Chart {
+            name: name.into(),
+            version: version.into(),
+            app_version: None,
+            home: Some(home.into()),
+            sources: vec![],
+            path: Default::default(),
+            origin: String::new(),
+            digest: None,
+            defaults: Default::default(),
+            schema: None,
+        }
+    }
+
     #[test]
-    fn airflow_chart_detection() {
-        assert!(is_airflow_chart("apache-airflow/airflow"));
-        assert!(is_airflow_chart("oci://registry/charts/airflow"));
-        assert!(!is_airflow_chart("bitnami/airflow-operator"));
+    fn identified_by_chart_yaml_not_by_name() {
+        assert!(is_apache_airflow_1_19(&chart(
+            "airflow",
+            "https://airflow.apache.org/",
+            "1.19.0"
+        )));
+        assert!(is_apache_airflow_1_19(&chart(
+            "airflow",
+            "https://airflow.apache.org/",
+            "1.19.3"
+        )));
+        assert!(
+            !is_apache_airflow_1_19(&chart("airflow", "https://bitnami.com", "1.19.0")),
+            "bitnami/airflow"
+        );
+        assert!(!is_apache_airflow_1_19(&chart(
+            "airflow",
+            "https://airflow.apache.org/",
+            "1.20.0"
+        )));
+        assert!(!is_apache_airflow_1_19(&chart(
+            "airflow-operator",
+            "https://airflow.apache.org/",
+            "1.19.0"
+        )));
     }
 }

@@ -1,16 +1,19 @@
 //! Checks over a release's render, as a list of stages behind one small interface
 //! ([`Check`]). Each check gets the same [`Input`] (the release plan, the render so far, the
-//! values coalesced onto the chart defaults) and returns [`Problem`]s.
+//! values coalesced onto the chart defaults, the resolved chart) and returns [`Problem`]s.
 //!
-//! Two phases: [`Phase::Values`] checks run after the last step (the chart schema, the
-//! emitted objects, chart facts about values); [`Phase::Render`] checks run on the whole
-//! render (none yet: the chart's own manifests are the next stage's). The list is [`all`];
-//! the order of the list is the order of the report.
+//! Two phases: [`Phase::Values`] checks run after the last step, before helm (the chart
+//! schema, the emitted objects, chart facts about values); [`Phase::Render`] checks run on
+//! the whole render, the chart's manifests included when helm rendered it (every reference
+//! from a pod template must resolve). The list is [`all`]; the order of the list is the
+//! order of the report.
 
 mod facts;
 mod objects;
+mod references;
 mod schema;
 
+use crate::chart::Chart;
 use crate::plan::ReleasePlan;
 use crate::render::ReleaseRender;
 use crate::values;
@@ -32,10 +35,9 @@ impl std::fmt::Display for Problem {
 /// When a check runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
-    /// After the last step.
+    /// After the last step, before helm renders the chart.
     Values,
-    /// On the whole render.
-    #[allow(dead_code)]
+    /// On the whole render (the chart's manifests when there are any).
     Render,
 }
 
@@ -45,8 +47,12 @@ pub struct Input<'a> {
     pub render: &'a ReleaseRender,
     /// Chart defaults under the final values, as Helm coalesces them.
     pub coalesced: &'a Value,
-    /// The schema to validate against (`schema:`) and its label.
+    /// The resolved chart, if it could be had.
+    pub chart: Option<&'a Chart>,
+    /// The schema to validate against (the `schema:` override or the chart's own) and its label.
     pub schema: Option<(&'a Value, String)>,
+    /// helm renders the chart (in the values phase: will, once these checks pass).
+    pub full_render: bool,
 }
 
 pub trait Check {
@@ -62,6 +68,8 @@ pub fn all() -> Vec<Box<dyn Check>> {
         Box::new(schema::Schema),
         Box::new(objects::Emitted),
         Box::new(facts::ChartFacts),
+        Box::new(objects::Collisions),
+        Box::new(references::References),
     ]
 }
 

@@ -1,0 +1,148 @@
+//! Reading the files helmwasm needs from a chart: `Chart.yaml`, `values.yaml` and
+//! `values.schema.json`, from a packaged chart (`.tgz`) or a chart folder.
+//!
+//! Archives come from the network: nothing is extracted to disk (helm gets the archive
+//! itself), only the top-level chart's three files are read, and the amount read is capped so
+//! a compression bomb cannot exhaust memory.
+
+use flate2::read::GzDecoder;
+use std::io::Read;
+use std::path::Path;
+
+/// Cap on the bytes decompressed while scanning one archive.
+const MAX_UNPACKED: u64 = 256 << 20;
+/// Cap on one file read from a chart.
+const MAX_FILE: u64 = 32 << 20;
+
+/// The chart files helmwasm reads (as text).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ChartFiles {
+    pub chart_yaml: String,
+    pub values_yaml: Option<String>,
+    pub schema_json: Option<String>,
+}
+
+/// Read the top-level chart's files from a packaged chart.
+pub fn read_archive(bytes: &[u8]) -> Result<ChartFiles, String> {
+    let gz = GzDecoder::new(bytes).take(MAX_UNPACKED);
+    let mut archive = tar::Archive::new(gz);
+    let mut files = ChartFiles::default();
+    let mut chart_yaml = None;
+    let mut top: Option<String> = None;
+    let entries = archive
+        .entries()
+        .map_err(|e| format!("not a chart archive (.tgz): {e}"))?;
+    for entry in entries {
+        let mut entry = entry.map_err(|e| format!("not a readable chart archive: {e}"))?;
+        let path = entry
+            .path()
+            .map_err(|e| format!("not a readable chart archive: {e}"))?
+            .to_string_lossy()
+            .into_owned();
+        let mut parts = path.splitn(2, '/');
+        let (Some(dir), Some(file)) = (parts.next(), parts.next()) else {
+            continue;
+        };
+        if !matches!(file, "Chart.yaml" | "values.yaml" | "values.schema.json") {
+            continue;
+        }
+        match &top {
+            Some(t) if t != dir => {
+                return Err(format!(
+                    "the archive holds more than one chart (`{t}/` and `{dir}/`)"
+                ));
+            }
+            _ => top = Some(dir.to_owned()),
+        }
+        if entry.size() > MAX_FILE {
+            return Err(format!("`{path}` is larger than {} MiB", MAX_FILE >> 20));
+        }
+        let mut text = String::new();
+        (&mut entry)
+            .take(MAX_FILE)
+            .read_to_string(&mut text)
+            .map_err(|e| format!("cannot read `{path}` from the archive: {e}"))?;
+        match file {
+            "Chart.yaml" => chart_yaml = Some(text),
+            "values.yaml" => files.values_yaml = Some(text),
+            _ => files.schema_json = Some(text),
+        }
+    }
+    files.chart_yaml =
+        chart_yaml.ok_or("the archive has no `Chart.yaml` at its top level: not a Helm chart")?;
+    Ok(files)
+}
+
+/// Read a chart folder's files.
+pub fn read_dir(dir: &Path) -> Result<ChartFiles, String> {
+    let read = |name: &str| -> Result<Option<String>, String> {
+        let path = dir.join(name);
+        match std::fs::read_to_string(&path) {
+            Ok(t) => Ok(Some(t)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+        }
+    };
+    Ok(ChartFiles {
+        chart_yaml: read("Chart.yaml")?.ok_or_else(|| {
+            format!(
+                "{} has no Chart.yaml: not a Helm chart folder",
+                dir.display()
+            )
+        })?,
+        values_yaml: read("values.yaml")?,
+        schema_json: read("values.schema.json")?,
+    })
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A packaged chart in memory: `(path, content)` entries.
+    pub fn tgz(entries: &[(&str, &str)]) -> Vec<u8> {
+        let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
+            Vec::new(),
+            flate2::Compression::default(),
+        ));
+        for (path, content) in entries {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(content.len() as u64);
+            header.set_mode(0o644);
+            header.set_cksum();
+            builder
+                .append_data(&mut header, path, content.as_bytes())
+                .unwrap();
+        }
+        builder.into_inner().unwrap().finish().unwrap()
+    }
+
+    #[test]
+    fn reads_the_top_level_files_only() {
+        let bytes = tgz(&[
+            ("c/Chart.yaml", "name: c\nversion: 1.0.0\n"),
+            ("c/values.yaml", "a: 1\n"),
+            ("c/charts/sub/Chart.yaml", "name: sub\n"),
+            ("c/templates/x.yaml", "kind: X\n"),
+        ]);
+        let f = read_archive(&bytes).unwrap();
+        assert_eq!(f.chart_yaml, "name: c\nversion: 1.0.0\n");
+        assert_eq!(f.values_yaml.as_deref(), Some("a: 1\n"));
+        assert_eq!(f.schema_json, None);
+    }
+
+    #[test]
+    fn rejects_what_is_not_a_chart() {
+        assert!(read_archive(b"not gzip").is_err());
+        assert!(
+            read_archive(&tgz(&[("c/values.yaml", "a: 1\n")]))
+                .unwrap_err()
+                .contains("no `Chart.yaml`")
+        );
+        assert!(
+            read_archive(&tgz(&[("a/Chart.yaml", "x"), ("b/Chart.yaml", "y")]))
+                .unwrap_err()
+                .contains("more than one chart")
+        );
+    }
+}
