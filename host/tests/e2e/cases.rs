@@ -77,11 +77,9 @@ fn renders_are_byte_identical_across_runs() {
     }
     // A cold compile cache must not change a byte either.
     let cold = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_helmwasm"))
-        .current_dir(&dir)
-        .args(["template", "--cache-dir"])
-        .arg(cold.path())
-        .output()
-        .unwrap();
-    assert_eq!(String::from_utf8(out.stdout).unwrap(), first.stdout);
+    let out = helmwasm(
+        &dir,
+        &["template", "--cache-dir", cold.path().to_str().unwrap()],
+    );
+    assert_eq!(out.stdout, first.stdout);
 }

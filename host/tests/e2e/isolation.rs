@@ -116,7 +116,7 @@ fn twenty_renders_are_byte_identical() {
 
 #[test]
 fn plugin_folder_order_does_not_change_the_output() {
-    let text = "releases:\n  - name: a\n    namespace: n\n    chart: c\n    version: 1.0.0\n    steps:\n      - plugin: pause-dags\n      - plugin: misbehave\n        with: {mode: clock-random}\n";
+    let text = "releases:\n  - name: a\n    namespace: n\n    chart: repo/c\n    version: 1.0.0\n    steps:\n      - plugin: pause-dags\n      - plugin: misbehave\n        with: {mode: clock-random}\n";
     let mut outputs = Vec::new();
     for names in [["a.wasm", "b.wasm"], ["z.wasm", "m.wasm"]] {
         let dir = project(text);
@@ -145,6 +145,7 @@ fn a_corrupt_or_deleted_compile_cache_is_rebuilt() {
     let cache = tempfile::tempdir().unwrap();
     let run = |cache: &std::path::Path| {
         std::process::Command::new(env!("CARGO_BIN_EXE_helmwasm"))
+            .env("HELMWASM_OFFLINE", "1")
             .current_dir(&example)
             .args(["template", "--show-secrets", "--cache-dir"])
             .arg(cache)

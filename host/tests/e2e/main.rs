@@ -4,7 +4,9 @@
 mod support;
 
 mod cases;
+mod charts;
 mod discovery;
+mod full_render;
 mod hostile;
 mod isolation;
 mod kubectl;

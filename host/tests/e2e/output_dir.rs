@@ -36,7 +36,12 @@ fn writes_values_and_manifests_and_a_failed_run_leaves_them_untouched() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(
         run.stderr,
-        "wrote out/airflow/values.yaml\nwrote out/airflow/manifests.yaml\n"
+        "note: release `airflow`: chart not rendered, values and emitted manifests only: repository `apache-airflow` of chart `apache-airflow/airflow` is not declared; declare it under `repositories:` (`- {name: apache-airflow, url: https://…}`), or point `chart:` at a chart folder or `.tgz`\nwrote out/airflow/values.yaml\nwrote out/airflow/manifests.yaml\nwrote out/airflow/chart.yaml\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("out/airflow/chart.yaml")).unwrap(),
+        "# helmwasm: chart not rendered for release `airflow` (values and emitted manifests only): repository `apache-airflow` of chart `apache-airflow/airflow` is not declared\n",
+        "chart.yaml says why it holds no render"
     );
     assert!(run.stdout.is_empty());
     let values = std::fs::read_to_string(dir.path().join("out/airflow/values.yaml")).unwrap();

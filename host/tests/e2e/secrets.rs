@@ -56,6 +56,7 @@ struct Out {
 fn run(dir: &Path, args: &[&str]) -> Out {
     write_canary_files(dir);
     let out = Command::new(env!("CARGO_BIN_EXE_helmwasm"))
+        .env("HELMWASM_OFFLINE", "1")
         .current_dir(dir)
         .args(args)
         .env("HELMWASM_CACHE_DIR", cache_dir())
@@ -171,6 +172,7 @@ fn a_plugin_that_logs_prints_and_panics_with_its_config_leaks_nothing() {
                 // A secret containing "panic" makes the plugin panic with its config.
                 write_canary_files(dir.path());
                 let o = Command::new(env!("CARGO_BIN_EXE_helmwasm"))
+                    .env("HELMWASM_OFFLINE", "1")
                     .current_dir(dir.path())
                     .args(&cmd)
                     .env("HELMWASM_CACHE_DIR", cache_dir())
@@ -304,6 +306,7 @@ fn the_example_prints_none_of_its_dummy_secrets() {
     ];
     for env in ["dev", "prod"] {
         let out = Command::new(env!("CARGO_BIN_EXE_helmwasm"))
+            .env("HELMWASM_OFFLINE", "1")
             .current_dir(&example)
             .args(["template", "-e", env])
             .env("HELMWASM_CACHE_DIR", cache_dir())

@@ -54,6 +54,8 @@ pub fn test_plugins() -> &'static Path {
                 "wrong-wit",
                 "-p",
                 "extra-import",
+                "-p",
+                "emit-objects",
             ]);
         run_cargo(cmd, "the test plugins");
         // Only the loadable plugins go in the folder the tests pass as --plugin-dir; the
@@ -61,7 +63,7 @@ pub fn test_plugins() -> &'static Path {
         let built = target.join("wasm32-wasip2").join("release");
         let loadable = target.join("loadable");
         std::fs::create_dir_all(&loadable).unwrap();
-        for name in ["misbehave", "pause_dags", "hostile_raw"] {
+        for name in ["misbehave", "pause_dags", "hostile_raw", "emit_objects"] {
             copy_if_changed(
                 &built.join(format!("{name}.wasm")),
                 &loadable.join(format!("{name}.wasm")),
@@ -168,15 +170,53 @@ pub struct Run {
     pub elapsed: std::time::Duration,
 }
 
-/// Run the binary in `cwd` with the shared compile cache.
+/// A tool the tests need (`helm`, `kubectl`): from `$HELMWASM_TEST_TOOLS` (set by
+/// `tests/run`), else `target/tools/bin`, else `PATH`. A missing tool fails the test that
+/// needs it, with how to get it: it never passes vacuously.
+pub fn tool(name: &str) -> PathBuf {
+    find_tool(name).unwrap_or_else(|| {
+        panic!("`{name}` is not installed: run `bash tests/tools/get-helm.sh` (installs helm and kubectl into target/tools/bin), or use the README's test command `bash tests/run`")
+    })
+}
+
+fn find_tool(name: &str) -> Option<PathBuf> {
+    let dirs = std::env::var_os("HELMWASM_TEST_TOOLS")
+        .map(PathBuf::from)
+        .into_iter()
+        .chain([root().join("target/tools/bin")])
+        .chain(
+            std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+                .collect::<Vec<_>>(),
+        );
+    dirs.map(|d| d.join(name)).find(|p| p.is_file())
+}
+
+/// Run the binary in `cwd` with the shared compile cache, offline (no test reaches the
+/// network), with the test helm when there is one.
 pub fn helmwasm(cwd: &Path, args: &[&str]) -> Run {
+    helmwasm_with(cwd, args, &[("HELMWASM_OFFLINE", "1")])
+}
+
+/// Like [`helmwasm`], with more environment variables (an empty value removes one).
+pub fn helmwasm_with(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     let started = std::time::Instant::now();
-    let out = Command::new(env!("CARGO_BIN_EXE_helmwasm"))
-        .current_dir(cwd)
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_helmwasm"));
+    cmd.current_dir(cwd)
         .args(args)
         .env("HELMWASM_CACHE_DIR", cache_dir())
-        .output()
-        .expect("cannot run helmwasm");
+        .env_remove("HELMWASM_HELM")
+        .env_remove("HELMWASM_OFFLINE");
+    if let Some(helm) = find_tool("helm") {
+        cmd.env("HELMWASM_HELM", helm);
+    }
+    for (k, v) in env {
+        if v.is_empty() {
+            cmd.env_remove(k);
+        } else {
+            cmd.env(k, v);
+        }
+    }
+    let out = cmd.output().expect("cannot run helmwasm");
     Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),

@@ -1,0 +1,123 @@
+//! The example rendered in full: a copy of `examples/airflow-eks` whose `chart:` is the
+//! packaged chart 1.19.0 from the shared fixtures, with the real helm, `--strict`, for each
+//! environment. The streams are golden files (`tests/renders/`, `BLESS=1` rewrites), and an
+//! independent checker (`tests/tools/check_refs.py`, Python) finds no dangling Secret or
+//! ConfigMap reference in them.
+
+use crate::charts::normalise;
+use crate::support::{fixture, helmwasm, root, tool};
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+/// The example, copied, with the packaged chart as its chart.
+pub fn example_with_fixture_chart() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let src = root().join("examples/airflow-eks");
+    for sub in ["values", "credentials"] {
+        std::fs::create_dir(dir.path().join(sub)).unwrap();
+        for e in std::fs::read_dir(src.join(sub)).unwrap() {
+            let e = e.unwrap();
+            std::fs::copy(e.path(), dir.path().join(sub).join(e.file_name())).unwrap();
+        }
+    }
+    let text = std::fs::read_to_string(src.join("helmwasm.yaml")).unwrap();
+    let chart = fixture("airflow-chart/airflow-1.19.0.tgz");
+    let patched = text.replace(
+        "    chart: apache-airflow/airflow\n",
+        &format!("    chart: {}\n", chart.display()),
+    );
+    assert_ne!(patched, text, "the example names apache-airflow/airflow");
+    std::fs::write(dir.path().join("helmwasm.yaml"), patched).unwrap();
+    #[cfg(unix)]
+    for f in ["db-password", "admin-password", "git-ssh-key"] {
+        use std::os::unix::fs::PermissionsExt;
+        let p = dir.path().join("credentials").join(f);
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    dir
+}
+
+fn check_refs(stream: &str) -> (i32, String) {
+    let mut child = Command::new("python3")
+        .arg(root().join("tests/tools/check_refs.py"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python3 is needed by the tests");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stream.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+#[test]
+fn the_example_renders_in_full_for_every_environment() {
+    tool("helm");
+    let dir = example_with_fixture_chart();
+    let bless = std::env::var_os("BLESS").is_some();
+    for env in ["default", "dev", "prod"] {
+        let run = helmwasm(dir.path(), &["template", "-e", env, "--strict"]);
+        assert_eq!(run.code, 0, "{env}: {}", run.stderr);
+        assert!(
+            run.stderr.is_empty(),
+            "{env}: nothing skipped, no warning: {}",
+            run.stderr
+        );
+        for kind in [
+            "kind: Deployment",
+            "kind: StatefulSet",
+            "kind: Job",
+            "kind: Service",
+        ] {
+            assert!(run.stdout.contains(kind), "{env}: the chart's {kind}");
+        }
+        for emitted in [
+            "name: airflow-metadata-db",
+            "name: airflow-result-backend-db",
+            "name: airflow-ssh-secret",
+        ] {
+            assert!(run.stdout.contains(emitted), "{env}: emitted {emitted}");
+        }
+        let (code, report) = check_refs(&run.stdout);
+        assert_eq!(
+            code, 0,
+            "{env}: the independent checker found dangling references:\n{report}"
+        );
+        let golden = root().join(format!("tests/renders/airflow-eks-{env}.yaml"));
+        let actual = normalise(&run.stdout);
+        if bless {
+            std::fs::create_dir_all(golden.parent().unwrap()).unwrap();
+            std::fs::write(&golden, &actual).unwrap();
+        } else {
+            let expected = std::fs::read_to_string(&golden).unwrap_or_default();
+            assert!(
+                expected == actual,
+                "{env}: the full render differs from {} (BLESS=1 rewrites it)",
+                golden.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn the_independent_checker_catches_a_dangling_reference() {
+    let stream = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  template:\n    spec:\n      containers:\n      - name: c\n        env:\n        - name: X\n          valueFrom: {secretKeyRef: {name: gone, key: k}}\n";
+    let (code, report) = check_refs(stream);
+    assert_eq!(code, 1, "{report}");
+    assert!(
+        report.contains("Deployment/d: Secret gone is missing"),
+        "{report}"
+    );
+}
