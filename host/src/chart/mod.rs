@@ -177,8 +177,20 @@ impl Resolver<'_> {
                 "{archive_url}: the archive's SHA-256 is {digest}, but the repository index says {expected}; the chart was not used (a tampered or corrupted download)"
             );
         }
-        let files = archive::read_archive(&bytes).map_err(|e| anyhow!("{archive_url}: {e}"))?;
-        // Check before caching: a wrong chart never enters the cache.
+        self.store(&key, source, &archive_url, &bytes)
+    }
+
+    /// Check a downloaded archive, then cache it by content with a ref for `key`: a wrong
+    /// chart never enters the cache.
+    fn store(
+        &self,
+        key: &[&str],
+        source: &Source,
+        origin: &str,
+        bytes: &[u8],
+    ) -> Result<Resolution> {
+        let files = archive::read_archive(bytes).map_err(|e| anyhow!("{origin}: {e}"))?;
+        let digest = cache::sha256_hex(bytes);
         let chart = load(
             files,
             PathBuf::new(),
@@ -186,16 +198,12 @@ impl Resolver<'_> {
             Some(digest.clone()),
             source,
         )?;
-        let (_, path) = self.cache.put_blob(&bytes).map_err(|e| anyhow!(e))?;
-        self.cache
-            .put_ref(
-                &key,
-                &CachedRef {
-                    version: chart.version.clone(),
-                    digest,
-                },
-            )
-            .map_err(|e| anyhow!(e))?;
+        let (_, path) = self.cache.put_blob(bytes).map_err(|e| anyhow!(e))?;
+        let r = CachedRef {
+            version: chart.version.clone(),
+            digest,
+        };
+        self.cache.put_ref(key, &r).map_err(|e| anyhow!(e))?;
         Ok(resolved(Chart { path, ..chart }))
     }
 
@@ -219,26 +227,7 @@ impl Resolver<'_> {
             Ok(b) => b,
             Err(e) => return Ok(unavailable_network(source, &e)),
         };
-        let files = archive::read_archive(&bytes).map_err(|e| anyhow!("{reference}: {e}"))?;
-        let digest = cache::sha256_hex(&bytes);
-        let chart = load(
-            files,
-            PathBuf::new(),
-            source.to_string(),
-            Some(digest.clone()),
-            source,
-        )?;
-        let (_, path) = self.cache.put_blob(&bytes).map_err(|e| anyhow!(e))?;
-        self.cache
-            .put_ref(
-                &key,
-                &CachedRef {
-                    version: chart.version.clone(),
-                    digest,
-                },
-            )
-            .map_err(|e| anyhow!(e))?;
-        Ok(resolved(Chart { path, ..chart }))
+        self.store(&key, source, reference, &bytes)
     }
 }
 

@@ -22,6 +22,18 @@ fn refs_pipeline(release_extra: &str) -> String {
     )
 }
 
+/// Exit 1 with every needle on stderr.
+fn fails_with(run: &crate::support::Run, needles: &[&str]) {
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    for needle in needles {
+        assert!(
+            run.stderr.contains(needle),
+            "missing {needle:?} in:\n{}",
+            run.stderr
+        );
+    }
+}
+
 fn template(dir: &std::path::Path, extra: &[&str]) -> crate::support::Run {
     let plugins = test_plugins().display().to_string();
     let mut args = vec!["template", "--strict", "--plugin-dir", &plugins];
@@ -34,25 +46,21 @@ fn dangling_references_in_an_unknown_chart_fail_with_names_and_paths() {
     tool("helm");
     let dir = project(&refs_pipeline(""));
     let run = template(dir.path(), &[]);
-    assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(
         run.stdout.is_empty(),
         "nothing printed on failure: {}",
         run.stdout
     );
-    for needle in [
-        "release `demo` does not render cleanly: 2 checks on the rendered manifests failed",
-        "Deployment `demo-app` container `app` (spec.template.spec.containers[0].env[0].valueFrom.secretKeyRef): Secret `app-credentials` is not in the render",
-        "list it under `existingSecrets` of the release",
-        "Deployment `demo-app` container `app` (spec.template.spec.containers[0].envFrom[0].configMapRef): ConfigMap `app-settings` is not in the render",
-        "`existingConfigMaps`",
-    ] {
-        assert!(
-            run.stderr.contains(needle),
-            "missing {needle:?} in:\n{}",
-            run.stderr
-        );
-    }
+    fails_with(
+        &run,
+        &[
+            "release `demo` does not render cleanly: 2 checks on the rendered manifests failed",
+            "Deployment `demo-app` container `app` (spec.template.spec.containers[0].env[0].valueFrom.secretKeyRef): Secret `app-credentials` is not in the render",
+            "list it under `existingSecrets` of the release",
+            "Deployment `demo-app` container `app` (spec.template.spec.containers[0].envFrom[0].configMapRef): ConfigMap `app-settings` is not in the render",
+            "`existingConfigMaps`",
+        ],
+    );
 }
 
 #[test]
@@ -91,11 +99,11 @@ fn emitted_objects_satisfy_references_and_their_keys_are_checked() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let typo = project(&emit("pasword"));
     let run = template(typo.path(), &[]);
-    assert_eq!(run.code, 1);
-    assert!(
-        run.stderr.contains("Secret `app-credentials` has no key `password` (keys: `pasword`); did you mean `pasword`?"),
-        "{}",
-        run.stderr
+    fails_with(
+        &run,
+        &[
+            "Secret `app-credentials` has no key `password` (keys: `pasword`); did you mean `pasword`?",
+        ],
     );
 }
 
@@ -111,18 +119,14 @@ fn every_reference_form_is_checked_and_optional_ones_may_dangle() {
             "pullSecret=registry-creds,projectedSecret=tls-bundel,cronKey=tokn",
         ],
     );
-    assert_eq!(run.code, 1);
-    for needle in [
-        "(spec.template.spec.imagePullSecrets[0]): Secret `registry-creds` is not in the render",
-        "(spec.template.spec.volumes[1].projected.sources[0].secret): Secret `tls-bundel` is not in the render",
-        "CronJob `demo-cleanup` container `cleanup` (spec.jobTemplate.spec.template.spec.containers[0].env[0].valueFrom.secretKeyRef): Secret `demo-generated` has no key `tokn` (keys: `token`); did you mean `token`?",
-    ] {
-        assert!(
-            run.stderr.contains(needle),
-            "missing {needle:?} in:\n{}",
-            run.stderr
-        );
-    }
+    fails_with(
+        &run,
+        &[
+            "(spec.template.spec.imagePullSecrets[0]): Secret `registry-creds` is not in the render",
+            "(spec.template.spec.volumes[1].projected.sources[0].secret): Secret `tls-bundel` is not in the render",
+            "CronJob `demo-cleanup` container `cleanup` (spec.jobTemplate.spec.template.spec.containers[0].env[0].valueFrom.secretKeyRef): Secret `demo-generated` has no key `tokn` (keys: `token`); did you mean `token`?",
+        ],
+    );
     let optional = template(dir.path(), &["--set", "optionalSecret=maybe-later"]);
     assert_eq!(optional.code, 0, "{}", optional.stderr);
 }
@@ -154,11 +158,11 @@ fn emitted_objects_stay_in_the_release_namespace_unless_allowed() {
     };
     let dir = project(&step(""));
     let run = template(dir.path(), &[]);
-    assert_eq!(run.code, 1);
-    assert!(
-        run.stderr.contains("manifest 1 (ConfigMap `cluster-settings`, step 1 `emit-objects`): is emitted into namespace `kube-system`, outside the release namespace `apps`; list it under `allowedNamespaces` of step 1"),
-        "{}",
-        run.stderr
+    fails_with(
+        &run,
+        &[
+            "manifest 1 (ConfigMap `cluster-settings`, step 1 `emit-objects`): is emitted into namespace `kube-system`, outside the release namespace `apps`; list it under `allowedNamespaces` of step 1",
+        ],
     );
     let dir = project(&step("    allowedNamespaces: [kube-system]\n"));
     let run = template(dir.path(), &[]);
@@ -172,11 +176,11 @@ fn an_emitted_object_may_not_shadow_a_chart_object() {
         "  existingSecrets: [app-credentials]\n  existingConfigMaps: [app-settings]\n  steps:\n  - plugin: emit-objects\n    with:\n      objects:\n      - {apiVersion: v1, kind: ConfigMap, metadata: {name: demo-own}, data: {settings.ini: x}}\n",
     ));
     let run = template(dir.path(), &[]);
-    assert_eq!(run.code, 1);
-    assert!(
-        run.stderr.contains("ConfigMap `demo-own`, step 1 `emit-objects`): the chart renders a ConfigMap with the same name (refs/templates/own.yaml)"),
-        "{}",
-        run.stderr
+    fails_with(
+        &run,
+        &[
+            "ConfigMap `demo-own`, step 1 `emit-objects`): the chart renders a ConfigMap with the same name (refs/templates/own.yaml)",
+        ],
     );
 }
 
@@ -213,12 +217,7 @@ fn helm_errors_pass_through_named_and_redacted() {
         "  existingSecrets: [app-credentials]\n  existingConfigMaps: [app-settings]\n",
     ));
     let run = template(dir.path(), &["--set", "cronKey="]);
-    assert_eq!(run.code, 1);
-    assert!(
-        run.stderr.contains("values.schema.json of chart"),
-        "{}",
-        run.stderr
-    );
+    fails_with(&run, &["values.schema.json of chart"]);
     assert!(run.stderr.contains("cronKey: "), "{}", run.stderr);
 }
 
@@ -485,12 +484,7 @@ fn a_digest_mismatch_is_refused_and_nothing_is_cached() {
         ("HELMWASM_OFFLINE", ""),
     ];
     let run = helmwasm_with(dir.path(), &["template"], &env);
-    assert_eq!(run.code, 1);
-    assert!(
-        run.stderr.contains("but the repository index says 0000"),
-        "{}",
-        run.stderr
-    );
+    fails_with(&run, &["but the repository index says 0000"]);
     assert!(
         !cache.path().join("charts").exists()
             || std::fs::read_dir(cache.path().join("charts"))
