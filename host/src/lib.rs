@@ -1,11 +1,17 @@
 //! helmwasm: a helmfile-style pipeline whose steps are sandboxed WebAssembly component
 //! plugins.
 //!
-//! The pipeline in module order:
-//! [`spec`] (read `helmwasm.yaml`) → [`plan`] (environment, selection, layered values) →
-//! [`registry`] + [`runtime`] (load plugins, sandboxed calls) → [`execute`] (run each
-//! release's steps, then [`checks`]) → [`output`] (print or write the render). [`yaml`] is the only module
-//! that touches the YAML crate; [`cli`] parses arguments and maps outcomes to [`exit`] codes.
+//! The pipeline in module order, sequenced for every verb by [`pipeline`]:
+//! [`spec`] (read `helmwasm.yaml`) → [`plan`] (environment, selection, chart source, values
+//! layers; no secret is read) → [`secrets`] (references resolved, registered with
+//! [`redact`]) → [`registry`] + [`runtime`] (load plugins, sandboxed calls) → per release:
+//! [`chart`] (resolve and cache the chart) → [`execute`] (run the steps) → [`checks`] (values
+//! phase) → [`helm`] (`helm template`) → [`checks`] (render phase) → [`output`] (print or
+//! write the [`render`]).
+//!
+//! Helpers: [`yaml`] is the only module that touches the YAML crate; [`values`] layers and
+//! coalesces; [`names`] holds the RFC 1123 rules and did-you-mean; [`units`] byte sizes;
+//! [`cli`] parses arguments and maps outcomes to [`exit`] codes.
 
 pub mod chart;
 pub mod checks;
