@@ -568,3 +568,40 @@ fn without_helm_the_airflow_secret_table_still_checks_the_values() {
         run.stderr
     );
 }
+
+#[test]
+fn helm_3_and_helm_4_give_the_same_render() {
+    let (helm4, helm3) = (tool("helm"), tool("helm3"));
+    let dir = project(&refs_pipeline(
+        "  existingSecrets: [app-credentials]\n  existingConfigMaps: [app-settings]\n",
+    ));
+    let mut outputs = Vec::new();
+    for helm in [&helm4, &helm3] {
+        let run = template(dir.path(), &["--helm", helm.to_str().unwrap()]);
+        assert_eq!(run.code, 0, "{}: {}", helm.display(), run.stderr);
+        outputs.push(run.stdout);
+    }
+    assert_eq!(outputs[0], outputs[1]);
+    // The Airflow example renders with Helm 3 as well, every reference resolving.
+    let example = crate::full_render::example_with_fixture_chart();
+    let run = helmwasm(
+        example.path(),
+        &[
+            "template",
+            "-e",
+            "prod",
+            "--strict",
+            "--helm",
+            helm3.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("kind: Deployment"));
+}
+
+#[test]
+fn an_explicit_helm_that_does_not_work_is_an_error() {
+    let dir = project(&refs_pipeline(""));
+    let run = helmwasm(dir.path(), &["template", "--helm", "/nonexistent/helm"]);
+    fails_with(&run, &["--helm /nonexistent/helm: cannot run it"]);
+}
