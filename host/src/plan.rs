@@ -257,7 +257,7 @@ impl Loader {
                 config_path: format!("releases[{index}].steps[{j}].with"),
                 base: base.to_path_buf(),
                 limits: step_limits(&s.limits),
-                allowed_namespaces: s.allowed_namespaces.clone(),
+                allowed_namespaces: s.allow.namespaces.clone(),
             });
         }
         let schema = r
@@ -513,7 +513,7 @@ mod tests {
                 config: None,
                 limits: Default::default(),
                 environments: envs,
-                allowed_namespaces: vec![],
+                allow: Default::default(),
             });
         }
         r.values.push(ValuesSource::Inline(
@@ -568,7 +568,7 @@ mod tests {
                 ..Default::default()
             },
             environments: None,
-            allowed_namespaces: vec![],
+            allow: Default::default(),
         });
         let p = release_plan(&r, 0, Path::new("."), "default").unwrap();
         assert_eq!(

@@ -112,9 +112,18 @@ pub struct StepSpec {
     /// Run the step only in these environments (default: all).
     #[serde(default)]
     pub environments: Option<Vec<String>>,
-    /// Namespaces other than the release's that this step may emit objects into.
-    #[serde(default, rename = "allowedNamespaces")]
-    pub allowed_namespaces: Vec<String>,
+    /// What the step may emit beyond the default (granted by the pipeline owner).
+    #[serde(default)]
+    pub allow: AllowSpec,
+}
+
+/// `steps[].allow`: capabilities of a step's output that the pipeline owner grants.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AllowSpec {
+    /// Namespaces other than the release's that the step may emit objects into.
+    #[serde(default)]
+    pub namespaces: Vec<String>,
 }
 
 /// Per-step overrides of the sandbox limits.
@@ -317,12 +326,9 @@ fn check(file: &PipelineFile, path: &Path) -> Result<(), SpecError> {
                     "must not be empty".into(),
                 ));
             }
-            for (k, ns) in s.allowed_namespaces.iter().enumerate() {
+            for (k, ns) in s.allow.namespaces.iter().enumerate() {
                 check_dns_label(ns).map_err(|m| {
-                    err(
-                        format!("releases[{i}].steps[{j}].allowedNamespaces[{k}]"),
-                        m,
-                    )
+                    err(format!("releases[{i}].steps[{j}].allow.namespaces[{k}]"), m)
                 })?;
             }
             for name in s.environments.iter().flatten() {

@@ -48,7 +48,7 @@ impl Check for Emitted {
                 problems.push(Problem {
                     at: at.clone(),
                     message: format!(
-                        "is emitted into namespace `{namespace}`, outside the release namespace `{}`; list it under `allowedNamespaces` of step {} if that is intended",
+                        "is emitted into namespace `{namespace}`, outside the release namespace `{}`; grant it with `allow: {{namespaces: [...]}}` on step {} if that is intended",
                         render.namespace, m.step
                     ),
                 });

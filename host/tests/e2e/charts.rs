@@ -161,10 +161,10 @@ fn emitted_objects_stay_in_the_release_namespace_unless_allowed() {
     fails_with(
         &run,
         &[
-            "manifest 1 (ConfigMap `cluster-settings`, step 1 `emit-objects`): is emitted into namespace `kube-system`, outside the release namespace `apps`; list it under `allowedNamespaces` of step 1",
+            "manifest 1 (ConfigMap `cluster-settings`, step 1 `emit-objects`): is emitted into namespace `kube-system`, outside the release namespace `apps`; grant it with `allow: {namespaces: [...]}` on step 1",
         ],
     );
-    let dir = project(&step("    allowedNamespaces: [kube-system]\n"));
+    let dir = project(&step("    allow: {namespaces: [kube-system]}\n"));
     let run = template(dir.path(), &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
 }
