@@ -124,6 +124,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitStatus {
             };
         }
     };
+    silence_panic_messages();
     let mut redactor = Redactor::default();
     let outcome =
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&cli, &mut redactor)));
@@ -140,6 +141,9 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitStatus {
             ))))
         }
     };
+    if std::env::var_os("HELMWASM_REPORT_PEAK_RSS").is_some() {
+        report_peak_rss();
+    }
     match result {
         Ok(()) => ExitStatus::Success,
         Err(e) => {
@@ -150,6 +154,32 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitStatus {
                 ExitStatus::Failure
             }
         }
+    }
+}
+
+/// The default panic hook prints the message before `main` can redact it: a panic message may
+/// hold a secret. `main` reports a panic of the main thread itself (redacted); another thread's
+/// panic is reported without its message.
+fn silence_panic_messages() {
+    std::panic::set_hook(Box::new(|_| {
+        if std::thread::current().name() != Some("main") {
+            eprintln!(
+                "error: internal error: a helmwasm thread panicked (message withheld: it may hold a secret)"
+            );
+        }
+    }));
+}
+
+/// `HELMWASM_REPORT_PEAK_RSS=1`: print this process's peak resident memory (Linux `VmHWM`)
+/// on stderr, for the memory-bound tests and for measuring.
+fn report_peak_rss() {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    if let Some(kib) = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+    {
+        eprintln!("helmwasm: peak RSS {kib} KiB");
     }
 }
 
@@ -208,16 +238,15 @@ fn template(cli: &Cli, args: &TemplateArgs, redactor: &mut Redactor) -> Result<(
         cache_dir: &cache_dir,
         fetch: &http,
     };
-    let outcome = {
-        let mut events: Vec<Event> = Vec::new();
-        let mut collect = |e: Event| events.push(e);
-        let result = pipeline::run(&opts, &ctx, redactor, &mut collect);
-        for e in events {
-            print_event(cli, e, redactor);
-        }
-        result?
-    };
+    let mut show = |e: Event, r: &Redactor| print_event(cli, e, r);
+    let result = pipeline::run(&opts, &ctx, redactor, &mut show);
     let redactor: &Redactor = redactor;
+    if !cli.quiet {
+        for w in redactor.short_secret_warnings() {
+            eprintln!("{w}");
+        }
+    }
+    let outcome = result?;
     let render = outcome.render;
     let mut failures = outcome.failures;
     if let Some(last) = failures.pop() {
@@ -377,6 +406,7 @@ fn print_event(cli: &Cli, event: Event, redactor: &Redactor) {
         }
     };
     if let Some(line) = line {
-        eprintln!("{}", redactor.redact(&line));
+        // Plugin text was escaped at the runtime boundary; this is the safety net.
+        eprintln!("{}", crate::term::block(&redactor.redact(&line)));
     }
 }

@@ -29,6 +29,8 @@ pub fn render(err: &anyhow::Error) -> String {
     out
 }
 
+/// Continuation lines are indented, so no message can forge a line of its own; control
+/// characters are made visible ([`crate::term::block`]).
 fn indent(s: &str) -> String {
-    s.replace('\n', "\n  ")
+    crate::term::block(s).replace('\n', "\n  ")
 }

@@ -159,7 +159,11 @@ impl Call<'_> {
             environment_values: env_values.to_owned(),
             config: step.config.to_string(),
         };
-        let (result, captured) = runtime.run(&plugin.plugin, step.limits, &request);
+        let random_key = plan
+            .random_seed
+            .as_deref()
+            .map(|seed| crate::random::call_key(seed, &release.name, step.number, &step.plugin));
+        let (result, captured) = runtime.run(&plugin.plugin, step.limits, &request, random_key);
         report_captured(tag, captured, events);
         let response = match result? {
             Ok(r) => r,
@@ -172,6 +176,19 @@ impl Call<'_> {
                 "the plugin returned {} of values and manifests, past the output limit of {} (raise `limits.output` for this step if that is expected)",
                 crate::units::ByteSize(size as u64),
                 crate::units::ByteSize(step.limits.output)
+            );
+        }
+        // Parsed JSON costs far more than its text (a small map is a whole tree node): cap
+        // the maps and lists first, so the host's memory stays a fixed multiple of the limit.
+        let containers = json_containers(&response.values)
+            + response
+                .manifests
+                .iter()
+                .map(|m| json_containers(m))
+                .sum::<usize>();
+        if containers > MAX_CONTAINERS {
+            bail!(
+                "the plugin returned {containers} maps and lists in its values and manifests, past the limit of {MAX_CONTAINERS} per step"
             );
         }
         let new_values: Value = serde_json::from_str(&response.values)
@@ -215,6 +232,34 @@ impl Call<'_> {
     }
 }
 
+/// Maps and lists a step may return, values and manifests together: with the output limit,
+/// this bounds what the host holds for one step's response (about 100 MB at most).
+pub const MAX_CONTAINERS: usize = 200_000;
+
+/// The number of maps and lists in a JSON text (strings skipped), without parsing it.
+fn json_containers(text: &str) -> usize {
+    let mut count = 0;
+    let mut in_string = false;
+    let mut escaped = false;
+    for b in text.bytes() {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+        } else {
+            match b {
+                b'"' => in_string = true,
+                b'{' | b'[' => count += 1,
+                _ => {}
+            }
+        }
+    }
+    count
+}
+
 fn plugin_error(e: runtime::PluginError) -> anyhow::Error {
     use runtime::PluginError as E;
     match e {
@@ -244,6 +289,25 @@ fn check_manifest(m: &Value) -> Result<(), String> {
         .ok_or("has no `metadata`")?;
     if !non_empty(meta, "name") {
         return Err("has no `metadata.name`".into());
+    }
+    if obj.get("kind").and_then(Value::as_str) == Some("Secret") {
+        use base64::Engine as _;
+        for (key, v) in obj
+            .get("data")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            let ok = v
+                .as_str()
+                .is_some_and(|s| base64::engine::general_purpose::STANDARD.decode(s).is_ok());
+            if !ok {
+                return Err(format!(
+                    "is a Secret whose `data.{}` is not base64 (put plain text under `stringData`)",
+                    crate::term::line(key)
+                ));
+            }
+        }
     }
     Ok(())
 }
@@ -294,6 +358,15 @@ fn report_captured(tag: &StepTag, captured: runtime::Captured, events: &mut dyn 
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn containers_are_counted_outside_strings() {
+        assert_eq!(
+            json_containers(r#"{"a": [1, {"b": "{[\"]}"}], "c": {}}"#),
+            4
+        );
+        assert_eq!(json_containers("3"), 0);
+    }
 
     #[test]
     fn manifests_need_kind_and_name() {

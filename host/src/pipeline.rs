@@ -55,11 +55,19 @@ pub fn run(
     opts: &Options,
     ctx: &Context,
     redactor: &mut Redactor,
-    events: &mut dyn FnMut(Event),
+    events: &mut dyn FnMut(Event, &Redactor),
 ) -> Result<Outcome> {
     let file = spec::load(&opts.file)?;
     let mut plan = plan::build(&file, &opts.file, &opts.selection)?;
     secrets::resolve_plan(&mut plan, redactor)?;
+    // Test hook: a host panic after the secrets stage, to prove its message is redacted.
+    if let Some(message) = std::env::var_os("HELMWASM_DEBUG_PANIC_WITH") {
+        panic!("{}", message.to_string_lossy());
+    }
+    // From here on every secret is known: events are shown as they happen, redacted.
+    let redactor: &Redactor = redactor;
+    let mut events = |e: Event| events(e, redactor);
+    let events: &mut dyn FnMut(Event) = &mut events;
     let dirs = registry::dirs(&opts.plugin_dirs, &plan.plugin_dirs, Some(&opts.file));
     let registry = Registry::load(ctx.runtime, crate::builtin::PLUGINS, &dirs)?;
     let helm = helm::locate(opts.helm.as_deref()).map_err(|e| anyhow!(e))?;
@@ -304,10 +312,22 @@ fn report(
     )
 }
 
+/// One line per problem; their text may quote what plugins returned (names, keys, values):
+/// made safe for a terminal.
 fn join(problems: &[checks::Problem]) -> String {
-    problems
+    let mut lines: Vec<String> = problems
         .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("\n- ")
+        .take(MAX_PROBLEMS_SHOWN)
+        .map(|p| crate::term::line(&p.to_string()))
+        .collect();
+    if problems.len() > MAX_PROBLEMS_SHOWN {
+        lines.push(format!(
+            "… and {} more",
+            problems.len() - MAX_PROBLEMS_SHOWN
+        ));
+    }
+    lines.join("\n- ")
 }
+
+/// Problems listed per section of a report; the rest are counted.
+const MAX_PROBLEMS_SHOWN: usize = 100;

@@ -36,6 +36,11 @@ pub struct Plan {
     pub plugin_dirs: Vec<PathBuf>,
     /// `--set` / `--set-string`: the last values layer of every release.
     pub overrides: Layer,
+    /// `randomSeed` (a reference until the secrets stage resolves it).
+    pub random_seed: Option<String>,
+    /// Environment values read by `.hbs` templates (`env`, `required_env`): registered for
+    /// redaction by the secrets stage.
+    pub template_env: Vec<String>,
     pub releases: Vec<ReleasePlan>,
 }
 
@@ -112,8 +117,8 @@ pub struct StepPlan {
     /// The folder the config's secret references are relative to.
     pub base: PathBuf,
     pub limits: Limits,
-    /// Namespaces besides the release's that the step may emit objects into.
-    pub allowed_namespaces: Vec<String>,
+    /// What the step may emit beyond Secrets and ConfigMaps in the release namespace.
+    pub allow: spec::AllowSpec,
 }
 
 /// What the user asked for on the command line.
@@ -138,6 +143,7 @@ pub fn build(file: &PipelineFile, path: &Path, sel: &Selection) -> Result<Plan> 
     let mut loader = Loader {
         env_name: env_name.clone(),
         env_values: Value::Object(Map::new()),
+        template_env: Vec::new(),
     };
     let env_layers = match file.environments.get(&env_name) {
         Some(env) => loader.layers(
@@ -201,6 +207,8 @@ pub fn build(file: &PipelineFile, path: &Path, sel: &Selection) -> Result<Plan> 
             base: PathBuf::from("."),
             values: sel.overrides.clone(),
         },
+        random_seed: file.random_seed.clone(),
+        template_env: std::mem::take(&mut loader.template_env),
         releases,
     })
 }
@@ -209,6 +217,7 @@ pub fn build(file: &PipelineFile, path: &Path, sel: &Selection) -> Result<Plan> 
 struct Loader {
     env_name: String,
     env_values: Value,
+    template_env: Vec<String>,
 }
 
 impl Loader {
@@ -257,7 +266,7 @@ impl Loader {
                 config_path: format!("releases[{index}].steps[{j}].with"),
                 base: base.to_path_buf(),
                 limits: step_limits(&s.limits),
-                allowed_namespaces: s.allow.namespaces.clone(),
+                allow: s.allow.clone(),
             });
         }
         let schema = r
@@ -307,8 +316,10 @@ impl Loader {
                     if template::is_template(&path) {
                         let ctx =
                             template::context(&self.env_name, &self.env_values, release.cloned());
-                        text = template::render(&text, &path, &ctx)
+                        let (out, read) = template::render_collecting(&text, &path, &ctx)
                             .map_err(|e| anyhow::anyhow!("{e}"))?;
+                        text = out;
+                        self.template_env.extend(read);
                     }
                     let Value::Object(values) = yaml::parse_values(&text, &path)? else {
                         unreachable!("values layers are maps")
@@ -417,6 +428,7 @@ mod tests {
         let mut loader = Loader {
             env_name: env.into(),
             env_values: serde_json::json!({}),
+            template_env: Vec::new(),
         };
         let source = Source::classify(&r.chart, r.version.as_deref(), &[], base).unwrap();
         loader.release(r, index, base, source)
@@ -481,6 +493,7 @@ mod tests {
             environments: [("prod".to_owned(), Default::default())].into(),
             plugins: Default::default(),
             repositories: vec![],
+            random_seed: None,
             releases: vec![release("a", &[])],
         };
         let sel = Selection {

@@ -20,10 +20,16 @@ const URL_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
 /// Form encoding (`application/x-www-form-urlencoded` style escapes everything but alphanumerics).
 const FORM: &AsciiSet = NON_ALPHANUMERIC;
 
+/// Secrets shorter than this are masked wherever their characters appear (`main` in
+/// `branch: main` too): the user is warned, without the value.
+pub const SHORT_SECRET: usize = 8;
+
 #[derive(Debug, Default, Clone)]
 pub struct Redactor {
     /// Longest first, so a secret inside a longer one's encoding is not half-replaced.
     needles: BTreeSet<(std::cmp::Reverse<usize>, String)>,
+    /// References that resolved to short secrets, with their length.
+    short: BTreeSet<(String, usize)>,
 }
 
 impl Redactor {
@@ -55,6 +61,21 @@ impl Redactor {
             self.needles
                 .insert((std::cmp::Reverse(line.len()), line.to_owned()));
         }
+    }
+
+    /// Remember that `reference` resolved to a secret of `len` characters (< [`SHORT_SECRET`]).
+    pub fn note_short(&mut self, reference: &str, len: usize) {
+        self.short.insert((reference.to_owned(), len));
+    }
+
+    /// One warning per short secret, naming the reference and the length, never the value.
+    pub fn short_secret_warnings(&self) -> Vec<String> {
+        self.short
+            .iter()
+            .map(|(r, len)| format!(
+                "warning: `{r}` resolved to a secret of only {len} characters: it is masked as `{MARKER}` wherever those characters appear in the output (use a longer secret to avoid masking other text)"
+            ))
+            .collect()
     }
 
     pub fn is_empty(&self) -> bool {

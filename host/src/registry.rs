@@ -173,11 +173,29 @@ fn wasm_files(dir: &PluginDir) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
+/// The limits of a `metadata()` call: it only describes the plugin.
+pub const METADATA_LIMITS: Limits = Limits {
+    memory: 64 << 20,
+    timeout: std::time::Duration::from_secs(1),
+    output: MAX_CONFIG_SCHEMA + (64 << 10),
+};
+
+/// Cap on a plugin's config schema.
+pub const MAX_CONFIG_SCHEMA: u64 = 1 << 20;
+
 fn load_one(runtime: &Runtime, bytes: &[u8], source: Source) -> Result<Registered> {
     let plugin = runtime.load(bytes)?;
-    let (meta, captured) = runtime.metadata(&plugin, Limits::default());
-    let meta = meta.map_err(|e| anyhow!("`metadata()` failed: {e}"))?;
-    drop(captured);
+    let meta = runtime
+        .metadata_cached(&plugin, METADATA_LIMITS)
+        .map_err(|e| anyhow!("`metadata()` failed: {e}"))?;
+    if meta.config_schema.len() as u64 > MAX_CONFIG_SCHEMA {
+        bail!(
+            "plugin `{}` reports a config schema of {}, past the limit of {}",
+            meta.name,
+            crate::units::ByteSize(meta.config_schema.len() as u64),
+            crate::units::ByteSize(MAX_CONFIG_SCHEMA)
+        );
+    }
     check_name(&meta.name)?;
     let version = semver::Version::parse(&meta.version).map_err(|e| {
         anyhow!(

@@ -175,6 +175,10 @@ impl Resolver {
             .fetch(r, base)
             .map_err(|e| format!("`{}`: {e}", r.raw))?;
         redactor.register(&secret);
+        let len = secret.chars().count();
+        if len < crate::redact::SHORT_SECRET {
+            redactor.note_short(&r.raw, len);
+        }
         Ok(secret)
     }
 
@@ -242,6 +246,9 @@ impl Resolver {
 pub fn resolve_plan(plan: &mut crate::plan::Plan, redactor: &mut Redactor) -> anyhow::Result<()> {
     use anyhow::{Context, anyhow};
     let resolver = Resolver::new();
+    for v in &plan.template_env {
+        redactor.register(v);
+    }
     let layer = |l: &mut crate::plan::Layer, redactor: &mut Redactor| -> anyhow::Result<()> {
         let mut tree = Value::Object(std::mem::take(&mut l.values));
         let result = resolver.resolve_tree(&mut tree, &l.base, &l.origin, redactor);
@@ -255,6 +262,24 @@ pub fn resolve_plan(plan: &mut crate::plan::Plan, redactor: &mut Redactor) -> an
     }
     // `--set` references are resolved once for every release.
     layer(&mut plan.overrides, redactor)?;
+    if let Some(seed) = &mut plan.random_seed {
+        let mut v = Value::String(std::mem::take(seed));
+        resolver
+            .resolve_tree(
+                &mut v,
+                plan.file.parent().unwrap_or(Path::new(".")),
+                "randomSeed",
+                redactor,
+            )
+            .map_err(|e| anyhow!("{e}"))?;
+        *seed = v.as_str().unwrap_or_default().to_owned();
+        if seed.len() < 16 {
+            anyhow::bail!(
+                "randomSeed: the seed has {} characters; use at least 16 (e.g. `openssl rand -hex 32`)",
+                seed.len()
+            );
+        }
+    }
     for r in &mut plan.releases {
         for l in &mut r.layers {
             layer(l, redactor)

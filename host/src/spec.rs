@@ -22,6 +22,10 @@ pub struct PipelineFile {
     /// Environments by name; `-e NAME` selects one (default `default`).
     #[serde(default)]
     pub environments: BTreeMap<String, EnvironmentSpec>,
+    /// A secret reference (`ref+env://…`, `ref+file://…`) to the seed of the plugins' secure
+    /// randomness: each call's stream is derived from it, the release, step and plugin.
+    #[serde(default, rename = "randomSeed")]
+    pub random_seed: Option<String>,
     /// Chart repositories that `REPO/NAME` charts refer to (helmfile style).
     #[serde(default)]
     pub repositories: Vec<RepositorySpec>,
@@ -117,13 +121,20 @@ pub struct StepSpec {
     pub allow: AllowSpec,
 }
 
-/// `steps[].allow`: capabilities of a step's output that the pipeline owner grants.
+/// `steps[].allow`: what a step may emit beyond the default (namespaced Secrets and
+/// ConfigMaps in the release namespace). The pipeline owner grants it, not the plugin.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct AllowSpec {
+    /// More kinds the step may emit, e.g. `ServiceMonitor`, `Role`.
+    #[serde(default)]
+    pub kinds: Vec<String>,
     /// Namespaces other than the release's that the step may emit objects into.
     #[serde(default)]
     pub namespaces: Vec<String>,
+    /// Whether the step may emit cluster-scoped objects (of the allowed kinds).
+    #[serde(default)]
+    pub cluster_scoped: bool,
 }
 
 /// Per-step overrides of the sandbox limits.
@@ -233,6 +244,14 @@ fn check(file: &PipelineFile, path: &Path) -> Result<(), SpecError> {
         path: p,
         message,
     };
+    if let Some(seed) = &file.random_seed
+        && !seed.starts_with(crate::secrets::PREFIX)
+    {
+        return Err(err(
+            "randomSeed".into(),
+            "must be a secret reference such as `ref+env://HELMWASM_RANDOM_SEED` or `ref+file://seed`: a seed written in the pipeline file is not secret".into(),
+        ));
+    }
     let mut repos = BTreeMap::new();
     for (i, repo) in file.repositories.iter().enumerate() {
         check_dns_label(&repo.name).map_err(|m| err(format!("repositories[{i}].name"), m))?;
@@ -326,6 +345,15 @@ fn check(file: &PipelineFile, path: &Path) -> Result<(), SpecError> {
                     "must not be empty".into(),
                 ));
             }
+            if s.limits.output.is_some_and(|b| b.0 > MAX_OUTPUT_LIMIT) {
+                return Err(err(
+                    format!("releases[{i}].steps[{j}].limits.output"),
+                    format!(
+                        "may be at most {}: the runtime copies at most twice the output limit out of a plugin in one call, and the host holds the whole response",
+                        ByteSize(MAX_OUTPUT_LIMIT)
+                    ),
+                ));
+            }
             for (k, ns) in s.allow.namespaces.iter().enumerate() {
                 check_dns_label(ns).map_err(|m| {
                     err(format!("releases[{i}].steps[{j}].allow.namespaces[{k}]"), m)
@@ -343,6 +371,9 @@ fn check(file: &PipelineFile, path: &Path) -> Result<(), SpecError> {
     }
     Ok(())
 }
+
+/// The largest `limits.output` a step may set.
+pub const MAX_OUTPUT_LIMIT: u64 = 1 << 30;
 
 /// Helm release names: lowercase RFC 1123 label characters, at most 53 characters.
 fn check_release_name(name: &str) -> Result<(), String> {

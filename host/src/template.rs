@@ -30,11 +30,45 @@ pub fn context(env_name: &str, env_values: &Value, release: Option<Value>) -> Va
 
 /// Render `text` (the content of `file`) with `ctx`.
 pub fn render(text: &str, file: &Path, ctx: &Value) -> Result<String, String> {
+    render_collecting(text, file, ctx).map(|(out, _)| out)
+}
+
+/// Like [`render`], also returning every environment value the template read (`env`,
+/// `required_env`): the caller registers them for redaction.
+pub fn render_collecting(
+    text: &str,
+    file: &Path,
+    ctx: &Value,
+) -> Result<(String, Vec<String>), String> {
+    let read = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let out = render_with(text, file, ctx, &read)?;
+    let values = std::mem::take(&mut *read.lock().unwrap_or_else(|p| p.into_inner()));
+    Ok((out, values))
+}
+
+fn render_with(
+    text: &str,
+    file: &Path,
+    ctx: &Value,
+    read: &std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+) -> Result<String, String> {
     let mut hb = Handlebars::new();
     hb.set_strict_mode(true);
     hb.register_escape_fn(handlebars::no_escape);
-    hb.register_helper("env", Box::new(Env { required: false }));
-    hb.register_helper("required_env", Box::new(Env { required: true }));
+    hb.register_helper(
+        "env",
+        Box::new(Env {
+            required: false,
+            read: read.clone(),
+        }),
+    );
+    hb.register_helper(
+        "required_env",
+        Box::new(Env {
+            required: true,
+            read: read.clone(),
+        }),
+    );
     hb.register_helper("default", Box::new(Default));
     hb.register_helper(
         "quote",
@@ -100,6 +134,8 @@ fn text_of(v: &Value) -> String {
 
 struct Env {
     required: bool,
+    /// Every value read, so the caller can register it for redaction.
+    read: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl HelperDef for Env {
@@ -116,7 +152,13 @@ impl HelperDef for Env {
             if self.required { "required_env" } else { "env" },
         )?);
         match std::env::var(&name) {
-            Ok(v) => Ok(ScopedJson::Derived(Value::String(v))),
+            Ok(v) => {
+                self.read
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push(v.clone());
+                Ok(ScopedJson::Derived(Value::String(v)))
+            }
             Err(_) if !self.required => Ok(ScopedJson::Derived(Value::String(String::new()))),
             Err(_) => Err(RenderErrorReason::Other(format!(
                 "required environment variable `{name}` is not set"

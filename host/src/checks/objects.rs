@@ -1,6 +1,6 @@
-//! Rules on objects themselves: every emitted object has a valid RFC 1123 name, lives in the
-//! release namespace (unless its step allows another), and is emitted by one step only; no
-//! emitted object has the kind and name of one of the chart's.
+//! Rules on objects themselves: every emitted object has a valid RFC 1123 name, is something
+//! its step may emit ([`capability`]), and is emitted by one step only; no emitted object has
+//! the kind and name of one of the chart's.
 
 use super::{Check, Input, Phase, Problem};
 use crate::names;
@@ -38,19 +38,16 @@ impl Check for Emitted {
                     message: msg,
                 });
             }
-            let allowed = input
+            let allow = input
                 .release
                 .steps
                 .iter()
                 .find(|s| s.number == m.step)
-                .is_some_and(|s| s.allowed_namespaces.contains(&namespace));
-            if namespace != render.namespace && !allowed {
+                .map(|s| &s.allow);
+            if let Err(msg) = capability(o, &kind, &namespace, &render.namespace, m.step, allow) {
                 problems.push(Problem {
                     at: at.clone(),
-                    message: format!(
-                        "is emitted into namespace `{namespace}`, outside the release namespace `{}`; grant it with `allow: {{namespaces: [...]}}` on step {} if that is intended",
-                        render.namespace, m.step
-                    ),
+                    message: msg,
                 });
             }
             let key = (
@@ -106,6 +103,71 @@ impl Check for Collisions {
         }
         problems
     }
+}
+
+/// Kinds that are not namespaced in Kubernetes (core and common API groups). A kind not
+/// listed is taken as namespaced.
+pub const CLUSTER_SCOPED: &[&str] = &[
+    "APIService",
+    "CSIDriver",
+    "CSINode",
+    "CertificateSigningRequest",
+    "ClusterIssuer",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "ComponentStatus",
+    "CustomResourceDefinition",
+    "FlowSchema",
+    "IngressClass",
+    "MutatingAdmissionPolicy",
+    "MutatingAdmissionPolicyBinding",
+    "MutatingWebhookConfiguration",
+    "Namespace",
+    "Node",
+    "PersistentVolume",
+    "PriorityClass",
+    "PriorityLevelConfiguration",
+    "RuntimeClass",
+    "StorageClass",
+    "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding",
+    "ValidatingWebhookConfiguration",
+    "VolumeAttachment",
+];
+
+/// What a step may emit: by default only namespaced `v1` Secrets and ConfigMaps in the
+/// release namespace; more kinds, other namespaces and cluster-scoped objects only when the
+/// pipeline grants them on the step (`allow: {kinds, namespaces, clusterScoped}`).
+pub fn capability(
+    o: &Value,
+    kind: &str,
+    namespace: &str,
+    release_namespace: &str,
+    step: usize,
+    allow: Option<&crate::spec::AllowSpec>,
+) -> Result<(), String> {
+    let default = crate::spec::AllowSpec::default();
+    let allow = allow.unwrap_or(&default);
+    let core = matches!(kind, "Secret" | "ConfigMap") && o["apiVersion"] == "v1";
+    if !core && !allow.kinds.iter().any(|k| k == kind) {
+        return Err(format!(
+            "a step may emit only Secrets and ConfigMaps unless the pipeline grants more: add `allow: {{kinds: [{kind}]}}` to step {step} if this plugin should create {kind} objects"
+        ));
+    }
+    if CLUSTER_SCOPED.contains(&kind) {
+        if !allow.cluster_scoped {
+            return Err(format!(
+                "{kind} is cluster-scoped: it acts on the whole cluster, not the release; add `allow: {{clusterScoped: true}}` to step {step} if this plugin should create it"
+            ));
+        }
+        return Ok(());
+    }
+    if namespace != release_namespace && !allow.namespaces.iter().any(|n| n == namespace) {
+        return Err(format!(
+            "is emitted into namespace `{namespace}`, outside the release namespace `{release_namespace}`; grant it with `allow: {{namespaces: [{namespace}]}}` on step {step} if that is intended"
+        ));
+    }
+    Ok(())
 }
 
 /// Kind, name and namespace (the release's when the object names none).

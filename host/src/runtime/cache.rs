@@ -37,10 +37,8 @@ impl CompileCache {
         &self.dir
     }
 
-    /// The compiled component for `bytes`, from the cache when possible.
-    pub fn get_or_compile(&self, engine: &Engine, bytes: &[u8]) -> Result<Component> {
-        let digest = Sha256::digest(bytes);
-        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    /// The compiled component for the bytes with SHA-256 `hex`, from the cache when possible.
+    pub fn get_or_compile(&self, engine: &Engine, bytes: &[u8], hex: &str) -> Result<Component> {
         let path = self.dir.join(format!("{hex}-{}.cwasm", self.engine_key));
         if path.exists() {
             // SAFETY: entries are written only by `store` below from `Component::serialize`
@@ -57,13 +55,41 @@ impl CompileCache {
     }
 
     fn store(&self, path: &Path, component: &Component) -> Result<()> {
-        create_private_dir(&self.dir)?;
         let bytes = component.serialize().map_err(anyhow::Error::from)?;
+        self.write(path, &bytes)
+    }
+
+    fn write(&self, path: &Path, bytes: &[u8]) -> Result<()> {
+        create_private_dir(&self.dir)?;
         let mut tmp = tempfile::NamedTempFile::new_in(&self.dir)?;
-        tmp.write_all(&bytes)?;
+        tmp.write_all(bytes)?;
         tmp.persist(path)?;
         Ok(())
     }
+
+    fn meta_path(&self, hex: &str) -> PathBuf {
+        self.dir
+            .join(format!("{hex}-{}.meta.json", self.engine_key))
+    }
+
+    /// The `metadata()` result stored for the component with SHA-256 `hex` (JSON text).
+    pub fn metadata(&self, hex: &str) -> Option<String> {
+        std::fs::read_to_string(self.meta_path(hex)).ok()
+    }
+
+    /// Remember a component's `metadata()` result beside its compiled code.
+    pub fn store_metadata(&self, hex: &str, json: &str) {
+        // A cache that cannot be written only costs time on the next run.
+        let _ = self.write(&self.meta_path(hex), json.as_bytes());
+    }
+}
+
+/// The SHA-256 of a component, in hex: its cache key.
+pub fn digest(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 pub fn compile(engine: &Engine, bytes: &[u8]) -> Result<Component> {

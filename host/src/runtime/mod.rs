@@ -14,6 +14,7 @@ mod bindings {
 
 pub mod cache;
 pub mod sandbox;
+pub mod untrusted;
 
 pub use bindings::helmwasm::plugin::host::LogLevel;
 pub use bindings::helmwasm::plugin::types::{
@@ -30,7 +31,7 @@ use wasmtime::component::{HasSelf, Linker};
 use wasmtime::{Config, Engine, Store, Trap};
 
 /// How often the epoch advances; the granularity of time limits.
-const TICK: Duration = Duration::from_millis(10);
+pub const TICK: Duration = Duration::from_millis(10);
 /// Wasm stack cap; deeper recursion traps as a stack overflow.
 const MAX_WASM_STACK: usize = 1 << 20;
 
@@ -61,6 +62,8 @@ pub struct Runtime {
 /// A compiled, linked plugin component, ready to instantiate.
 pub struct Plugin {
     pre: bindings::PluginPre<StepState>,
+    /// SHA-256 of the component bytes.
+    digest: String,
 }
 
 /// Why a call did not return normally.
@@ -72,6 +75,14 @@ pub enum CallError {
     Memory { wanted: u64, limit: u64 },
     #[error("the plugin overflowed its stack (deep or infinite recursion)")]
     StackOverflow,
+    #[error("the plugin exited (WASI exit, status {code}) instead of returning a response")]
+    Exit { code: i32 },
+    #[error(
+        "the plugin asked for secure random bytes, and the pipeline sets no `randomSeed`; add a top-level `randomSeed: ref+env://HELMWASM_RANDOM_SEED` (a secret of at least 32 random bytes, e.g. `openssl rand -hex 32`) so each step gets its own deterministic, unpredictable stream"
+    )]
+    NoRandomSeed,
+    #[error("the plugin returned more than its output limit of {} allows (values, manifests and diagnostics together); raise `limits.output` for this step if that is expected", ByteSize(*limit))]
+    OutputTooLarge { limit: u64 },
     #[error("the plugin crashed: {trap}{}", stderr_note(.stderr))]
     Trap { trap: String, stderr: String },
 }
@@ -101,8 +112,16 @@ pub struct Captured {
 }
 
 impl Runtime {
-    /// `cache_dir: None` disables the compile cache.
+    /// `cache_dir: None` disables the compile cache. The epoch advances every [`TICK`].
     pub fn new(cache_dir: Option<PathBuf>) -> Result<Self> {
+        let runtime = Self::with_manual_epoch(cache_dir)?;
+        start_ticker(&runtime.engine);
+        Ok(runtime)
+    }
+
+    /// A runtime whose epoch advances only when [`Runtime::tick`] is called: time limits
+    /// become a number of ticks, so tests of the deadline need no wall clock.
+    pub fn with_manual_epoch(cache_dir: Option<PathBuf>) -> Result<Self> {
         let mut config = Config::new();
         config.wasm_component_model(true);
         config.epoch_interruption(true);
@@ -112,15 +131,32 @@ impl Runtime {
             .context("cannot create the wasm engine")?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(anyhow::Error::from)?;
+        // Replace the clock and secure randomness with the sandbox's own (see `sandbox`).
+        linker.allow_shadowing(true);
+        wasmtime_wasi::p2::bindings::clocks::monotonic_clock::add_to_linker::<
+            StepState,
+            sandbox::Sleepless,
+        >(&mut linker, |s| s.sleepless())
+        .map_err(anyhow::Error::from)?;
+        wasmtime_wasi::p2::bindings::random::random::add_to_linker::<
+            StepState,
+            sandbox::SeededRandom,
+        >(&mut linker, |s| &mut s.random)
+        .map_err(anyhow::Error::from)?;
+        linker.allow_shadowing(false);
         bindings::Plugin::add_to_linker::<StepState, HasSelf<StepState>>(&mut linker, |s| s)
             .map_err(anyhow::Error::from)?;
-        start_ticker(&engine);
         let cache = cache_dir.map(|d| CompileCache::new(d, &engine));
         Ok(Runtime {
             engine,
             linker,
             cache,
         })
+    }
+
+    /// Advance the epoch by one tick (what the ticker thread does every [`TICK`]).
+    pub fn tick(&self) {
+        self.engine.increment_epoch();
     }
 
     pub fn cache_dir(&self) -> Option<&std::path::Path> {
@@ -139,8 +175,9 @@ impl Runtime {
                  `wasm32-wasip2` target so it is a component of the helmwasm:plugin@0.1.0 world"
             );
         }
+        let digest = cache::digest(bytes);
         let component = match &self.cache {
-            Some(cache) => cache.get_or_compile(&self.engine, bytes)?,
+            Some(cache) => cache.get_or_compile(&self.engine, bytes, &digest)?,
             None => cache::compile(&self.engine, bytes)?,
         };
         let instance_pre = self
@@ -151,7 +188,23 @@ impl Runtime {
         let pre = bindings::PluginPre::new(instance_pre)
             .map_err(anyhow::Error::from)
             .context("the component does not export the `helmwasm:plugin@0.1.0` world (`metadata` and `run`)")?;
-        Ok(Plugin { pre })
+        Ok(Plugin { pre, digest })
+    }
+
+    /// A plugin's `metadata()`: from the cache beside its compiled code when there, else one
+    /// sandboxed call (with `limits`) whose result is then cached. Its text fields are already
+    /// capped and escaped ([`untrusted::metadata`]).
+    pub fn metadata_cached(&self, plugin: &Plugin, limits: Limits) -> Result<Metadata, CallError> {
+        let cached = self.cache.as_ref().and_then(|c| c.metadata(&plugin.digest));
+        if let Some(m) = cached.and_then(|text| metadata_from_json(&text)) {
+            return Ok(m);
+        }
+        let (result, _captured) = self.metadata(plugin, limits);
+        let m = result?;
+        if let Some(c) = &self.cache {
+            c.store_metadata(&plugin.digest, &metadata_to_json(&m));
+        }
+        Ok(m)
     }
 
     /// Call `metadata` in a fresh instance.
@@ -160,27 +213,47 @@ impl Runtime {
         plugin: &Plugin,
         limits: Limits,
     ) -> (Result<Metadata, CallError>, Captured) {
-        self.call(plugin, limits, |store, p| p.call_metadata(store))
+        let (result, captured) = self.call(plugin, limits, None, |store, p| p.call_metadata(store));
+        (result.map(untrusted::metadata), captured)
     }
 
-    /// Call `run` in a fresh instance.
+    /// Call `run` in a fresh instance. `random_key` keys the plugin's secure randomness
+    /// (without one, asking for secure random bytes fails the call).
     pub fn run(
         &self,
         plugin: &Plugin,
         limits: Limits,
         request: &Request,
+        random_key: Option<[u8; 32]>,
     ) -> (Result<Result<Response, PluginError>, CallError>, Captured) {
-        self.call(plugin, limits, |store, p| p.call_run(store, request))
+        let (result, captured) = self.call(plugin, limits, random_key, |store, p| {
+            p.call_run(store, request)
+        });
+        let result = result.map(|r| match r {
+            Ok(mut response) => {
+                untrusted::diagnostics(&mut response);
+                Ok(response)
+            }
+            Err(e) => Err(untrusted::plugin_error(e)),
+        });
+        (result, captured)
     }
 
     fn call<R>(
         &self,
         plugin: &Plugin,
         limits: Limits,
+        random_key: Option<[u8; 32]>,
         f: impl FnOnce(&mut Store<StepState>, &bindings::Plugin) -> wasmtime::Result<R>,
     ) -> (Result<R, CallError>, Captured) {
-        let mut store = Store::new(&self.engine, StepState::new(limits.memory));
+        let mut store = Store::new(
+            &self.engine,
+            StepState::new(limits.memory, limits.timeout, random_key),
+        );
         store.limiter(|s| &mut s.limiter);
+        // What wasmtime may copy out of the guest in one host call (the response's strings):
+        // the output limit plus room for the framing, so the limit, not the fuel, decides.
+        store.set_hostcall_fuel(hostcall_fuel(limits.output));
         let ticks = limits.timeout.as_nanos().div_ceil(TICK.as_nanos()).max(1) as u64;
         store.set_epoch_deadline(ticks);
         store.epoch_deadline_trap();
@@ -198,8 +271,8 @@ impl Runtime {
         let captured = Captured {
             logs: state.logs,
             dropped_logs: state.dropped_logs,
-            stdout: String::from_utf8_lossy(&stdout_bytes).into_owned(),
-            stderr,
+            stdout: crate::term::block(&String::from_utf8_lossy(&stdout_bytes)),
+            stderr: crate::term::block(&stderr),
             dropped_stdout,
             dropped_stderr,
             elapsed,
@@ -208,7 +281,50 @@ impl Runtime {
     }
 }
 
+/// Hostcall fuel for an output limit: what wasmtime may copy out of the guest in one call,
+/// counted in bytes (strings, plus each list element's size). Twice the limit plus 1 MiB
+/// leaves room for the response's framing and diagnostics; a response past that stops at
+/// the copy, before the host holds it ([`CallError::OutputTooLarge`]).
+pub fn hostcall_fuel(output: u64) -> usize {
+    usize::try_from(output.saturating_mul(2).saturating_add(1 << 20)).unwrap_or(usize::MAX)
+}
+
+fn metadata_to_json(m: &Metadata) -> String {
+    serde_json::json!({
+        "name": m.name, "version": m.version, "description": m.description,
+        "configSchema": m.config_schema,
+    })
+    .to_string()
+}
+
+fn metadata_from_json(text: &str) -> Option<Metadata> {
+    let v: serde_json::Value = serde_json::from_str(text).ok()?;
+    let field = |k: &str| v[k].as_str().map(str::to_owned);
+    Some(Metadata {
+        name: field("name")?,
+        version: field("version")?,
+        description: field("description")?,
+        config_schema: field("configSchema")?,
+    })
+}
+
 fn classify(e: wasmtime::Error, state: &StepState, limits: Limits, stderr: &str) -> CallError {
+    if e.downcast_ref::<sandbox::NoRandomSeed>().is_some() {
+        return CallError::NoRandomSeed;
+    }
+    if format!("{e:#}").contains("fuel allocated for hostcalls") {
+        return CallError::OutputTooLarge {
+            limit: limits.output,
+        };
+    }
+    if e.downcast_ref::<sandbox::SleptPastLimit>().is_some() {
+        return CallError::Timeout {
+            limit: limits.timeout,
+        };
+    }
+    if let Some(exit) = e.downcast_ref::<wasmtime_wasi::I32Exit>() {
+        return CallError::Exit { code: exit.0 };
+    }
     if let Some(wanted) = state.limiter.exceeded {
         return CallError::Memory {
             wanted,
@@ -231,17 +347,18 @@ fn classify(e: wasmtime::Error, state: &StepState, limits: Limits, stderr: &str)
             trap: trap.to_string(),
             stderr: tail(stderr),
         },
+        // wasmtime's message may quote the plugin's own symbol names: untrusted text.
         None => CallError::Trap {
-            trap: format!("{e:#}"),
+            trap: crate::term::block(&untrusted::cut(&format!("{e:#}"), untrusted::MAX_TEXT)),
             stderr: tail(stderr),
         },
     }
 }
 
-/// The last 20 lines of the plugin's stderr, where a panic message lands.
+/// The last 20 lines of the plugin's stderr, where a panic message lands (escaped).
 fn tail(s: &str) -> String {
     let lines: Vec<&str> = s.lines().filter(|l| !l.trim().is_empty()).collect();
-    lines[lines.len().saturating_sub(20)..].join("\n")
+    crate::term::block(&lines[lines.len().saturating_sub(20)..].join("\n"))
 }
 
 /// Advance the engine's epoch every [`TICK`] for as long as the engine lives.

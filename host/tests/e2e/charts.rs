@@ -161,7 +161,7 @@ fn emitted_objects_stay_in_the_release_namespace_unless_allowed() {
     fails_with(
         &run,
         &[
-            "manifest 1 (ConfigMap `cluster-settings`, step 1 `emit-objects`): is emitted into namespace `kube-system`, outside the release namespace `apps`; grant it with `allow: {namespaces: [...]}` on step 1",
+            "manifest 1 (ConfigMap `cluster-settings`, step 1 `emit-objects`): is emitted into namespace `kube-system`, outside the release namespace `apps`; grant it with `allow: {namespaces: [kube-system]}` on step 1",
         ],
     );
     let dir = project(&step("    allow: {namespaces: [kube-system]}\n"));

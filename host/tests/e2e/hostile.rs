@@ -1,21 +1,14 @@
 //! The hostile-plugin suite: plugins that try to read files, env or the network, hang,
 //! exhaust memory, flood output or return garbage, and artifacts that are not valid plugins.
 //! Each ends in a clear error (or a truncation warning for floods) naming plugin, release and
-//! step, within the step's time limit plus one second, with bounded host memory.
+//! step. The limits themselves are proven without wall clocks in `hardening`; here a
+//! generous watchdog guards against hangs.
 
+use crate::support::WATCHDOG;
 use crate::support::{
     cache_dir, helmwasm, pipeline, project, run_misbehave, test_artifact, test_plugins,
 };
 use std::time::Duration;
-
-/// Peak resident memory of the largest child process waited for so far.
-fn children_peak_rss() -> u64 {
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: getrusage writes into the struct we pass; RUSAGE_CHILDREN is always valid.
-    let rc = unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
-    assert_eq!(rc, 0);
-    usage.ru_maxrss as u64 * 1024
-}
 
 struct Case {
     mode: &'static str,
@@ -33,8 +26,10 @@ fn run_mode(case: &Case) -> crate::support::Run {
             case.mode
         );
     }
+    // The limit itself is proven without a wall clock (`hardening::the_deadline_*`); this
+    // is only a generous watchdog against a hang.
     assert!(
-        run.elapsed < case.timeout + Duration::from_secs(1),
+        run.elapsed < case.timeout + WATCHDOG,
         "{} took {:?}",
         case.mode,
         run.elapsed
@@ -48,7 +43,7 @@ fn fails_with(
     limits: &'static str,
     timeout_s: u64,
     cause: &str,
-) {
+) -> crate::support::Run {
     let run = run_mode(&Case {
         mode,
         extra,
@@ -72,6 +67,13 @@ fn fails_with(
         "{mode}: sandbox escape: {}",
         run.stdout
     );
+    run
+}
+
+/// The process under test stayed under 1 GiB.
+fn under_a_gibibyte(run: &crate::support::Run) {
+    let peak = crate::support::peak_rss(run);
+    assert!(peak < 1 << 30, "helmwasm used {peak} bytes");
 }
 
 #[test]
@@ -162,37 +164,29 @@ fn hangs_recursion_and_memory_bombs_are_stopped() {
     fails_with("recurse", "", "", 2, "stack overflow");
     fails_with("alloc", "", "", 2, "past its limit of 64Mi");
     // 2 GiB asked for by a step allowed 256Mi: stopped at the cap.
-    fails_with(
+    let run = fails_with(
         "alloc",
         "",
         "    limits: {memory: 256Mi}\n",
         2,
         "past its limit of 256Mi",
     );
-    assert!(
-        children_peak_rss() < 1 << 30,
-        "a child used {} bytes",
-        children_peak_rss()
-    );
+    under_a_gibibyte(&run);
 }
 
 #[test]
 fn oversized_and_malformed_responses_are_rejected() {
-    fails_with(
+    let run = fails_with(
         "big-output",
         "",
         // Building 100 MB of JSON takes a while on a busy machine: the property is the
         // output cap, so the time limit is generous.
         "    limits: {memory: 512Mi, timeout: 10s}\n",
         10,
-        "past the output limit of 16Mi",
+        "more than its output limit of 16Mi",
     );
+    under_a_gibibyte(&run);
     fails_with("bad-manifest", "", "", 2, "manifest 1 has no `kind`");
-    assert!(
-        children_peak_rss() < 1 << 30,
-        "a child used {} bytes",
-        children_peak_rss()
-    );
     let plugins = test_plugins().to_str().unwrap().to_owned();
     for (mode, cause) in [
         (
@@ -238,55 +232,6 @@ fn panics_traps_and_log_floods() {
         "{}",
         run.stderr
     );
-}
-
-/// The deadline must not fire before the budget is used. The work is calibrated on this
-/// machine first (one run with a generous limit), then run against a limit of 1.5× its
-/// measured time, so it uses about two thirds of its budget. A busy machine can slow the
-/// second run down, so up to three calibrate-and-run attempts are made; a deadline that fired
-/// early would fail all three.
-#[test]
-fn a_plugin_may_use_most_of_its_budget_and_succeed() {
-    let plugins = test_plugins().to_str().unwrap().to_owned();
-    let run_with = |iterations: u64, timeout_ms: u64| {
-        let steps = format!(
-            "  - plugin: misbehave\n    with: {{mode: slow-success, iterations: {iterations}}}\n    limits: {{timeout: {timeout_ms}ms}}\n"
-        );
-        let dir = project(&pipeline(&steps));
-        helmwasm(dir.path(), &["template", "--plugin-dir", &plugins])
-    };
-    // Warm the compile cache first: a cold cache would count compilation as start-up.
-    let warm = run_with(0, 30_000);
-    assert_eq!(warm.code, 0, "{}", warm.stderr);
-    let mut attempts = Vec::new();
-    for _ in 0..3 {
-        let baseline = run_with(0, 30_000);
-        let calibration = run_with(300_000_000, 30_000);
-        assert_eq!(calibration.code, 0, "{}", calibration.stderr);
-        let work = calibration.elapsed.saturating_sub(baseline.elapsed);
-        if work < Duration::from_millis(50) {
-            attempts.push(format!(
-                "calibration too noisy: {:?} vs baseline {:?}",
-                calibration.elapsed, baseline.elapsed
-            ));
-            continue;
-        }
-        let budget = work.mul_f64(1.5);
-        let run = run_with(300_000_000, budget.as_millis() as u64);
-        attempts.push(format!(
-            "work {work:?}, budget {budget:?}: exit {}",
-            run.code
-        ));
-        if run.code == 0 {
-            return;
-        }
-        assert!(
-            run.stderr.contains("ran past its time limit"),
-            "{}",
-            run.stderr
-        );
-    }
-    panic!("the step never finished within 1.5x its measured time: {attempts:?}");
 }
 
 #[test]

@@ -7,6 +7,7 @@ mod cases;
 mod charts;
 mod discovery;
 mod full_render;
+mod hardening;
 mod hostile;
 mod isolation;
 mod kubectl;

@@ -56,6 +56,14 @@ pub fn test_plugins() -> &'static Path {
                 "extra-import",
                 "-p",
                 "emit-objects",
+                "-p",
+                "sleepy-metadata",
+                "-p",
+                "evil-metadata",
+                "-p",
+                "evil-name",
+                "-p",
+                "big-schema",
             ]);
         run_cargo(cmd, "the test plugins");
         // Only the loadable plugins go in the folder the tests pass as --plugin-dir; the
@@ -163,6 +171,20 @@ pub fn test_plugin(name: &str) -> PathBuf {
     test_plugins().join(format!("{}.wasm", name.replace('-', "_")))
 }
 
+/// The one generous watchdog of an end-to-end run: long enough for a loaded CI machine,
+/// short enough that a hang fails the test instead of the CI job.
+pub const WATCHDOG: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The peak RSS the binary reported (`HELMWASM_REPORT_PEAK_RSS=1`), in bytes.
+pub fn peak_rss(run: &Run) -> u64 {
+    run.stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("helmwasm: peak RSS "))
+        .and_then(|v| v.trim_end_matches(" KiB").parse::<u64>().ok())
+        .map(|kib| kib * 1024)
+        .unwrap_or_else(|| panic!("no peak RSS reported:\n{}", run.stderr))
+}
+
 pub struct Run {
     pub code: i32,
     pub stdout: String,
@@ -247,9 +269,10 @@ pub fn run_misbehave(with: &str, limits: &str) -> (Run, tempfile::TempDir) {
         "  - plugin: misbehave\n    with: {{{with}}}\n{limits}"
     )));
     let plugins = test_plugins().to_str().unwrap().to_owned();
-    let run = helmwasm(
+    let run = helmwasm_with(
         dir.path(),
         &["template", "--plugin-dir", &plugins, "--output-dir", "out"],
+        &[("HELMWASM_OFFLINE", "1"), ("HELMWASM_REPORT_PEAK_RSS", "1")],
     );
     (run, dir)
 }

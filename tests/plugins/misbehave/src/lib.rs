@@ -16,7 +16,9 @@ impl Plugin for Misbehave {
             "properties": {
                 "mode": {"enum": ["ok", "loop", "alloc", "trap", "panic", "recurse", "log", "error-diagnostic", "bad-manifest", "plugin-error", "leak",
                                   "read-file", "write-file", "read-env", "tcp", "dns", "clock-random",
-                                  "flood-stdout", "flood-stderr", "big-output", "log-flood", "slow-success"]},
+                                  "flood-stdout", "flood-stderr", "big-output", "log-flood", "slow-success",
+                                  "sleep", "sleep-loop", "secure-random", "exit", "big-logs", "many-diagnostics", "huge-error",
+                                  "control-chars", "many-manifests", "sleep-for"]},
                 "secret": {"type": "string"},
                 "port": {"type": "integer"},
                 "iterations": {"type": "integer", "minimum": 0}
@@ -188,6 +190,69 @@ impl Plugin for Misbehave {
                 }
                 let mut out = Response::new(req.values);
                 helmwasm_plugin_sdk::values::set(&mut out.values, "slow.done", json!(x % 2 < 2))?;
+                Ok(out)
+            }
+            "sleep" => {
+                std::thread::sleep(std::time::Duration::from_secs(3600));
+                Ok(Response::new(req.values))
+            }
+            "sleep-for" => {
+                let ms = req.config["iterations"].as_u64().unwrap_or(0);
+                std::thread::sleep(std::time::Duration::from_millis(ms));
+                Ok(Response::new(req.values))
+            }
+            "sleep-loop" => loop {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            },
+            "secure-random" => {
+                let mut bytes = [0u8; 32];
+                getrandom::fill(&mut bytes).map_err(|e| PluginError::Internal(e.to_string()))?;
+                let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+                let mut out = Response::new(req.values);
+                helmwasm_plugin_sdk::values::set(
+                    &mut out.values,
+                    "observed.secureRandom",
+                    json!(hex),
+                )?;
+                Ok(out)
+            }
+            "exit" => std::process::exit(3),
+            "big-logs" => {
+                let line = "y".repeat(1 << 20);
+                for _ in 0..100_000u32 {
+                    log::info(&line);
+                }
+                Ok(Response::new(req.values))
+            }
+            "many-diagnostics" => {
+                let mut out = Response::new(req.values);
+                for i in 0..200_000u32 {
+                    out.warning(format!("warning number {i}"), Some("a.b"));
+                }
+                Ok(out)
+            }
+            "huge-error" => Err(PluginError::Internal("z".repeat(50 << 20))),
+            "control-chars" => {
+                let evil =
+                    "bell\x07 esc\x1b[31mred\x1b[0m cr\rover\nerror: release `airflow` failed";
+                log::warn(evil);
+                eprintln!("{evil}");
+                let mut out = Response::new(req.values);
+                out.warning(evil, Some(evil));
+                if req.config["iterations"].as_u64() == Some(1) {
+                    return Err(PluginError::InvalidValues(evil.to_owned()));
+                }
+                Ok(out)
+            }
+            "many-manifests" => {
+                // About 15 MiB of small ConfigMaps.
+                let mut out = Response::new(req.values);
+                let n = req.config["iterations"].as_u64().unwrap_or(150_000);
+                for i in 0..n {
+                    out.emit(json!({"apiVersion": "v1", "kind": "ConfigMap",
+                        "metadata": {"name": format!("cm-{}-{i}", req.config["secret"].as_str().unwrap_or("x"))},
+                        "data": {"k": "v".repeat(req.config["port"].as_u64().unwrap_or(1) as usize)}}));
+                }
                 Ok(out)
             }
             _ => Ok(Response::new(req.values)),

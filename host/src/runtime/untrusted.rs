@@ -1,0 +1,113 @@
+//! The boundary for what a plugin sends back besides its values and manifests: metadata,
+//! diagnostics, error messages, logs and captured output. Everything is capped in count and
+//! length (with one "N more dropped" notice) and made safe for a terminal ([`crate::term`])
+//! before any other module sees it.
+
+use super::{Diagnostic, Metadata, PluginError, Response, Severity};
+use crate::term;
+
+/// Diagnostics kept per call.
+pub const MAX_DIAGNOSTICS: usize = 1_000;
+/// Bytes kept of one diagnostic message, path, error message or metadata description.
+pub const MAX_TEXT: usize = 4 << 10;
+/// Bytes kept of a plugin's name or version in messages.
+pub const MAX_SHORT: usize = 256;
+
+/// `s` cut to at most `max` bytes (on a character boundary), with a note of what was cut.
+pub fn cut(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_owned();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{} …({} more bytes dropped)", &s[..end], s.len() - end)
+}
+
+/// One untrusted line: capped, then escaped.
+pub fn line(s: &str, max: usize) -> String {
+    term::line(&cut(s, max))
+}
+
+/// Cap and escape a response's diagnostics; returns how many were dropped.
+pub fn diagnostics(response: &mut Response) -> usize {
+    let dropped = response.diagnostics.len().saturating_sub(MAX_DIAGNOSTICS);
+    let dropped_errors = response.diagnostics[response.diagnostics.len() - dropped..]
+        .iter()
+        .filter(|d| matches!(d.severity, Severity::Error))
+        .count();
+    response.diagnostics.truncate(MAX_DIAGNOSTICS);
+    response.diagnostics.shrink_to_fit();
+    for d in &mut response.diagnostics {
+        d.message = line(&d.message, MAX_TEXT);
+        d.path = d.path.as_deref().map(|p| line(p, MAX_TEXT));
+    }
+    if dropped > 0 {
+        // An error among the dropped ones still fails the step.
+        response.diagnostics.push(Diagnostic {
+            severity: if dropped_errors > 0 { Severity::Error } else { Severity::Warning },
+            message: format!(
+                "{dropped} more diagnostics dropped ({dropped_errors} of them errors; the limit is {MAX_DIAGNOSTICS} per call)"
+            ),
+            path: None,
+        });
+    }
+    dropped
+}
+
+/// Cap and escape a plugin error's message.
+pub fn plugin_error(e: PluginError) -> PluginError {
+    match e {
+        PluginError::InvalidConfig(m) => PluginError::InvalidConfig(line(&m, MAX_TEXT)),
+        PluginError::InvalidValues(m) => PluginError::InvalidValues(line(&m, MAX_TEXT)),
+        PluginError::UnsupportedChart(m) => PluginError::UnsupportedChart(line(&m, MAX_TEXT)),
+        PluginError::Internal(m) => PluginError::Internal(line(&m, MAX_TEXT)),
+    }
+}
+
+/// Cap and escape the text fields of a plugin's metadata (not its schema, which is JSON).
+pub fn metadata(m: Metadata) -> Metadata {
+    Metadata {
+        name: line(&m.name, MAX_SHORT),
+        version: line(&m.version, MAX_SHORT),
+        description: line(&m.description, MAX_TEXT),
+        config_schema: m.config_schema,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cuts_on_char_boundaries() {
+        assert_eq!(cut("abc", 5), "abc");
+        assert_eq!(cut("ééé", 3), "é …(4 more bytes dropped)");
+    }
+
+    #[test]
+    fn diagnostics_are_capped_and_escaped() {
+        let mut r = Response {
+            values: "{}".into(),
+            manifests: vec![],
+            diagnostics: (0..MAX_DIAGNOSTICS + 5)
+                .map(|_| Diagnostic {
+                    severity: Severity::Info,
+                    message: "x\x1b[2J".repeat(2000),
+                    path: Some("a\nb".into()),
+                })
+                .collect(),
+        };
+        assert_eq!(diagnostics(&mut r), 5);
+        assert_eq!(r.diagnostics.len(), MAX_DIAGNOSTICS + 1);
+        assert!(r.diagnostics[0].message.len() < MAX_TEXT * 2);
+        assert!(!r.diagnostics[0].message.contains('\x1b'));
+        assert_eq!(r.diagnostics[0].path.as_deref(), Some("a\\nb"));
+        assert!(
+            r.diagnostics[MAX_DIAGNOSTICS]
+                .message
+                .starts_with("5 more diagnostics dropped")
+        );
+    }
+}

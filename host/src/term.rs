@@ -1,0 +1,73 @@
+//! Untrusted text on a terminal: plugin-controlled strings (logs, diagnostics, errors,
+//! captured output, names, versions, descriptions) reach terminals, CI logs and annotations.
+//! Every control character is made visible (`\x1b`, `\x07`, `\r`, C1 controls such as
+//! `\u{9b}`, bidirectional overrides), so no escape sequence runs and no carriage return
+//! overwrites a line. [`line`] also escapes newlines, so an untrusted string can never start
+//! a line of its own; [`block`] keeps them for multi-line text that the caller indents.
+
+use std::fmt::Write as _;
+
+/// One line of untrusted text: every control character visible, newlines included.
+pub fn line(s: &str) -> String {
+    escape(s, false)
+}
+
+/// Untrusted multi-line text: control characters visible, `\n` (and tabs) kept.
+pub fn block(s: &str) -> String {
+    escape(s, true)
+}
+
+fn escape(s: &str, keep_newlines: bool) -> String {
+    if !s.chars().any(|c| needs_escape(c, keep_newlines)) {
+        return s.to_owned();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if !needs_escape(c, keep_newlines) {
+            out.push(c);
+            continue;
+        }
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x80 => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+        }
+    }
+    out
+}
+
+fn needs_escape(c: char, keep_newlines: bool) -> bool {
+    match c {
+        '\n' | '\t' => !keep_newlines,
+        // C0 controls, DEL, C1 controls (U+009B is a one-byte CSI on some terminals).
+        c if c.is_control() => true,
+        // Bidirectional overrides and isolates ("Trojan Source"), and the line/paragraph
+        // separators some viewers break on.
+        '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}' => true,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_become_visible() {
+        assert_eq!(line("plain text, ünïcode"), "plain text, ünïcode");
+        assert_eq!(
+            line("a\x1b[31mred\x07\rX\nerror: forged"),
+            "a\\x1b[31mred\\x07\\rX\\nerror: forged"
+        );
+        assert_eq!(line("\u{9b}2J \u{202e}abc"), "\\u{9b}2J \\u{202e}abc");
+        assert_eq!(block("one\ntwo\x1b"), "one\ntwo\\x1b");
+        assert_eq!(block("tab\there\r"), "tab\there\\r");
+        assert!(!line(&"\x1b".repeat(3)).contains('\x1b'));
+    }
+}

@@ -1,0 +1,463 @@
+//! What a plugin can do while staying inside its limits, and why it does not hurt: hangs in
+//! host calls, host memory, floods, terminal escapes, what a step may emit, randomness,
+//! metadata. The deadline itself is proven with a hand-driven epoch (no wall clock), memory
+//! with the peak RSS the process under test reports (`HELMWASM_REPORT_PEAK_RSS=1`).
+
+use crate::support::{
+    WATCHDOG, cache_dir, helmwasm, helmwasm_with, peak_rss, pipeline, project, run_misbehave,
+    test_artifact, test_plugin, test_plugins,
+};
+use helmwasm::runtime::{CallError, Limits, ReleaseContext, Request, Runtime, TICK};
+use std::sync::mpsc;
+use std::time::Duration;
+
+fn request(config: &str) -> Request {
+    Request {
+        release: ReleaseContext {
+            name: "airflow".into(),
+            namespace: "airflow".into(),
+            chart: "c".into(),
+            chart_version: "1.0.0".into(),
+            environment: "default".into(),
+        },
+        values: "{}".into(),
+        environment_values: "{}".into(),
+        config: config.into(),
+    }
+}
+
+fn no_raw_controls(text: &str) {
+    for (byte, name) in [(0x1b, "ESC"), (0x07, "BEL"), (b'\r', "CR")] {
+        assert!(
+            !text.as_bytes().contains(&byte),
+            "a raw {name} reached the terminal:\n{text}"
+        );
+    }
+    assert!(
+        !text
+            .lines()
+            .any(|l| l.starts_with("error: release `airflow` failed")),
+        "a plugin forged a line:\n{text}"
+    );
+}
+
+#[test]
+fn the_deadline_is_a_number_of_epoch_ticks_not_wall_time() {
+    let runtime = Runtime::with_manual_epoch(None).unwrap();
+    let bytes = std::fs::read(test_plugin("misbehave")).unwrap();
+    let plugin = runtime.load(&bytes).unwrap();
+    let limits = Limits {
+        timeout: 3 * TICK,
+        ..Limits::default()
+    };
+    let (tx, rx) = mpsc::channel();
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let (result, _) = runtime.run(&plugin, limits, &request(r#"{"mode":"loop"}"#), None);
+            tx.send(result.map(|_| ())).unwrap();
+        });
+        runtime.tick();
+        runtime.tick();
+        // Two of three ticks: the looping plugin must still be running. (A deadline that
+        // fired early would have answered by now; a slow machine can only make this pass.)
+        assert!(
+            rx.recv_timeout(Duration::from_millis(300)).is_err(),
+            "stopped before its deadline"
+        );
+        runtime.tick();
+        let result = rx.recv_timeout(WATCHDOG).expect("the third tick stops it");
+        assert!(
+            matches!(result, Err(CallError::Timeout { .. })),
+            "{result:?}"
+        );
+    });
+}
+
+#[test]
+fn sleeping_uses_the_time_budget_without_taking_time() {
+    // Sleeps are virtual: a plugin may sleep most of its budget and succeed, and sleeping
+    // past it fails at once (no real hour, no hang), in `run` and with a loop of short sleeps.
+    let (run, _d) = run_misbehave("mode: sleep-for, iterations: 1900", "");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for (with, limits) in [
+        ("mode: sleep-for, iterations: 2100", ""),
+        ("mode: sleep", ""),
+        ("mode: sleep-loop", "    limits: {timeout: 500ms}\n"),
+    ] {
+        let (run, _d) = run_misbehave(with, limits);
+        assert_eq!(run.code, 1, "{with}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("ran past its time limit"),
+            "{with}: {}",
+            run.stderr
+        );
+        assert!(run.elapsed < WATCHDOG, "{with}: {:?}", run.elapsed);
+    }
+}
+
+#[test]
+fn a_metadata_call_that_hangs_fails_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        test_artifact("sleepy-metadata"),
+        dir.path().join("sleepy.wasm"),
+    )
+    .unwrap();
+    let run = helmwasm(dir.path(), &["plugins", "list", "--plugin-dir", "."]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("cannot load plugin ./sleepy.wasm")
+            && run
+                .stderr
+                .contains("`metadata()` failed: the plugin ran past its time limit of 1s"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.elapsed < WATCHDOG);
+}
+
+#[test]
+fn host_memory_stays_bounded_by_the_limits() {
+    // 100,000 log lines of 1 MiB: each line is cut to 4 KiB as it arrives.
+    let (run, _d) = run_misbehave("mode: big-logs", "    limits: {timeout: 30s}\n");
+    let peak = peak_rss(&run);
+    assert!(peak < 300 << 20, "100,000 logs of 1 MiB: {peak} bytes");
+    // Four steps, each returning about 15 MiB of small manifests.
+    let step = |i: usize| {
+        format!(
+            "  - plugin: misbehave\n    with: {{mode: many-manifests, iterations: 50000, port: 200, secret: s{i}}}\n    limits: {{memory: 256Mi, timeout: 60s}}\n"
+        )
+    };
+    let dir = project(&pipeline(&(0..4).map(step).collect::<String>()));
+    let plugins = test_plugins().to_str().unwrap().to_owned();
+    let run = helmwasm_with(
+        dir.path(),
+        &["template", "--plugin-dir", &plugins, "--output-dir", "out"],
+        &[("HELMWASM_OFFLINE", "1"), ("HELMWASM_REPORT_PEAK_RSS", "1")],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let manifests = std::fs::metadata(dir.path().join("out/airflow/manifests.yaml"))
+        .unwrap()
+        .len();
+    assert!(
+        manifests > 4 * (12 << 20),
+        "about 15 MiB a step: {manifests} bytes written"
+    );
+    let peak = peak_rss(&run);
+    assert!(
+        peak < 1 << 30,
+        "four steps of 15 MiB of manifests: {peak} bytes"
+    );
+    // More maps and lists than the host will parse for one step: refused before parsing.
+    let (run, _d) = run_misbehave(
+        "mode: many-manifests, iterations: 150000",
+        "    limits: {memory: 256Mi, timeout: 60s}\n",
+    );
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("maps and lists in its values and manifests, past the limit of 200000"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn floods_of_diagnostics_and_errors_stay_small_on_stderr() {
+    let (run, _d) = run_misbehave("mode: many-diagnostics", "");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.len() < 1 << 20,
+        "{} bytes on stderr",
+        run.stderr.len()
+    );
+    assert!(run.stderr.contains(
+        "199000 more diagnostics dropped (0 of them errors; the limit is 1000 per call)"
+    ));
+    let (run, _d) = run_misbehave("mode: huge-error", "");
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.len() < 1 << 20,
+        "{} bytes on stderr",
+        run.stderr.len()
+    );
+}
+
+#[test]
+fn plugin_text_cannot_drive_the_terminal() {
+    for extra in ["", ", iterations: 1"] {
+        for verbose in [false, true] {
+            let dir = project(&pipeline(&format!(
+                "  - plugin: misbehave\n    with: {{mode: control-chars{extra}}}\n"
+            )));
+            let plugins = test_plugins().to_str().unwrap().to_owned();
+            let mut args = vec!["template", "--plugin-dir", plugins.as_str()];
+            if verbose {
+                args.push("-vv");
+            }
+            let run = helmwasm(dir.path(), &args);
+            assert!(
+                run.stderr.contains("bell\\x07 esc\\x1b[31mred"),
+                "{}",
+                run.stderr
+            );
+            no_raw_controls(&run.stderr);
+            no_raw_controls(&run.stdout);
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(test_artifact("evil-metadata"), dir.path().join("evil.wasm")).unwrap();
+    let list = helmwasm(dir.path(), &["plugins", "list", "--plugin-dir", "."]);
+    assert_eq!(list.code, 0, "{}", list.stderr);
+    assert!(list.stdout.contains("innocent\\x1b[2J"), "{}", list.stdout);
+    no_raw_controls(&list.stdout);
+    std::fs::remove_file(dir.path().join("evil.wasm")).unwrap();
+    std::fs::copy(test_artifact("evil-name"), dir.path().join("name.wasm")).unwrap();
+    let refused = helmwasm(dir.path(), &["plugins", "list", "--plugin-dir", "."]);
+    assert_eq!(refused.code, 1);
+    assert!(
+        refused
+            .stderr
+            .contains("plugin name `evil\\x1b[31mname\\nerror: forged` is invalid"),
+        "{}",
+        refused.stderr
+    );
+    no_raw_controls(&refused.stderr);
+}
+
+fn emit(objects: &str, allow: &str) -> crate::support::Run {
+    let dir = project(&pipeline(&format!(
+        "  - plugin: emit-objects\n{allow}    with:\n      objects:\n{objects}"
+    )));
+    let plugins = test_plugins().to_str().unwrap().to_owned();
+    helmwasm(dir.path(), &["template", "--plugin-dir", &plugins])
+}
+
+#[test]
+fn a_step_emits_only_what_the_pipeline_grants() {
+    let crb = "      - {apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRoleBinding, metadata: {name: all-admin}, roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}, subjects: [{kind: Group, name: 'system:serviceaccounts', apiGroup: rbac.authorization.k8s.io}]}\n";
+    let run = emit(crb, "");
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("manifest 1 (ClusterRoleBinding `all-admin`, step 1 `emit-objects`): a step may emit only Secrets and ConfigMaps unless the pipeline grants more"),
+        "{}",
+        run.stderr
+    );
+    let run = emit(crb, "    allow: {kinds: [ClusterRoleBinding]}\n");
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("ClusterRoleBinding is cluster-scoped"),
+        "{}",
+        run.stderr
+    );
+    let run = emit(
+        crb,
+        "    allow: {kinds: [ClusterRoleBinding], clusterScoped: true}\n",
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("kind: ClusterRoleBinding"));
+    let run = emit(
+        "      - {apiVersion: v1, kind: Secret, metadata: {name: s, namespace: kube-system}, stringData: {a: b}}\n",
+        "",
+    );
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("outside the release namespace `airflow`"),
+        "{}",
+        run.stderr
+    );
+    let run = emit(
+        "      - {apiVersion: v1, kind: Namespace, metadata: {name: other}}\n",
+        "",
+    );
+    assert_eq!(run.code, 1);
+    let run = emit(
+        "      - {apiVersion: v1, kind: Secret, metadata: {name: s}, data: {password: 'not base64!'}}\n",
+        "",
+    );
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("is a Secret whose `data.password` is not base64"),
+        "{}",
+        run.stderr
+    );
+}
+
+fn secure_random(seed: Option<&str>) -> crate::support::Run {
+    let head = if seed.is_some() {
+        "randomSeed: ref+env://TEST_SEED\n"
+    } else {
+        ""
+    };
+    let dir = project(&format!(
+        "{head}{}",
+        pipeline("  - plugin: misbehave\n    with: {mode: secure-random}\n")
+    ));
+    let plugins = test_plugins().to_str().unwrap().to_owned();
+    helmwasm_with(
+        dir.path(),
+        &["template", "--plugin-dir", &plugins],
+        &[("HELMWASM_OFFLINE", "1"), ("TEST_SEED", seed.unwrap_or(""))],
+    )
+}
+
+#[test]
+fn secure_randomness_comes_from_the_pipeline_seed() {
+    let run = secure_random(None);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("asked for secure random bytes, and the pipeline sets no `randomSeed`"),
+        "{}",
+        run.stderr
+    );
+    let a = secure_random(Some("first-seed-0123456789abcdef"));
+    let b = secure_random(Some("first-seed-0123456789abcdef"));
+    let c = secure_random(Some("other-seed-0123456789abcdef"));
+    assert_eq!(a.code, 0, "{}", a.stderr);
+    let bytes = |r: &crate::support::Run| {
+        r.stdout
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("secureRandom: "))
+            .map(str::to_owned)
+            .expect("the plugin's bytes")
+    };
+    assert_eq!(bytes(&a), bytes(&b), "same seed, same bytes");
+    assert_ne!(bytes(&a), bytes(&c), "another seed, other bytes");
+    assert_eq!(bytes(&a).len(), 64);
+    let short = secure_random(Some("short"));
+    assert_eq!(short.code, 1);
+    assert!(
+        short
+            .stderr
+            .contains("randomSeed: the seed has 5 characters"),
+        "{}",
+        short.stderr
+    );
+}
+
+#[test]
+fn metadata_is_read_once_per_component_and_cached() {
+    let cache = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(test_plugin("pause-dags"), dir.path().join("p.wasm")).unwrap();
+    let env = [("HELMWASM_CACHE_DIR", cache.path().to_str().unwrap())];
+    let first = helmwasm_with(dir.path(), &["plugins", "list", "--plugin-dir", "."], &env);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let meta: Vec<_> = std::fs::read_dir(cache.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(".meta.json"))
+        .collect();
+    assert!(!meta.is_empty(), "metadata stored beside the compiled code");
+    // Proof that the next run reads the cache instead of calling metadata(): an edited entry
+    // is what it shows. (The cache is trusted like the binary; see SECURITY.md.)
+    for m in &meta {
+        let text = std::fs::read_to_string(m).unwrap();
+        std::fs::write(
+            m,
+            text.replace("Pause new DAGs at creation", "FROM THE CACHE"),
+        )
+        .unwrap();
+    }
+    let second = helmwasm_with(dir.path(), &["plugins", "list", "--plugin-dir", "."], &env);
+    assert!(
+        second.stdout.contains("FROM THE CACHE"),
+        "{}",
+        second.stdout
+    );
+    let _ = cache_dir();
+}
+
+#[test]
+fn exit_is_one_clear_line() {
+    let (run, _d) = run_misbehave("mode: exit", "");
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains(
+            "caused by: the plugin exited (WASI exit, status 1) instead of returning a response"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("backtrace"), "{}", run.stderr);
+}
+
+#[test]
+fn output_limits_past_what_the_runtime_copies_are_refused() {
+    let dir = project(&pipeline(
+        "  - plugin: pause-dags\n    limits: {output: 2Gi}\n",
+    ));
+    let run = helmwasm(dir.path(), &["template"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("releases[0].steps[0].limits.output: may be at most 1Gi"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn redaction_covers_templates_panics_and_warns_about_short_secrets() {
+    // A value a `.hbs` template reads with `env` is a secret of the run.
+    let dir = project(&pipeline("").replace("  steps:\n", "  values: [values.yaml.hbs]\n"));
+    std::fs::write(
+        dir.path().join("values.yaml.hbs"),
+        "token: {{env \"HBS_TOKEN\"}}\n",
+    )
+    .unwrap();
+    let env = [
+        ("HELMWASM_OFFLINE", "1"),
+        ("HBS_TOKEN", "hbs-secret-value-42"),
+    ];
+    let run = helmwasm_with(dir.path(), &["template"], &env);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("token: <redacted>"), "{}", run.stdout);
+    assert!(!run.stdout.contains("hbs-secret-value-42"));
+    // A host panic's message goes through the redactor, and the default hook prints nothing.
+    let run = helmwasm_with(
+        dir.path(),
+        &["template"],
+        &[
+            ("HELMWASM_OFFLINE", "1"),
+            ("HBS_TOKEN", "hbs-secret-value-42"),
+            ("HELMWASM_DEBUG_PANIC_WITH", "boom hbs-secret-value-42"),
+        ],
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("helmwasm panicked: boom <redacted>"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("hbs-secret-value-42") && !run.stderr.contains("panicked at"),
+        "{}",
+        run.stderr
+    );
+    // A short secret is masked everywhere its characters appear: said once, without the value.
+    let dir = project(&pipeline("").replace(
+        "  steps:\n",
+        "  values:\n  - {branch: ref+env://SHORT, note: mainline}\n",
+    ));
+    let run = helmwasm_with(
+        dir.path(),
+        &["template"],
+        &[("HELMWASM_OFFLINE", "1"), ("SHORT", "main")],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("warning: `ref+env://SHORT` resolved to a secret of only 4 characters: it is masked as `<redacted>` wherever those characters appear"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stdout.contains("note: <redacted>line"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stderr.contains("main"), "{}", run.stderr);
+}

@@ -1,0 +1,33 @@
+//! Test-only plugin (raw WIT): its metadata() sleeps for an hour.
+
+#[allow(clippy::too_many_arguments)]
+mod bindings {
+    wit_bindgen::generate!({ path: "../../../wit/v0.1.0", world: "plugin", pub_export_macro: true });
+}
+
+use bindings::helmwasm::plugin::types::{Metadata, PluginError, Request, Response};
+use bindings::{Guest, export};
+
+struct P;
+
+impl Guest for P {
+    fn metadata() -> Metadata {
+        std::thread::sleep(std::time::Duration::from_secs(3600));
+        Metadata {
+            name: "sleepy-metadata".into(),
+            version: "0.1.0".into(),
+            description: "never returns".into(),
+            config_schema: "{}".into(),
+        }
+    }
+
+    fn run(request: Request) -> Result<Response, PluginError> {
+        Ok(Response {
+            values: request.values,
+            manifests: vec![],
+            diagnostics: vec![],
+        })
+    }
+}
+
+export!(P with_types_in bindings);
