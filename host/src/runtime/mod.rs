@@ -57,6 +57,8 @@ pub struct Runtime {
     engine: Engine,
     linker: Linker<StepState>,
     cache: Option<CompileCache>,
+    /// Called once a call's deadline is set (tests of the manual epoch wait for it).
+    call_started: Option<Box<dyn Fn() + Send + Sync>>,
 }
 
 /// A compiled, linked plugin component, ready to instantiate.
@@ -151,7 +153,14 @@ impl Runtime {
             engine,
             linker,
             cache,
+            call_started: None,
         })
+    }
+
+    /// Call `f` at the start of every call, once its deadline is set: with a manual epoch, a
+    /// test knows from then on that each [`Runtime::tick`] counts against that call.
+    pub fn on_call_start(&mut self, f: impl Fn() + Send + Sync + 'static) {
+        self.call_started = Some(Box::new(f));
     }
 
     /// Advance the epoch by one tick (what the ticker thread does every [`TICK`]).
@@ -257,6 +266,9 @@ impl Runtime {
         let ticks = limits.timeout.as_nanos().div_ceil(TICK.as_nanos()).max(1) as u64;
         store.set_epoch_deadline(ticks);
         store.epoch_deadline_trap();
+        if let Some(f) = &self.call_started {
+            f();
+        }
         let started = Instant::now();
         let result = plugin
             .pre

@@ -43,7 +43,10 @@ fn no_raw_controls(text: &str) {
 
 #[test]
 fn the_deadline_is_a_number_of_epoch_ticks_not_wall_time() {
-    let runtime = Runtime::with_manual_epoch(None).unwrap();
+    let mut runtime = Runtime::with_manual_epoch(None).unwrap();
+    let (started_tx, started) = mpsc::channel();
+    let started_tx = std::sync::Mutex::new(started_tx);
+    runtime.on_call_start(move || started_tx.lock().unwrap().send(()).unwrap());
     let bytes = std::fs::read(test_plugin("misbehave")).unwrap();
     let plugin = runtime.load(&bytes).unwrap();
     let limits = Limits {
@@ -51,11 +54,14 @@ fn the_deadline_is_a_number_of_epoch_ticks_not_wall_time() {
         ..Limits::default()
     };
     let (tx, rx) = mpsc::channel();
+    let runtime = &runtime;
     std::thread::scope(|s| {
         s.spawn(|| {
             let (result, _) = runtime.run(&plugin, limits, &request(r#"{"mode":"loop"}"#), None);
             tx.send(result.map(|_| ())).unwrap();
         });
+        // The call's deadline is set: from here on each tick counts against it.
+        started.recv_timeout(WATCHDOG).expect("the call starts");
         runtime.tick();
         runtime.tick();
         // Two of three ticks: the looping plugin must still be running. (A deadline that
