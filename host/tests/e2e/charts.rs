@@ -377,6 +377,14 @@ impl Drop for Repo {
     }
 }
 
+/// A repository serving the fixture chart, a pipeline asking it for `version`, an empty cache.
+fn repo_project(version: &str) -> (Repo, tempfile::TempDir, tempfile::TempDir) {
+    let repo = Repo::start();
+    repo.serve_airflow_chart();
+    let dir = project(&airflow_from(&repo.url, version));
+    (repo, dir, tempfile::tempdir().unwrap())
+}
+
 fn airflow_from(url: &str, version: &str) -> String {
     format!(
         "repositories:\n- name: local\n  url: {url}\nreleases:\n- name: airflow\n  namespace: airflow\n  chart: local/airflow\n  version: \"{version}\"\n  values:\n  - postgresql: {{enabled: false}}\n"
@@ -386,10 +394,7 @@ fn airflow_from(url: &str, version: &str) -> String {
 #[test]
 fn a_repository_chart_is_fetched_verified_cached_and_reused_offline() {
     tool("helm");
-    let repo = Repo::start();
-    repo.serve_airflow_chart();
-    let dir = project(&airflow_from(&repo.url, "1.19.0"));
-    let cache = tempfile::tempdir().unwrap();
+    let (repo, dir, cache) = repo_project("1.19.0");
     let cache_s = cache.path().to_str().unwrap();
     let online = [("HELMWASM_CACHE_DIR", cache_s), ("HELMWASM_OFFLINE", "")];
     let first = helmwasm_with(dir.path(), &["template", "--strict"], &online);
@@ -428,10 +433,7 @@ fn a_repository_chart_is_fetched_verified_cached_and_reused_offline() {
 
 #[test]
 fn offline_with_an_empty_cache_skips_and_strict_fails() {
-    let repo = Repo::start();
-    repo.serve_airflow_chart();
-    let dir = project(&airflow_from(&repo.url, "1.19.0"));
-    let cache = tempfile::tempdir().unwrap();
+    let (repo, dir, cache) = repo_project("1.19.0");
     let env = [
         ("HELMWASM_CACHE_DIR", cache.path().to_str().unwrap()),
         ("HELMWASM_OFFLINE", "1"),
@@ -495,10 +497,7 @@ fn a_digest_mismatch_is_refused_and_nothing_is_cached() {
 
 #[test]
 fn versions_not_in_the_index_are_an_error_listing_the_ones_there() {
-    let repo = Repo::start();
-    repo.serve_airflow_chart();
-    let dir = project(&airflow_from(&repo.url, "1.91.0"));
-    let cache = tempfile::tempdir().unwrap();
+    let (repo, dir, cache) = repo_project("1.91.0");
     let env = [
         ("HELMWASM_CACHE_DIR", cache.path().to_str().unwrap()),
         ("HELMWASM_OFFLINE", ""),
