@@ -46,27 +46,12 @@ impl Registered {
             .map(|e| {
                 format!(
                     "{}: {}",
-                    pointer_to_path(prefix, &e.instance_path().to_string()),
+                    crate::values::pointer_path(prefix, &e.instance_path().to_string()),
                     e.masked()
                 )
             })
             .collect()
     }
-}
-
-/// `/a/b/0` under `with` → `with.a.b[0]`.
-fn pointer_to_path(prefix: &str, pointer: &str) -> String {
-    let mut out = prefix.to_owned();
-    for seg in pointer.split('/').skip(1) {
-        let seg = seg.replace("~1", "/").replace("~0", "~");
-        if !seg.is_empty() && seg.chars().all(|c| c.is_ascii_digit()) {
-            out.push_str(&format!("[{seg}]"));
-        } else {
-            out.push('.');
-            out.push_str(&seg);
-        }
-    }
-    out
 }
 
 pub struct Registry {
@@ -122,16 +107,7 @@ impl Registry {
     /// The plugin called `name`, or an error suggesting the closest known name.
     pub fn get(&self, name: &str) -> Result<&Registered> {
         self.plugins.get(name).ok_or_else(|| {
-            let closest = self
-                .plugins
-                .keys()
-                .filter(|k| {
-                    strsim::damerau_levenshtein(name, k) <= 3
-                        || strsim::jaro_winkler(name, k) >= 0.85
-                })
-                .max_by(|a, b| {
-                    strsim::jaro_winkler(name, a).total_cmp(&strsim::jaro_winkler(name, b))
-                });
+            let closest = crate::names::did_you_mean(name, self.plugins.keys().map(String::as_str));
             match closest {
                 Some(k) => anyhow!("unknown plugin `{name}`; did you mean `{k}`?"),
                 None => anyhow!(
@@ -257,12 +233,11 @@ mod tests {
 
     #[test]
     fn pointers_become_dotted_paths() {
-        assert_eq!(pointer_to_path("with", ""), "with");
-        assert_eq!(pointer_to_path("with", "/port"), "with.port");
-        assert_eq!(
-            pointer_to_path("with", "/a~1b/items/0"),
-            "with.a/b.items[0]"
-        );
+        use crate::values::pointer_path;
+        assert_eq!(pointer_path("with", ""), "with");
+        assert_eq!(pointer_path("with", "/port"), "with.port");
+        assert_eq!(pointer_path("with", "/a~1b/items/0"), "with.a/b.items[0]");
+        assert_eq!(pointer_path("", "/a.b/c"), "a\\.b.c");
     }
 
     #[test]

@@ -58,6 +58,24 @@ pub fn get<'a>(values: &'a Value, path: &str) -> Option<&'a Value> {
         .try_fold(values, |node, key| node.as_object()?.get(key))
 }
 
+/// A JSON pointer as a dotted values path under `prefix`: `/a/0/b.c` → `prefix.a[0].b\.c`
+/// (a dot inside a key is escaped, as `--set` writes it).
+pub fn pointer_path(prefix: &str, pointer: &str) -> String {
+    let mut out = prefix.to_owned();
+    for seg in pointer.split('/').skip(1) {
+        let seg = seg.replace("~1", "/").replace("~0", "~");
+        if !seg.is_empty() && seg.chars().all(|c| c.is_ascii_digit()) {
+            out.push_str(&format!("[{seg}]"));
+        } else {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(&seg.replace('.', "\\."));
+        }
+    }
+    out
+}
+
 /// Compose a list of layers, first to last.
 pub fn layer(layers: impl IntoIterator<Item = Map<String, Value>>) -> Map<String, Value> {
     let mut out = Map::new();

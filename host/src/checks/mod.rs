@@ -94,22 +94,9 @@ pub fn coalesce(defaults: &Map<String, Value>, rendered: &Value) -> Value {
 
 /// `/dags/gitSync/repo` → `dags.gitSync.repo`; `/a/0` → `a[0]`; the root is `(root)`.
 pub fn values_path(pointer: &str) -> String {
-    let mut out = String::new();
-    for seg in pointer.split('/').skip(1) {
-        let seg = seg.replace("~1", "/").replace("~0", "~");
-        if !seg.is_empty() && seg.chars().all(|c| c.is_ascii_digit()) {
-            out.push_str(&format!("[{seg}]"));
-        } else {
-            if !out.is_empty() {
-                out.push('.');
-            }
-            out.push_str(&seg.replace('.', "\\."));
-        }
-    }
-    if out.is_empty() {
-        "(root)".to_owned()
-    } else {
-        out
+    match values::pointer_path("", pointer) {
+        p if p.is_empty() => "(root)".to_owned(),
+        p => p,
     }
 }
 

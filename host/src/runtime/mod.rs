@@ -83,7 +83,7 @@ pub enum CallError {
         "the plugin asked for secure random bytes, and the pipeline sets no `randomSeed`; add a top-level `randomSeed: ref+env://HELMWASM_RANDOM_SEED` (a secret of at least 32 random bytes, e.g. `openssl rand -hex 32`) so each step gets its own deterministic, unpredictable stream"
     )]
     NoRandomSeed,
-    #[error("the plugin returned more than its output limit of {} allows (values, manifests and diagnostics together); raise `limits.output` for this step if that is expected", ByteSize(*limit))]
+    #[error("the plugin returned more than its output limit of {} allows (values, manifests and diagnostics together; a step can raise it with `limits.output`)", ByteSize(*limit))]
     OutputTooLarge { limit: u64 },
     #[error("the plugin crashed: {trap}{}", stderr_note(.stderr))]
     Trap { trap: String, stderr: String },
