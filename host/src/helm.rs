@@ -140,10 +140,15 @@ impl Helm for HelmBinary {
 
     fn pull_oci(&self, reference: &str, version: &str) -> Result<Vec<u8>, String> {
         let dir = tempfile::tempdir().map_err(|e| format!("cannot create a temp folder: {e}"))?;
-        let out = Command::new(&self.path)
-            .args(["pull", reference, "--version", version, "--destination"])
+        let mut cmd = Command::new(&self.path);
+        cmd.args(["pull", reference, "--version", version, "--destination"])
             .arg(dir.path())
-            .stdin(Stdio::null())
+            .stdin(Stdio::null());
+        // A registry on this machine (a local mirror, a test) usually speaks plain HTTP.
+        if is_loopback_oci(reference) {
+            cmd.arg("--plain-http");
+        }
+        let out = cmd
             .output()
             .map_err(|e| format!("cannot run {}: {e}", self.path.display()))?;
         if !out.status.success() {
@@ -163,6 +168,23 @@ impl Helm for HelmBinary {
     fn describe(&self) -> String {
         format!("helm v{} ({})", self.version, self.path.display())
     }
+}
+
+/// `oci://127.0.0.1…`, `oci://localhost…` or `oci://[::1]…`.
+pub fn is_loopback_oci(reference: &str) -> bool {
+    let host = reference
+        .trim_start_matches("oci://")
+        .split('/')
+        .next()
+        .unwrap_or_default();
+    let host = host.rsplit_once(':').map_or(host, |(h, port)| {
+        if port.chars().all(|c| c.is_ascii_digit()) {
+            h
+        } else {
+            host
+        }
+    });
+    matches!(host, "localhost" | "127.0.0.1" | "[::1]")
 }
 
 /// One document of helm's output: its `# Source:` and its text (without the `---` line).
@@ -210,6 +232,15 @@ pub fn split_documents(output: &str) -> Vec<Document> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn loopback_registries_use_plain_http() {
+        assert!(is_loopback_oci("oci://127.0.0.1:5000/charts/airflow"));
+        assert!(is_loopback_oci("oci://localhost/charts/airflow"));
+        assert!(is_loopback_oci("oci://[::1]:5000/c"));
+        assert!(!is_loopback_oci("oci://ghcr.io/org/charts/airflow"));
+        assert!(!is_loopback_oci("oci://127.0.0.1.example.com/c"));
+    }
 
     #[test]
     fn splits_helm_output() {

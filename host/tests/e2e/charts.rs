@@ -326,18 +326,29 @@ impl Repo {
                     }
                 }
                 r.fetch_add(1, Ordering::SeqCst);
-                let path = line.split_whitespace().nth(1).unwrap_or("/").to_owned();
+                let mut words = line.split_whitespace();
+                let head = words.next() == Some("HEAD");
+                let path = words.next().unwrap_or("/").to_owned();
                 let body = f.lock().unwrap().get(&path).cloned();
                 let (status, body) = match body {
                     Some(b) => ("200 OK", b),
                     None => ("404 Not Found", b"not found".to_vec()),
                 };
+                // What an OCI registry adds: the media type of manifests and every body's digest.
+                let content_type = if path.contains("/manifests/") {
+                    "application/vnd.oci.image.manifest.v1+json"
+                } else {
+                    "application/octet-stream"
+                };
                 let _ = write!(
                     stream,
-                    "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                    body.len()
+                    "HTTP/1.1 {status}\r\nContent-Length: {}\r\nContent-Type: {content_type}\r\nDocker-Content-Digest: sha256:{}\r\nConnection: close\r\n\r\n",
+                    body.len(),
+                    helmwasm::chart::cache::sha256_hex(&body)
                 );
-                let _ = stream.write_all(&body);
+                if !head {
+                    let _ = stream.write_all(&body);
+                }
             }
         });
         Repo {
@@ -368,6 +379,46 @@ impl Repo {
         let mut files = self.files.lock().unwrap();
         files.insert("/index.yaml".into(), index);
         files.insert("/charts/airflow-1.19.0.tgz".into(), tgz);
+    }
+}
+
+impl Repo {
+    /// Serve the fixture chart as an OCI artifact (`/v2/charts/airflow`, tag 1.19.0), the way
+    /// `helm push` stores it: a manifest, a config blob and one chart layer.
+    fn serve_oci_chart(&self) {
+        let tgz = std::fs::read(fixture("airflow-chart/airflow-1.19.0.tgz")).unwrap();
+        let config =
+            br#"{"apiVersion":"v2","name":"airflow","version":"1.19.0","appVersion":"3.1.7"}"#
+                .to_vec();
+        let digest = |b: &[u8]| format!("sha256:{}", helmwasm::chart::cache::sha256_hex(b));
+        let manifest = format!(
+            r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.cncf.helm.config.v1+json","digest":"{}","size":{}}},"layers":[{{"mediaType":"application/vnd.cncf.helm.chart.content.v1.tar+gzip","digest":"{}","size":{}}}]}}"#,
+            digest(&config),
+            config.len(),
+            digest(&tgz),
+            tgz.len()
+        );
+        let mut files = self.files.lock().unwrap();
+        files.insert("/v2/".into(), b"{}".to_vec());
+        files.insert(
+            format!("/v2/charts/airflow/blobs/{}", digest(&config)),
+            config.clone(),
+        );
+        files.insert(
+            format!("/v2/charts/airflow/blobs/{}", digest(&tgz)),
+            tgz.clone(),
+        );
+        files.insert(
+            format!(
+                "/v2/charts/airflow/manifests/{}",
+                digest(manifest.as_bytes())
+            ),
+            manifest.clone().into_bytes(),
+        );
+        files.insert(
+            "/v2/charts/airflow/manifests/1.19.0".into(),
+            manifest.into_bytes(),
+        );
     }
 }
 
@@ -603,4 +654,34 @@ fn an_explicit_helm_that_does_not_work_is_an_error() {
     let dir = project(&refs_pipeline(""));
     let run = helmwasm(dir.path(), &["template", "--helm", "/nonexistent/helm"]);
     fails_with(&run, &["--helm /nonexistent/helm: cannot run it"]);
+}
+
+#[test]
+fn an_oci_chart_is_pulled_with_helm_cached_and_reused_offline() {
+    tool("helm");
+    let repo = Repo::start();
+    repo.serve_oci_chart();
+    let reference = format!(
+        "oci://{}/charts/airflow",
+        repo.url.trim_start_matches("http://")
+    );
+    let dir = project(&format!(
+        "releases:\n- name: airflow\n  namespace: airflow\n  chart: {reference}\n  version: 1.19.0\n  values:\n  - postgresql: {{enabled: false}}\n"
+    ));
+    let cache = tempfile::tempdir().unwrap();
+    let cache_s = cache.path().to_str().unwrap();
+    let online = [("HELMWASM_CACHE_DIR", cache_s), ("HELMWASM_OFFLINE", "")];
+    let first = helmwasm_with(dir.path(), &["template", "--strict"], &online);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    assert!(repo.requests.load(Ordering::SeqCst) > 0);
+    assert!(
+        first
+            .stdout
+            .contains("# Source: airflow/templates/scheduler/scheduler-deployment.yaml")
+    );
+    drop(repo);
+    let offline = [("HELMWASM_CACHE_DIR", cache_s), ("HELMWASM_OFFLINE", "1")];
+    let second = helmwasm_with(dir.path(), &["template", "--strict"], &offline);
+    assert_eq!(second.code, 0, "{}", second.stderr);
+    assert_eq!(normalise(&second.stdout), normalise(&first.stdout));
 }
