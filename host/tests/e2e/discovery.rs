@@ -23,7 +23,7 @@ fn a_plugin_built_outside_the_host_is_used_from_plugins_dirs_by_name() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(
         run.stdout,
-        "# helmwasm: chart not rendered for release `airflow` (values and emitted manifests only): repository `apache-airflow` of chart `apache-airflow/airflow` is not declared\n---\n# Source: airflow/values.yaml\nairflowPodAnnotations:\n  cost-center: '42'\n  team: data\n"
+        "# helmwasm: chart not rendered for release `airflow` (values and emitted manifests only): repository `apache-airflow` of chart `apache-airflow/airflow` is not declared\n---\n# Source: airflow/values.yaml\nairflowPodAnnotations:\n  cost-center: \"42\"\n  team: data\n"
     );
 }
 

@@ -122,7 +122,7 @@ fn clocks_and_randomness_cannot_make_renders_differ() {
     let first = helmwasm(dir.path(), &["template", "--plugin-dir", &plugins]);
     assert_eq!(first.code, 0, "{}", first.stderr);
     assert!(
-        first.stdout.contains("wallClockNanos: '0'"),
+        first.stdout.contains("wallClockNanos: \"0\""),
         "the wall clock is frozen at the epoch:\n{}",
         first.stdout
     );

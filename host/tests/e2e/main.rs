@@ -15,3 +15,4 @@ mod limits;
 mod output_dir;
 mod properties;
 mod secrets;
+mod yaml_helm;

@@ -104,12 +104,12 @@ fn a_successful_template_shows_no_secret_unless_asked() {
         let out = run(dir.path(), args);
         assert_eq!(out.code, 0, "{}", out.stderr);
         assert!(
-            out.stdout.contains("password: <redacted>"),
+            out.stdout.contains("password: \"<redacted>\""),
             "{}",
             out.stdout
         );
         assert!(
-            out.stdout.contains("connection: <redacted>"),
+            out.stdout.contains("connection: \"<redacted>\""),
             "{}",
             out.stdout
         );
@@ -344,7 +344,7 @@ fn references_in_set_are_resolved_once_for_every_release_and_redacted() {
     let out = run(dir.path(), &args);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(
-        out.stdout.matches("password: <redacted>").count(),
+        out.stdout.matches("password: \"<redacted>\"").count(),
         2,
         "{}",
         out.stdout
