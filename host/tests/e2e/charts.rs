@@ -10,6 +10,9 @@ use std::net::TcpListener;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
+/// The pipeline lines that declare the chart's two outside objects.
+const LISTED: &str = "  existingSecrets: [app-credentials]\n  existingConfigMaps: [app-settings]\n";
+
 fn refs_chart() -> String {
     root().join("tests/charts/refs").display().to_string()
 }
@@ -66,9 +69,7 @@ fn dangling_references_in_an_unknown_chart_fail_with_names_and_paths() {
 #[test]
 fn objects_created_outside_pass_when_listed() {
     tool("helm");
-    let dir = project(&refs_pipeline(
-        "  existingSecrets: [app-credentials]\n  existingConfigMaps: [app-settings]\n",
-    ));
+    let dir = project(&refs_pipeline(LISTED));
     let run = template(dir.path(), &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
@@ -110,8 +111,7 @@ fn emitted_objects_satisfy_references_and_their_keys_are_checked() {
 #[test]
 fn every_reference_form_is_checked_and_optional_ones_may_dangle() {
     tool("helm");
-    let base = "  existingSecrets: [app-credentials]\n  existingConfigMaps: [app-settings]\n";
-    let dir = project(&refs_pipeline(base));
+    let dir = project(&refs_pipeline(LISTED));
     let run = template(
         dir.path(),
         &[
@@ -134,9 +134,7 @@ fn every_reference_form_is_checked_and_optional_ones_may_dangle() {
 #[test]
 fn near_miss_names_get_a_suggestion() {
     tool("helm");
-    let dir = project(&refs_pipeline(
-        "  existingSecrets: [app-credentials]\n  existingConfigMaps: [app-settings]\n",
-    ));
+    let dir = project(&refs_pipeline(LISTED));
     let run = template(dir.path(), &["--set", "secretName=app-credential"]);
     assert_eq!(run.code, 1);
     assert!(
@@ -153,7 +151,7 @@ fn emitted_objects_stay_in_the_release_namespace_unless_allowed() {
     tool("helm");
     let step = |allowed: &str| {
         refs_pipeline(&format!(
-            "  existingSecrets: [app-credentials]\n  existingConfigMaps: [app-settings]\n  steps:\n  - plugin: emit-objects\n{allowed}    with:\n      objects:\n      - {{apiVersion: v1, kind: ConfigMap, metadata: {{name: cluster-settings, namespace: kube-system}}, data: {{a: b}}}}\n"
+            "{LISTED}  steps:\n  - plugin: emit-objects\n{allowed}    with:\n      objects:\n      - {{apiVersion: v1, kind: ConfigMap, metadata: {{name: cluster-settings, namespace: kube-system}}, data: {{a: b}}}}\n"
         ))
     };
     let dir = project(&step(""));
@@ -172,9 +170,10 @@ fn emitted_objects_stay_in_the_release_namespace_unless_allowed() {
 #[test]
 fn an_emitted_object_may_not_shadow_a_chart_object() {
     tool("helm");
-    let dir = project(&refs_pipeline(
-        "  existingSecrets: [app-credentials]\n  existingConfigMaps: [app-settings]\n  steps:\n  - plugin: emit-objects\n    with:\n      objects:\n      - {apiVersion: v1, kind: ConfigMap, metadata: {name: demo-own}, data: {settings.ini: x}}\n",
-    ));
+    let dir = project(&refs_pipeline(&format!(
+        "{LISTED}{}",
+        "  steps:\n  - plugin: emit-objects\n    with:\n      objects:\n      - {apiVersion: v1, kind: ConfigMap, metadata: {name: demo-own}, data: {settings.ini: x}}\n"
+    )));
     let run = template(dir.path(), &[]);
     fails_with(
         &run,
@@ -187,9 +186,10 @@ fn an_emitted_object_may_not_shadow_a_chart_object() {
 #[test]
 fn helm_errors_pass_through_named_and_redacted() {
     tool("helm");
-    let dir = project(&refs_pipeline(
-        "  existingSecrets: [app-credentials]\n  existingConfigMaps: [app-settings]\n  values:\n  - failWith: ref+env://FAIL_SECRET\n",
-    ));
+    let dir = project(&refs_pipeline(&format!(
+        "{LISTED}{}",
+        "  values:\n  - failWith: ref+env://FAIL_SECRET\n"
+    )));
     let plugins = test_plugins().display().to_string();
     let run = helmwasm_with(
         dir.path(),
@@ -212,13 +212,19 @@ fn helm_errors_pass_through_named_and_redacted() {
         "the secret leaked: {}",
         run.stderr
     );
-    // The chart's schema is checked before helm runs, with values paths.
-    let dir = project(&refs_pipeline(
-        "  existingSecrets: [app-credentials]\n  existingConfigMaps: [app-settings]\n",
+    // The chart's own schema (read from the packaged chart) is checked before helm runs,
+    // with values paths.
+    let dir = project(&format!(
+        "releases:\n- name: airflow\n  namespace: airflow\n  chart: {}\n",
+        fixture("airflow-chart/airflow-1.19.0.tgz").display()
     ));
-    let run = template(dir.path(), &["--set", "cronKey="]);
+    let run = template(dir.path(), &["--set", "workers.keda.enabled=sometimes"]);
     fails_with(&run, &["values.schema.json of chart"]);
-    assert!(run.stderr.contains("cronKey: "), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("workers.keda.enabled: "),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -622,9 +628,7 @@ fn without_helm_the_airflow_secret_table_still_checks_the_values() {
 #[test]
 fn helm_3_and_helm_4_give_the_same_render() {
     let (helm4, helm3) = (tool("helm"), tool("helm3"));
-    let dir = project(&refs_pipeline(
-        "  existingSecrets: [app-credentials]\n  existingConfigMaps: [app-settings]\n",
-    ));
+    let dir = project(&refs_pipeline(LISTED));
     let mut outputs = Vec::new();
     for helm in [&helm4, &helm3] {
         let run = template(dir.path(), &["--helm", helm.to_str().unwrap()]);
