@@ -192,12 +192,12 @@ pub struct Run {
     pub elapsed: std::time::Duration,
 }
 
-/// A tool the tests need (`helm`, `kubectl`): from `$HELMWASM_TEST_TOOLS` (set by
-/// `tests/run`), else `target/tools/bin`, else `PATH`. A missing tool fails the test that
-/// needs it, with how to get it: it never passes vacuously.
+/// A tool the tests need (`helm`, `helm3`, `kubectl`): from `$HELMWASM_TEST_TOOLS` if set,
+/// else `target/tools/bin` (where `tests/setup` installs them), else `PATH`. A missing tool
+/// fails the test that needs it, with how to get it: it never passes vacuously.
 pub fn tool(name: &str) -> PathBuf {
     find_tool(name).unwrap_or_else(|| {
-        panic!("`{name}` is not installed: run `bash tests/tools/get-helm.sh` (installs helm and kubectl into target/tools/bin), or use the README's test command `bash tests/run`")
+        panic!("`{name}` is not installed: run `bash tests/tools/get-helm.sh` (installs helm and kubectl into target/tools/bin), or use the README's test command `bash tests/setup && cargo test --locked --workspace`")
     })
 }
 
