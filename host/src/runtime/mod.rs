@@ -324,6 +324,8 @@ fn classify(e: wasmtime::Error, state: &StepState, limits: Limits, stderr: &str)
     if e.downcast_ref::<sandbox::NoRandomSeed>().is_some() {
         return CallError::NoRandomSeed;
     }
+    // wasmtime's `HostcallFuelExhausted` is private: its message is matched. The output-limit
+    // tests (`hostile::oversized…`, `hardening::floods…`) fail loudly if that text changes.
     if format!("{e:#}").contains("fuel allocated for hostcalls") {
         return CallError::OutputTooLarge {
             limit: limits.output,
