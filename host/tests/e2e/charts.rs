@@ -231,13 +231,9 @@ fn helm_errors_pass_through_named_and_redacted() {
 fn the_chart_yaml_version_must_match() {
     let dir = project(&refs_pipeline("  version: 0.2.0\n"));
     let run = helmwasm(dir.path(), &["template"]);
-    assert_eq!(run.code, 1);
-    assert!(
-        run.stderr.contains(
-            "the chart's Chart.yaml says version `0.3.0`, but the release asks for `0.2.0`"
-        ),
-        "{}",
-        run.stderr
+    fails_with(
+        &run,
+        &["the chart's Chart.yaml says version `0.3.0`, but the release asks for `0.2.0`"],
     );
 }
 
@@ -245,13 +241,12 @@ fn the_chart_yaml_version_must_match() {
 fn invalid_existing_names_are_rejected_with_their_path() {
     let dir = project(&refs_pipeline("  existingSecrets: [prod_database]\n"));
     let run = helmwasm(dir.path(), &["template"]);
-    assert_eq!(run.code, 1);
-    assert!(
-        run.stderr
-            .contains("releases[0].existingSecrets[0]: `prod_database` is not a valid object name")
-            && run.stderr.contains("did you mean `prod-database`?"),
-        "{}",
-        run.stderr
+    fails_with(
+        &run,
+        &[
+            "releases[0].existingSecrets[0]: `prod_database` is not a valid object name",
+            "did you mean `prod-database`?",
+        ],
     );
 }
 
