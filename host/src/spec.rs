@@ -397,7 +397,7 @@ mod tests {
         Ok(f)
     }
 
-    const MIN: &str = "releases:\n- name: a\n  namespace: n\n  chart: c\n  version: 1.0.0\n";
+    const MIN: &str = "releases:\n- name: a\n  namespace: ns\n  chart: c\n  version: 1.0.0\n";
 
     #[test]
     fn minimal_file_parses() {
@@ -446,6 +446,26 @@ mod tests {
         assert!(matches!(&f.releases[0].values[1], ValuesSource::Inline(m) if m["x"] == 1));
         let e = parse(&format!("{MIN}  values:\n  - 3\n")).unwrap_err();
         assert!(e.contains("releases[0].values[0]: invalid type: integer `3`, expected a values file path or an inline map"), "{e}");
+    }
+
+    #[test]
+    fn yaml_1_1_words_are_read_as_helm_reads_them() {
+        let e = parse(&MIN.replace("namespace: ns", "namespace: no")).unwrap_err();
+        assert_eq!(
+            e,
+            "p.yaml:3:14: releases[0].namespace: invalid type: boolean `false`, expected a string \
+             (`no` is not text in YAML 1.1, which is how Helm reads YAML; write `\"no\"` for text)"
+        );
+        let f = parse(&MIN.replace("namespace: ns", "namespace: \"no\"")).unwrap();
+        assert_eq!(f.releases[0].namespace, "no");
+        let f = parse(&format!(
+            "{MIN}  steps:\n  - plugin: x\n    with: {{on: yes, mode: 0755}}\n"
+        ))
+        .unwrap();
+        assert_eq!(
+            f.releases[0].steps[0].config,
+            Some(serde_json::json!({"true": true, "mode": 493}))
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! The user's own helm repository configuration is never read or changed.
 
 use crate::yaml;
+use serde_json::Value;
 use std::path::Path;
 use std::time::Duration;
 
@@ -70,10 +71,14 @@ pub fn entries(index_text: &str, name: &str, url: &str) -> Result<Vec<IndexEntry
             Some(IndexEntry {
                 version: e["version"].as_str()?.to_owned(),
                 url: e["urls"].as_array()?.first()?.as_str()?.to_owned(),
-                digest: e["digest"]
-                    .as_str()
-                    .map(|d| d.to_ascii_lowercase())
-                    .filter(|d| !d.is_empty()),
+                // A digest that YAML reads as something other than text (an unquoted
+                // all-digit value) is kept as written, so it fails the check rather than
+                // switching the check off.
+                digest: match &e["digest"] {
+                    Value::Null => None,
+                    Value::String(d) => Some(d.to_ascii_lowercase()).filter(|d| !d.is_empty()),
+                    other => Some(other.to_string()),
+                },
             })
         })
         .collect())
@@ -133,6 +138,11 @@ mod tests {
         let e = entries(INDEX, "airflow", "http://r").unwrap();
         assert_eq!(e.len(), 3);
         assert_eq!(select(&e, "1.19.0").unwrap().digest.as_deref(), Some("abc"));
+        let numeric = entries(&INDEX.replace("ABC", "0012"), "airflow", "u").unwrap();
+        assert_eq!(
+            select(&numeric, "1.19.0").unwrap().digest.as_deref(),
+            Some("10")
+        );
         assert_eq!(select(&e, "~1.18").unwrap().version, "1.18.0");
         assert_eq!(
             select(&e, ">=1.0.0").unwrap().version,

@@ -523,7 +523,7 @@ fn a_digest_mismatch_is_refused_and_nothing_is_cached() {
         let index = String::from_utf8(files["/index.yaml"].clone()).unwrap();
         let tampered = index.replace(
             "e978112075069ec17d2a93dacaba3e389d3cd8b951dc1b422d5d291addd2ca13",
-            &"0".repeat(64),
+            &"f".repeat(64),
         );
         assert_ne!(
             tampered, index,
@@ -538,7 +538,7 @@ fn a_digest_mismatch_is_refused_and_nothing_is_cached() {
         ("HELMWASM_OFFLINE", ""),
     ];
     let run = helmwasm_with(dir.path(), &["template"], &env);
-    fails_with(&run, &["but the repository index says 0000"]);
+    fails_with(&run, &["but the repository index says ffff"]);
     assert!(
         !cache.path().join("charts").exists()
             || std::fs::read_dir(cache.path().join("charts"))

@@ -116,7 +116,7 @@ fn twenty_renders_are_byte_identical() {
 
 #[test]
 fn plugin_folder_order_does_not_change_the_output() {
-    let text = "releases:\n  - name: a\n    namespace: n\n    chart: repo/c\n    version: 1.0.0\n    steps:\n      - plugin: pause-dags\n      - plugin: misbehave\n        with: {mode: clock-random}\n";
+    let text = "releases:\n  - name: a\n    namespace: ns\n    chart: repo/c\n    version: 1.0.0\n    steps:\n      - plugin: pause-dags\n      - plugin: misbehave\n        with: {mode: clock-random}\n";
     let mut outputs = Vec::new();
     for names in [["a.wasm", "b.wasm"], ["z.wasm", "m.wasm"]] {
         let dir = project(text);

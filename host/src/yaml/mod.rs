@@ -1,0 +1,432 @@
+//! The one module that parses and prints YAML, the way Helm reads it.
+//!
+//! - [`read`]: saphyr-parser events composed into JSON values with go-yaml v2's YAML 1.1
+//!   typing ([`resolve`]), plus the strictness Helm lacks (duplicate keys, placeholders,
+//!   tabs), every error with `file:line:column` and the key path.
+//! - [`write`]: JSON values printed so that Helm reads back the same values.
+//!
+//! Values files, the pipeline file (typed, through serde), step config, chart metadata and
+//! rendered manifests all go through here, so a value has one meaning everywhere.
+
+mod read;
+mod resolve;
+mod write;
+
+pub use resolve::normalise_number;
+pub use write::to_string;
+
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// A YAML error at a place in a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YamlError {
+    pub file: PathBuf,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub message: String,
+}
+
+impl fmt::Display for YamlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+            if let Some(col) = self.column {
+                write!(f, ":{col}")?;
+            }
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for YamlError {}
+
+/// Deserialize a typed document (e.g. the pipeline file). The text is read as Helm reads
+/// values (so `enabled: yes` is `true` here as in a values file); unknown fields and wrong
+/// types are reported with their key path and position.
+pub fn from_str<T: DeserializeOwned>(text: &str, file: &Path) -> Result<T, YamlError> {
+    let mut spans = read::Spans::new();
+    let value = read::read(text, file, Some(&mut spans))?;
+    serde_path_to_error::deserialize(&value).map_err(|e| {
+        let mut segments: Vec<String> = e
+            .path()
+            .iter()
+            .filter_map(|s| match s {
+                serde_path_to_error::Segment::Seq { index } => Some(format!("[{index}]")),
+                serde_path_to_error::Segment::Map { key } => Some(key.clone()),
+                serde_path_to_error::Segment::Enum { .. }
+                | serde_path_to_error::Segment::Unknown => None,
+            })
+            .collect();
+        let message = e.inner().to_string();
+        // An unknown field is placed at its key, and named under its parent's path.
+        let at_key = message.starts_with("unknown field");
+        let place = {
+            let mut probe = segments.clone();
+            loop {
+                if let Some(&(key, value)) = spans.get(&join(&probe)) {
+                    break Some(if at_key && probe.len() == segments.len() {
+                        key
+                    } else {
+                        value
+                    });
+                }
+                if probe.pop().is_none() {
+                    break None;
+                }
+            }
+        };
+        if at_key {
+            segments.pop();
+        }
+        let path = join(&segments);
+        let message = match place {
+            Some(at) if message.starts_with("invalid type:") => {
+                format!("{message}{}", yaml11_hint(text, at))
+            }
+            _ => message,
+        };
+        YamlError {
+            file: file.to_owned(),
+            line: place.map(|m| m.line()),
+            column: place.map(|m| m.col() + 1),
+            message: if path.is_empty() {
+                message
+            } else {
+                format!("{path}: {message}")
+            },
+        }
+    })
+}
+
+/// For a wrong type: if the text there is a word YAML 1.1 reads as a boolean, null or
+/// number (`n`, `off`, `~`, `0755`), say so.
+fn yaml11_hint(text: &str, at: saphyr_parser::Marker) -> String {
+    let Some(line) = text.lines().nth(at.line().saturating_sub(1)) else {
+        return String::new();
+    };
+    let token: String = line
+        .chars()
+        .skip(at.col())
+        .take_while(|c| !c.is_whitespace() && *c != ',' && *c != '}' && *c != ']' && *c != '#')
+        .collect();
+    match resolve::plain(&token) {
+        resolve::Scalar::Str(_) | resolve::Scalar::Merge => String::new(),
+        _ if token.is_empty() => String::new(),
+        _ => format!(
+            " (`{token}` is not text in YAML 1.1, which is how Helm reads YAML; write `\"{token}\"` for text)"
+        ),
+    }
+}
+
+fn join(segments: &[String]) -> String {
+    let mut out = String::new();
+    for s in segments {
+        if !out.is_empty() && !s.starts_with('[') {
+            out.push('.');
+        }
+        out.push_str(s);
+    }
+    out
+}
+
+/// Parse a values document into JSON values. An empty document is an empty map.
+pub fn parse_values(text: &str, file: &Path) -> Result<Value, YamlError> {
+    let value = read::read(text, file, None)?;
+    match value {
+        Value::Null => Ok(Value::Object(Map::new())),
+        Value::Object(_) => Ok(value),
+        other => Err(YamlError {
+            file: file.to_owned(),
+            line: Some(1),
+            column: Some(1),
+            message: format!(
+                "a values file must hold a map at the top, found {}",
+                kind(&other)
+            ),
+        }),
+    }
+}
+
+/// A value with every number as Helm holds it after reading (see [`normalise_number`]): the
+/// value that reading [`to_string`]'s output gives back.
+pub fn as_helm_reads(value: &Value) -> Value {
+    match value {
+        Value::Number(n) => normalise_number(n),
+        Value::Array(items) => Value::Array(items.iter().map(as_helm_reads).collect()),
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, v)| (k.clone(), as_helm_reads(v)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a map",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn err(text: &str) -> String {
+        parse_values(text, Path::new("v.yaml"))
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn duplicate_top_level_key_points_at_the_second_one() {
+        let e = err("workers:\n  replicas: 2\nexecutor: x\nworkers:\n  keda: {}\n");
+        assert_eq!(
+            e,
+            "v.yaml:4:1: duplicate key `workers` (first defined at line 1); YAML keeps only one of \
+             them, so merge the two blocks into one"
+        );
+    }
+
+    #[test]
+    fn nested_duplicate_key() {
+        let e = err("a:\n  b: 1\n  c: 2\n  b: 3\n");
+        assert!(
+            e.starts_with("v.yaml:4:3: a: duplicate key `b` (first defined at line 2)"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn tab_indentation_gets_a_hint() {
+        let e = err("workers:\n  keda:\n    enabled: true\n\tpersistence:\n    enabled: false\n");
+        assert!(e.starts_with("v.yaml:4:1: "), "{e}");
+        assert!(
+            e.ends_with("hint: indent YAML with spaces, tab characters are not allowed"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn unquoted_placeholders_are_caught_with_their_position() {
+        let e = err("dags:\n  gitSync:\n    repo: {git_repo}\n");
+        assert!(
+            e.starts_with("v.yaml:3:11: `{git_repo}` is unquoted, so YAML reads it as a map"),
+            "{e}"
+        );
+        let e = err("list:\n  - {item}\n");
+        assert!(e.starts_with("v.yaml:2:5: `{item}`"), "{e}");
+        // Real maps, quoted braces and strings containing braces are fine.
+        for ok in [
+            "a: {}\n",
+            "a: {b: 1}\n",
+            "a: \"{x}\"\n",
+            "a: |\n  k: {x}\n",
+            "a: x {y}\n",
+        ] {
+            assert!(parse_values(ok, Path::new("v")).is_ok(), "{ok}");
+        }
+    }
+
+    #[test]
+    fn scalars_are_read_as_helm_reads_them() {
+        let v = parse_values(
+            "b1: yes\nb2: Off\nb3: \"no\"\nn1: ~\nn2:\no: 0755\np: 012\nq: 0o17\nh: 0x1F\nu: 1_000\n\
+             f: 1.5\ne: 1e3\nd: 2001-12-14\ns: 1:20\nt: !!str 12\ni: !!int \"7\"\nl: !vault x\n",
+            Path::new("v"),
+        )
+        .unwrap();
+        assert_eq!(
+            v,
+            json!({"b1": true, "b2": false, "b3": "no", "n1": null, "n2": null, "o": 493, "p": 10,
+                   "q": 15, "h": 31, "u": 1000, "f": 1.5, "e": 1000, "d": "2001-12-14", "s": "1:20",
+                   "t": "12", "i": 7, "l": "x"})
+        );
+        assert!(err("a: !!int x\n").starts_with("v.yaml:1:10: a: `x` cannot be read as !!int"));
+        assert!(
+            err("a: .nan\n").starts_with("v.yaml:1:4: a: `.nan` is not a number JSON can hold")
+        );
+        assert!(err("a: !!binary eA==\n").contains("`!!binary` is not supported"));
+    }
+
+    #[test]
+    fn merge_keys_apply_in_document_order_as_in_go_yaml_v2() {
+        let v = parse_values(
+            "x: &x {p: 1, q: 1}\ny: &y {q: 2, r: 2}\n\
+             before:\n  p: 0\n  <<: *x\nafter:\n  <<: *x\n  p: 0\nmany:\n  <<: [*x, *y]\n\
+             quoted:\n  \"<<\": text\n",
+            Path::new("v"),
+        )
+        .unwrap();
+        assert_eq!(v["before"], json!({"p": 1, "q": 1}));
+        assert_eq!(v["after"], json!({"p": 0, "q": 1}));
+        assert_eq!(v["many"], json!({"p": 1, "q": 1, "r": 2}));
+        assert_eq!(v["quoted"], json!({"<<": "text"}));
+        assert!(err("a: {<<: 1}\n").contains("a merge key `<<` needs a map"));
+    }
+
+    #[test]
+    fn keys_helm_reads_as_the_same_key_are_an_error() {
+        assert_eq!(
+            err("a:\n  yes: 1\n  true: 2\n"),
+            "v.yaml:3:3: a: the keys `yes` (line 2) and `true` are the same key `true` to Helm, which \
+             keeps only one of them; keep one, or quote the key that is meant as text"
+        );
+        assert!(
+            err("1: a\n\"1\": b\n")
+                .starts_with("v.yaml:2:1: the keys `1` (line 1) and `\"1\"` are the same key `1`")
+        );
+        assert!(err("~: a\n").contains("a map key is null"));
+        assert!(err("[a]: 1\n").contains("a map key must be text or a number"));
+    }
+
+    #[test]
+    fn documents_aliases_and_nesting_are_bounded() {
+        assert!(
+            err("a: 1\n---\nb: 2\n").starts_with("v.yaml:3:1: a second YAML document"),
+            "{}",
+            err("a: 1\n---\nb: 2\n")
+        );
+        assert_eq!(
+            parse_values("a: 1\n---\n", Path::new("v")).unwrap(),
+            json!({"a": 1})
+        );
+        assert!(err("a: &a [1, *a]\n").contains("refers to the node that contains it"));
+        let mut bomb = String::from("l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let prev = format!("*l{}", i - 1);
+            bomb.push_str(&format!("l{i}: &l{i} [{}]\n", vec![prev; 10].join(", ")));
+        }
+        assert!(
+            err(&bomb).contains("expands to more than"),
+            "{}",
+            err(&bomb)
+        );
+        let deep = format!("a: {}{}\n", "[".repeat(600), "]".repeat(600));
+        assert!(
+            err(&deep).contains("recursion limit exceeded"),
+            "{}",
+            err(&deep)
+        );
+    }
+
+    #[test]
+    fn placeholder_positions_count_characters() {
+        assert!(err("é: x\nb: {name}\n").starts_with("v.yaml:2:4: `{name}` is unquoted"));
+        assert!(err("émoji: {name}\n").starts_with("v.yaml:1:8: `{name}`"));
+    }
+
+    #[test]
+    fn values_root_must_be_a_map() {
+        assert_eq!(
+            err("- a\n"),
+            "v.yaml:1:1: a values file must hold a map at the top, found a list"
+        );
+        assert_eq!(parse_values("", Path::new("v.yaml")).unwrap(), json!({}));
+        assert_eq!(
+            parse_values("# only a comment\n", Path::new("v.yaml")).unwrap(),
+            json!({})
+        );
+    }
+
+    #[test]
+    fn scalar_keys_become_strings_and_merge_keys_apply() {
+        let v = parse_values(
+            "a: &x {p: 1}\nb:\n  <<: *x\n  q: 2\n1: one\ntrue: yes\n",
+            Path::new("v"),
+        )
+        .unwrap();
+        assert_eq!(
+            v,
+            json!({"a": {"p": 1}, "b": {"p": 1, "q": 2}, "1": "one", "true": true})
+        );
+    }
+
+    #[test]
+    fn strings_helm_would_read_as_something_else_are_quoted() {
+        for word in [
+            "no",
+            "NO",
+            "on",
+            "y",
+            "Y",
+            "off",
+            "True",
+            "null",
+            "~",
+            "",
+            "0755",
+            "012",
+            "0x1F",
+            "1e3",
+            "1_000",
+            "1:20",
+            "2001-12-14",
+            ".inf",
+            "- a",
+            "a: b",
+            "#c",
+            "@x",
+            "500",
+            "1.5",
+        ] {
+            let printed = to_string(&json!({ "k": word }));
+            assert!(
+                printed.starts_with("k: \""),
+                "{word:?} printed as {printed:?}"
+            );
+            let back = parse_values(&printed, Path::new("t.yaml")).unwrap();
+            assert_eq!(back["k"], json!(word), "{word:?}");
+        }
+        for plain in [
+            "airflow",
+            "500m",
+            "1Gi",
+            "apps/v1",
+            "app.kubernetes.io/name",
+            "_x",
+            "CeleryExecutor",
+        ] {
+            assert_eq!(to_string(&json!({ "k": plain })), format!("k: {plain}\n"));
+        }
+        // Keys too: `on` and `y` would become booleans and collide.
+        assert_eq!(
+            to_string(&json!({"on": 1, "y": 2})),
+            "\"on\": 1\n\"y\": 2\n"
+        );
+        assert_eq!(
+            to_string(&json!({"s": "a\"b\\c\nd\u{85}\u{1b}"})),
+            "s: \"a\\\"b\\\\c\\nd\\u0085\\u001b\"\n"
+        );
+    }
+
+    #[test]
+    fn nested_blocks_round_trip() {
+        let v =
+            json!({"a": [{"b": 1, "c": [1, [2, 3], {}]}, [], {"d": {"e": "f"}}], "g": {}, "h": []});
+        let printed = to_string(&v);
+        assert_eq!(
+            parse_values(&printed, Path::new("t.yaml")).unwrap(),
+            v,
+            "{printed}"
+        );
+    }
+
+    #[test]
+    fn printing_sorts_keys() {
+        assert_eq!(
+            to_string(&json!({"b": 1, "a": {"d": [1, "x"], "c": null}})),
+            "a:\n  c: null\n  d:\n  - 1\n  - x\nb: 1\n"
+        );
+    }
+}

@@ -1,0 +1,571 @@
+//! Reading: YAML text to JSON values, as Helm reads it.
+//!
+//! saphyr-parser turns the text into events with positions; this composer builds the JSON
+//! value the way go-yaml v2 plus sigs.k8s.io/yaml would (see [`super::resolve`]), and is
+//! stricter where Helm is silent or random:
+//! - a key written twice in one map is an error (go-yaml keeps the last), as are two keys that
+//!   Helm reads as the same key (`yes` and `true`, `1` and `"1"`);
+//! - an unquoted `{placeholder}` is an error: YAML reads it as a one-key map;
+//! - a second document is an error (Helm reads only the first);
+//! - aliases may expand to at most [`MAX_NODES`] nodes (nesting depth is capped by
+//!   saphyr-parser's own recursion limit).
+//!
+//! Merge keys (`<<: *base`, `<<: [*a, *b]`) apply as in go-yaml v2: in document order, so a key
+//! written before the `<<` is overwritten by the merged map, and one written after it wins;
+//! of several merged maps, the earlier wins.
+
+use super::YamlError;
+use super::resolve::{self, CoreTag, Scalar};
+use saphyr_parser::{Event, Marker, Parser, ScalarStyle, Tag};
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// The most nodes one document may expand to through aliases (a "billion laughs" guard).
+pub const MAX_NODES: usize = 4_000_000;
+
+/// Where each node of a document starts: key path (`releases[0].name`) → (key, value)
+/// positions. Only collected for typed documents, to place deserialization errors.
+pub type Spans = HashMap<String, (Marker, Marker)>;
+
+/// Read the first document of `text` into a JSON value (`Null` for an empty document).
+pub fn read(text: &str, file: &Path, spans: Option<&mut Spans>) -> Result<Value, YamlError> {
+    let mut c = Composer {
+        text,
+        file,
+        chars: CharIndex::new(text),
+        anchors: HashMap::new(),
+        stack: Vec::new(),
+        nodes: 0,
+        spans,
+        root: None,
+        documents: 0,
+    };
+    let mut parser = Parser::new_from_str(text);
+    while let Some(next) = parser.next_event() {
+        let (event, span) = next.map_err(|e| c.scan_error(&e))?;
+        c.event(event, span.start)?;
+    }
+    Ok(c.root.unwrap_or(Value::Null))
+}
+
+struct Anchored {
+    value: Value,
+    scalar: Option<Scalar>,
+    nodes: usize,
+}
+
+enum Frame {
+    Seq {
+        items: Vec<Value>,
+        anchor: usize,
+        at: Marker,
+        segment: String,
+        nodes: usize,
+    },
+    Map {
+        map: Map<String, Value>,
+        anchor: usize,
+        at: Marker,
+        segment: String,
+        nodes: usize,
+        key: Option<Key>,
+        /// Keys written in this map: Helm's key → (as written, line).
+        written: HashMap<String, (String, usize)>,
+    },
+}
+
+enum Key {
+    Named { name: String, at: Marker },
+    Merge { at: Marker },
+}
+
+/// A finished node on its way into its parent.
+struct Node {
+    value: Value,
+    scalar: Option<Scalar>,
+    /// The text as written, for messages about keys.
+    raw: String,
+    at: Marker,
+    nodes: usize,
+}
+
+struct Composer<'a, 's> {
+    text: &'a str,
+    file: &'a Path,
+    chars: CharIndex,
+    anchors: HashMap<usize, Anchored>,
+    stack: Vec<Frame>,
+    /// Nodes produced so far, aliases expanded.
+    nodes: usize,
+    spans: Option<&'s mut Spans>,
+    root: Option<Value>,
+    documents: usize,
+}
+
+impl Composer<'_, '_> {
+    fn event(&mut self, event: Event<'_>, at: Marker) -> Result<(), YamlError> {
+        match event {
+            Event::StreamStart | Event::StreamEnd | Event::Nothing | Event::DocumentEnd => {}
+            Event::DocumentStart(_) => self.documents += 1,
+            Event::Scalar(text, style, anchor, tag) => {
+                let empty = style == ScalarStyle::Plain && (text.is_empty() || text == "~");
+                if self.documents > 1 && !empty {
+                    return Err(self.second_document(at));
+                }
+                let scalar = self.scalar(&text, style, tag.as_deref(), at)?;
+                let value = resolve::to_json(scalar.clone())
+                    .map_err(|m| self.error(at, format!("{}`{text}` {m}", self.path_prefix())))?;
+                self.finish(
+                    Node {
+                        value,
+                        scalar: Some(scalar),
+                        raw: match style {
+                            ScalarStyle::SingleQuoted => format!("'{text}'"),
+                            ScalarStyle::DoubleQuoted => format!("\"{text}\""),
+                            _ => text.into_owned(),
+                        },
+                        at,
+                        nodes: 1,
+                    },
+                    anchor,
+                )?;
+            }
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                if self.documents > 1 {
+                    return Err(self.second_document(at));
+                }
+                let segment = self.next_segment();
+                let frame = if matches!(event, Event::SequenceStart(..)) {
+                    Frame::Seq {
+                        items: Vec::new(),
+                        anchor,
+                        at,
+                        segment,
+                        nodes: 1,
+                    }
+                } else {
+                    self.check_placeholder(at)?;
+                    Frame::Map {
+                        map: Map::new(),
+                        anchor,
+                        at,
+                        segment,
+                        nodes: 1,
+                        key: None,
+                        written: HashMap::new(),
+                    }
+                };
+                self.stack.push(frame);
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let node = match self.stack.pop().expect("the parser balances collections") {
+                    Frame::Seq {
+                        items,
+                        anchor,
+                        at,
+                        nodes,
+                        ..
+                    } => (Value::Array(items), anchor, at, nodes),
+                    Frame::Map {
+                        map,
+                        anchor,
+                        at,
+                        nodes,
+                        ..
+                    } => (Value::Object(map), anchor, at, nodes),
+                };
+                let (value, anchor, at, nodes) = node;
+                self.finish(
+                    Node {
+                        value,
+                        scalar: None,
+                        raw: String::new(),
+                        at,
+                        nodes,
+                    },
+                    anchor,
+                )?;
+            }
+            Event::Alias(id) => {
+                if self.documents > 1 {
+                    return Err(self.second_document(at));
+                }
+                let Some(a) = self.anchors.get(&id) else {
+                    return Err(self.error(
+                        at,
+                        format!(
+                            "{}this alias refers to the node that contains it",
+                            self.path_prefix()
+                        ),
+                    ));
+                };
+                let node = Node {
+                    value: a.value.clone(),
+                    scalar: a.scalar.clone(),
+                    raw: String::new(),
+                    at,
+                    nodes: a.nodes,
+                };
+                self.finish(node, 0)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn scalar(
+        &self,
+        text: &str,
+        style: ScalarStyle,
+        tag: Option<&Tag>,
+        at: Marker,
+    ) -> Result<Scalar, YamlError> {
+        match tag {
+            None if style == ScalarStyle::Plain => Ok(resolve::plain(text)),
+            None => Ok(Scalar::Str(text.to_owned())),
+            Some(tag) => {
+                let core = if tag.handle == "tag:yaml.org,2002:" || tag.handle == "!!" {
+                    match tag.suffix.as_str() {
+                        "str" => CoreTag::Str,
+                        "int" => CoreTag::Int,
+                        "float" => CoreTag::Float,
+                        "bool" => CoreTag::Bool,
+                        "null" => CoreTag::Null,
+                        other => {
+                            return Err(self.error(
+                                at,
+                                format!(
+                                    "{}the tag `!!{other}` is not supported here",
+                                    self.path_prefix()
+                                ),
+                            ));
+                        }
+                    }
+                } else {
+                    // A local tag (`!vault x`) does not change the value for Helm.
+                    CoreTag::Other
+                };
+                resolve::tagged(text, core)
+                    .map_err(|m| self.error(at, format!("{}{m}", self.path_prefix())))
+            }
+        }
+    }
+
+    /// Put a finished node into its parent (or make it the document).
+    fn finish(&mut self, node: Node, anchor: usize) -> Result<(), YamlError> {
+        self.nodes = self.nodes.saturating_add(node.nodes);
+        if self.nodes > MAX_NODES {
+            return Err(self.error(
+                node.at,
+                format!("the document expands to more than {MAX_NODES} nodes through aliases"),
+            ));
+        }
+        if anchor != 0 {
+            self.anchors.insert(
+                anchor,
+                Anchored {
+                    value: node.value.clone(),
+                    scalar: node.scalar.clone(),
+                    nodes: node.nodes,
+                },
+            );
+        }
+        let Some(top) = self.stack.last_mut() else {
+            if self.root.is_some() {
+                // An empty document after the first (a trailing `---`).
+                return Ok(());
+            }
+            if let Some(spans) = self.spans.as_deref_mut() {
+                spans.insert(String::new(), (node.at, node.at));
+            }
+            self.root = Some(node.value);
+            return Ok(());
+        };
+        match top {
+            Frame::Seq { items, nodes, .. } => {
+                *nodes += node.nodes;
+                let index = items.len();
+                items.push(node.value);
+                if self.spans.is_some() {
+                    // The item is in place: its path is the list's path plus `[index]`.
+                    let path = self.path("");
+                    if let Some(spans) = self.spans.as_deref_mut() {
+                        spans.insert(format!("{path}[{index}]"), (node.at, node.at));
+                    }
+                }
+            }
+            Frame::Map { key: None, .. } => return self.key(node),
+            Frame::Map { .. } => return self.entry(node),
+        }
+        Ok(())
+    }
+
+    /// A finished node in key position.
+    fn key(&mut self, node: Node) -> Result<(), YamlError> {
+        let prefix = self.path_prefix();
+        let Some(scalar) = &node.scalar else {
+            return Err(self.error(
+                node.at,
+                format!("{prefix}a map key must be text or a number, not a map or list"),
+            ));
+        };
+        let key = if *scalar == Scalar::Merge {
+            Key::Merge { at: node.at }
+        } else {
+            let name =
+                resolve::key(scalar).map_err(|m| self.error(node.at, format!("{prefix}{m}")))?;
+            let raw = node.raw.clone();
+            let Some(Frame::Map { written, .. }) = self.stack.last_mut() else {
+                unreachable!("key() is called for maps")
+            };
+            if let Some((first_raw, first_line)) = written.get(&name) {
+                let message = if *first_raw == raw {
+                    format!(
+                        "{prefix}duplicate key `{name}` (first defined at line {first_line}); YAML keeps only \
+                         one of them, so merge the two blocks into one"
+                    )
+                } else {
+                    format!(
+                        "{prefix}the keys `{first_raw}` (line {first_line}) and `{raw}` are the same key \
+                         `{name}` to Helm, which keeps only one of them; keep one, or quote the key \
+                         that is meant as text"
+                    )
+                };
+                return Err(self.error(node.at, message));
+            }
+            written.insert(name.clone(), (raw, node.at.line()));
+            Key::Named { name, at: node.at }
+        };
+        if let Some(Frame::Map { key: slot, .. }) = self.stack.last_mut() {
+            *slot = Some(key);
+        }
+        Ok(())
+    }
+
+    /// A finished node in value position.
+    fn entry(&mut self, node: Node) -> Result<(), YamlError> {
+        let Some(Frame::Map { key, .. }) = self.stack.last_mut() else {
+            unreachable!("entry() is called for maps")
+        };
+        let key = key.take().expect("a key precedes its value");
+        match key {
+            Key::Named { name, at } => {
+                if self.spans.is_some() {
+                    let path = self.path(&name);
+                    if let Some(spans) = self.spans.as_deref_mut() {
+                        spans.insert(path, (at, node.at));
+                    }
+                }
+                let Some(Frame::Map { map, nodes, .. }) = self.stack.last_mut() else {
+                    unreachable!()
+                };
+                *nodes += node.nodes;
+                map.insert(name, node.value);
+            }
+            Key::Merge { at } => {
+                let sources = match node.value {
+                    Value::Object(m) => vec![m],
+                    // Of several maps, the earlier wins: apply them last to first.
+                    Value::Array(items) if items.iter().all(Value::is_object) => items
+                        .into_iter()
+                        .rev()
+                        .filter_map(|v| match v {
+                            Value::Object(m) => Some(m),
+                            _ => None,
+                        })
+                        .collect(),
+                    _ => {
+                        return Err(self.error(
+                            at,
+                            format!(
+                                "{}a merge key `<<` needs a map or a list of maps (an alias such as `*base`)",
+                                self.path_prefix()
+                            ),
+                        ));
+                    }
+                };
+                let Some(Frame::Map { map, nodes, .. }) = self.stack.last_mut() else {
+                    unreachable!()
+                };
+                *nodes += node.nodes;
+                for source in sources {
+                    for (k, v) in source {
+                        map.insert(k, v);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The segment a collection starting now gets in its parent's path.
+    fn next_segment(&self) -> String {
+        match self.stack.last() {
+            None => String::new(),
+            Some(Frame::Seq { items, .. }) => format!("[{}]", items.len()),
+            Some(Frame::Map {
+                key: Some(Key::Named { name, .. }),
+                ..
+            }) => name.clone(),
+            Some(Frame::Map {
+                key: Some(Key::Merge { .. }),
+                ..
+            }) => "<<".into(),
+            Some(Frame::Map { key: None, .. }) => "(key)".into(),
+        }
+    }
+
+    /// The display path of a child `last` of the innermost collection.
+    fn path(&self, last: &str) -> String {
+        let mut out = String::new();
+        let segments = self
+            .stack
+            .iter()
+            .map(|f| match f {
+                Frame::Seq { segment, .. } | Frame::Map { segment, .. } => segment.as_str(),
+            })
+            .chain([last]);
+        for s in segments.filter(|s| !s.is_empty()) {
+            if !out.is_empty() && !s.starts_with('[') {
+                out.push('.');
+            }
+            out.push_str(s);
+        }
+        out
+    }
+
+    /// `path: ` for a message about the node being read now, or nothing at the top.
+    fn path_prefix(&self) -> String {
+        let last = match self.stack.last() {
+            Some(Frame::Map {
+                key: Some(Key::Named { name, .. }),
+                ..
+            }) => name.clone(),
+            Some(Frame::Seq { items, .. }) => format!("[{}]", items.len()),
+            _ => String::new(),
+        };
+        let p = self.path(&last);
+        if p.is_empty() { p } else { format!("{p}: ") }
+    }
+
+    /// A flow map that is exactly `{word}`: a template placeholder left in the file.
+    fn check_placeholder(&self, at: Marker) -> Result<(), YamlError> {
+        let rest = &self.text[self.chars.byte(at.index())..];
+        let Some(inner) = rest.strip_prefix('{') else {
+            return Ok(());
+        };
+        let word: String = inner
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+            .collect();
+        if word.is_empty() || !inner[word.len()..].starts_with('}') {
+            return Ok(());
+        }
+        Err(self.error(
+            at,
+            format!(
+                "`{{{word}}}` is unquoted, so YAML reads it as a map (`{word}: null`), not text; \
+                 replace the placeholder with a real value, or quote it (`\"{{{word}}}\"`) if the braces are meant"
+            ),
+        ))
+    }
+
+    fn second_document(&self, at: Marker) -> YamlError {
+        self.error(
+            at,
+            "a second YAML document (after `---`): Helm reads only the first, so this one would be \
+             ignored; move its keys into the first document or into another file"
+                .into(),
+        )
+    }
+
+    fn error(&self, at: Marker, message: String) -> YamlError {
+        YamlError {
+            file: self.file.to_owned(),
+            line: Some(at.line()),
+            column: Some(at.col() + 1),
+            message,
+        }
+    }
+
+    fn scan_error(&self, e: &saphyr_parser::ScanError) -> YamlError {
+        let at = e.marker();
+        let mut line = at.line();
+        let mut column = at.col() + 1;
+        let mut message = e.info().to_owned();
+        // Say where an unclosed `[` or `{` opened.
+        let open = self.stack.last().map(|f| match f {
+            Frame::Seq { at, .. } | Frame::Map { at, .. } => *at,
+        });
+        if let Some(open) = open {
+            let opener = self.text[self.chars.byte(open.index())..].chars().next();
+            if let Some(what) = match opener {
+                Some('[') => Some("list"),
+                Some('{') => Some("map"),
+                _ => None,
+            } {
+                message.push_str(&format!(
+                    " (the {what} opened at line {} column {})",
+                    open.line(),
+                    open.col() + 1
+                ));
+            }
+        }
+        if message.contains("tab") || message.contains("whitespace") {
+            // The scanner notices a tab in the indentation at the end of the content before
+            // it: point at the tabbed line itself (past blank and comment lines).
+            let indented_with_tab = |l: &str| l.trim_start_matches(' ').starts_with('\t');
+            let tabbed = self
+                .text
+                .lines()
+                .enumerate()
+                .skip(line.saturating_sub(1))
+                .enumerate()
+                .find(|(n, (_, l))| {
+                    let skip = *n == 0 || l.trim().is_empty() || l.trim_start().starts_with('#');
+                    indented_with_tab(l) || !skip
+                })
+                .filter(|(_, (_, l))| indented_with_tab(l));
+            if let Some((_, (i, _))) = tabbed {
+                line = i + 1;
+                column = 1;
+            }
+            message.push_str("; hint: indent YAML with spaces, tab characters are not allowed");
+        }
+        YamlError {
+            file: self.file.to_owned(),
+            line: Some(line),
+            column: Some(column),
+            message,
+        }
+    }
+}
+
+/// saphyr's positions count characters; slicing the text needs bytes.
+struct CharIndex {
+    /// Byte offset of each char, or empty when the text is ASCII (then they are equal).
+    offsets: Vec<usize>,
+    len: usize,
+}
+
+impl CharIndex {
+    fn new(text: &str) -> Self {
+        let offsets = if text.is_ascii() {
+            Vec::new()
+        } else {
+            text.char_indices().map(|(b, _)| b).collect()
+        };
+        CharIndex {
+            offsets,
+            len: text.len(),
+        }
+    }
+
+    fn byte(&self, char_index: usize) -> usize {
+        if self.offsets.is_empty() {
+            char_index.min(self.len)
+        } else {
+            self.offsets.get(char_index).copied().unwrap_or(self.len)
+        }
+    }
+}
