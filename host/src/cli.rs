@@ -42,7 +42,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run every selected release's steps and print (or write) the render.
-    Template(TemplateArgs),
+    Template(Box<TemplateArgs>),
     /// Inspect the available plugins.
     #[command(subcommand)]
     Plugins(PluginsCommand),
@@ -73,12 +73,8 @@ pub struct TemplateArgs {
     /// Print Secret data and resolved secret values in clear text (redacted by default).
     #[arg(long)]
     pub show_secrets: bool,
-    /// Override values for every selected release (`a.b=1,c=x`, Helm syntax), after all files.
-    #[arg(long = "set", value_name = "KEY=VALUE")]
-    pub set: Vec<String>,
-    /// Like `--set`, but every value is a string.
-    #[arg(long = "set-string", value_name = "KEY=VALUE")]
-    pub set_string: Vec<String>,
+    #[command(flatten)]
+    pub set: SetArgs,
     /// Render the other releases when one fails (the exit code is still 1, and nothing is
     /// written to --output-dir).
     #[arg(long)]
@@ -92,6 +88,49 @@ pub struct TemplateArgs {
     /// The helm binary [default: $HELMWASM_HELM, else `helm` on PATH].
     #[arg(long, value_name = "PATH")]
     pub helm: Option<PathBuf>,
+}
+
+/// `--set` and its kin, as Helm has them.
+#[derive(Debug, Clone, Default, Args)]
+pub struct SetArgs {
+    /// Set values for every selected release, as `helm --set` does (`a.b=1,l={x,y},m[0]=z`),
+    /// after all files. Kinds apply in Helm's order: --set-json, --set, --set-string,
+    /// --set-file, --set-literal.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Like `--set`, but every value is a string.
+    #[arg(long = "set-string", value_name = "KEY=VALUE")]
+    pub set_string: Vec<String>,
+    /// Set JSON values (`a={"b":1}`, `l=[1,2]`), or merge a JSON object (`{"a":{"b":1}}`).
+    #[arg(long = "set-json", value_name = "KEY=JSON")]
+    pub set_json: Vec<String>,
+    /// Set values to the contents of files (paths relative to the current directory).
+    #[arg(long = "set-file", value_name = "KEY=PATH")]
+    pub set_file: Vec<String>,
+    /// Set one string, everything after the first `=` taken literally (no commas, no escapes).
+    #[arg(long = "set-literal", value_name = "KEY=VALUE")]
+    pub set_literal: Vec<String>,
+}
+
+impl SetArgs {
+    /// Parse every argument; `--set-file` paths are read relative to the current directory.
+    pub fn overrides(&self) -> Result<crate::overrides::Overrides> {
+        use crate::overrides::{Flag, Overrides};
+        let given = [
+            (Flag::Set, &self.set),
+            (Flag::String, &self.set_string),
+            (Flag::Json, &self.set_json),
+            (Flag::File, &self.set_file),
+            (Flag::Literal, &self.set_literal),
+        ];
+        let cwd = std::env::current_dir().context("cannot read the current directory")?;
+        Ok(Overrides::parse(
+            given
+                .iter()
+                .flat_map(|(flag, list)| list.iter().map(move |a| (*flag, a.as_str()))),
+            &cwd,
+        )?)
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -200,13 +239,7 @@ fn runtime(cli: &Cli) -> Result<Runtime> {
 }
 
 fn template(cli: &Cli, args: &TemplateArgs, redactor: &mut Redactor) -> Result<()> {
-    let mut overrides = serde_json::Map::new();
-    for s in &args.set {
-        crate::overrides::apply(s, true, &mut overrides)?;
-    }
-    for s in &args.set_string {
-        crate::overrides::apply(s, false, &mut overrides)?;
-    }
+    let overrides = args.set.overrides()?;
     let opts = Options {
         file: args.file.clone(),
         selection: Selection {

@@ -74,7 +74,12 @@ pub fn run_release(
     events: &mut dyn FnMut(Event),
 ) -> Result<ReleaseRender> {
     let env_values = Value::Object(plan.environment.values()).to_string();
-    let mut values = Value::Object(release.values(&plan.overrides));
+    let mut values = Value::Object(release.values(&plan.overrides).with_context(|| {
+        format!(
+            "cannot write the command-line values into release `{}`",
+            release.name
+        )
+    })?);
     let mut manifests = Vec::new();
     for step in &release.steps {
         let tag = StepTag {

@@ -8,6 +8,7 @@
 //! path.
 
 use crate::chart::Source;
+use crate::overrides::{Overrides, SetError};
 use crate::runtime::Limits;
 use crate::spec::{self, PipelineFile, ReleaseSpec, ValuesSource};
 use crate::template;
@@ -34,8 +35,8 @@ pub struct Plan {
     pub environment: Environment,
     /// Plugin folders from `plugins.dirs`, resolved against the pipeline file's folder.
     pub plugin_dirs: Vec<PathBuf>,
-    /// `--set` / `--set-string`: the last values layer of every release.
-    pub overrides: Layer,
+    /// `--set` and its kin: written into every release's composed values, as Helm does.
+    pub overrides: Overrides,
     /// `randomSeed` (a reference until the secrets stage resolves it).
     pub random_seed: Option<String>,
     /// Environment values read by `.hbs` templates (`env`, `required_env`): registered for
@@ -77,7 +78,7 @@ pub struct ReleasePlan {
     /// `version:` as written, if any.
     pub version: Option<String>,
     pub labels: BTreeMap<String, String>,
-    /// `values`, then `environmentValues.ENV`, in order (the `--set` layer is the plan's).
+    /// `values`, then `environmentValues.ENV`, in order (`--set` and its kin are the plan's).
     pub layers: Vec<Layer>,
     pub steps: Vec<StepPlan>,
     pub existing_secrets: Vec<String>,
@@ -87,14 +88,12 @@ pub struct ReleasePlan {
 }
 
 impl ReleasePlan {
-    /// The composed user values: every layer, then `--set`. What the first step sees.
-    pub fn values(&self, overrides: &Layer) -> Map<String, Value> {
-        values::layer(
-            self.layers
-                .iter()
-                .chain([overrides])
-                .map(|l| l.values.clone()),
-        )
+    /// The composed user values: every layer, then `--set` and its kin written into them.
+    /// What the first step sees.
+    pub fn values(&self, overrides: &Overrides) -> Result<Map<String, Value>, SetError> {
+        let mut values = values::layer(self.layers.iter().map(|l| l.values.clone()));
+        overrides.apply(&mut values)?;
+        Ok(values)
     }
 }
 
@@ -128,8 +127,8 @@ pub struct Selection {
     pub environment: Option<String>,
     /// `-l`, each `key=value[,key!=value…]`; a release is selected when any selector matches.
     pub selectors: Vec<String>,
-    /// `--set` / `--set-string`, already parsed: the last values layer of every release.
-    pub overrides: Map<String, Value>,
+    /// `--set` and its kin, already parsed.
+    pub overrides: Overrides,
 }
 
 pub const DEFAULT_ENVIRONMENT: &str = "default";
@@ -202,11 +201,7 @@ pub fn build(file: &PipelineFile, path: &Path, sel: &Selection) -> Result<Plan> 
         file: path.to_owned(),
         environment,
         plugin_dirs: file.plugins.dirs.iter().map(|d| base.join(d)).collect(),
-        overrides: Layer {
-            origin: "--set".into(),
-            base: PathBuf::from("."),
-            values: sel.overrides.clone(),
-        },
+        overrides: sel.overrides.clone(),
         random_seed: file.random_seed.clone(),
         template_env: std::mem::take(&mut loader.template_env),
         releases,
@@ -434,12 +429,8 @@ mod tests {
         loader.release(r, index, base, source)
     }
 
-    fn no_set() -> Layer {
-        Layer {
-            origin: "--set".into(),
-            base: PathBuf::from("."),
-            values: Map::new(),
-        }
+    fn no_set() -> Overrides {
+        Overrides::default()
     }
 
     fn release(name: &str, labels: &[(&str, &str)]) -> ReleaseSpec {
@@ -497,7 +488,7 @@ mod tests {
             releases: vec![release("a", &[])],
         };
         let sel = Selection {
-            overrides: Map::new(),
+            overrides: Overrides::default(),
             environment: Some("staging".into()),
             selectors: vec![],
         };
@@ -553,7 +544,7 @@ mod tests {
             ["all"]
         );
         assert_eq!(
-            Value::Object(dev.values(&no_set())),
+            Value::Object(dev.values(&no_set()).unwrap()),
             serde_json::json!({"tier": "base", "keep": 1})
         );
         let prod = release_plan(&r, 0, Path::new("."), "prod").unwrap();
@@ -565,7 +556,7 @@ mod tests {
             [(1, "all"), (2, "prod-only")]
         );
         assert_eq!(
-            Value::Object(prod.values(&no_set())),
+            Value::Object(prod.values(&no_set()).unwrap()),
             serde_json::json!({"tier": "prod", "keep": 1})
         );
     }

@@ -261,7 +261,11 @@ pub fn resolve_plan(plan: &mut crate::plan::Plan, redactor: &mut Redactor) -> an
         layer(l, redactor)?;
     }
     // `--set` references are resolved once for every release.
-    layer(&mut plan.overrides, redactor)?;
+    for value in plan.overrides.values_mut() {
+        resolver
+            .resolve_tree(value, Path::new("."), "--set", redactor)
+            .map_err(|e| anyhow!("{e}"))?;
+    }
     if let Some(seed) = &mut plan.random_seed {
         let mut v = Value::String(std::mem::take(seed));
         resolver

@@ -321,6 +321,54 @@ mod tests {
     }
 
     #[test]
+    fn characters_helm_refuses_or_reads_as_line_breaks_are_errors() {
+        assert_eq!(
+            err("a: x\nb: \"p\u{7f}\"\n"),
+            "v.yaml:2:6: the character U+007F is a control character, which Helm's reader refuses; \
+             write it as `\\u007f` inside double quotes"
+        );
+        assert!(
+            err("a: \"x\u{2028}y\"\n")
+                .starts_with("v.yaml:1:6: the character U+2028 is a line break")
+        );
+        assert!(err("a: x\u{85}\n").contains("U+0085"));
+        assert!(err("a: x\u{0}\n").contains("U+0000"));
+        // A byte-order mark at the start, tabs, CR LF and escapes are fine.
+        let v = parse_values(
+            "\u{feff}a: \"\\u2028\\u007f\"\r\nb: \tc\r\n",
+            Path::new("v"),
+        )
+        .unwrap();
+        assert_eq!(v, json!({"a": "\u{2028}\u{7f}", "b": "c"}));
+        assert!(
+            err("a:\tb\n").starts_with("v.yaml:1:3: a tab after `:`"),
+            "{}",
+            err("a:\tb\n")
+        );
+        assert!(err("# c\n%YAML 1.1\n---\na: 1\n").starts_with("v.yaml:2:1: a YAML directive"));
+    }
+
+    #[test]
+    fn anchor_names_helm_would_cut_short_are_errors() {
+        assert!(
+            err("k: &a: 1\n").contains("the name in `&a:` is read differently"),
+            "{}",
+            err("k: &a: 1\n")
+        );
+        assert!(parse_values("k: &ok 1\nj: *ok:\n", Path::new("v")).is_err());
+        assert!(err("k: [&a.b x]\n").contains("`&a.b`"));
+        let v = parse_values(
+            "k: &a-1_B !!str x\nj: *a-1_B\nl: [&c yy, *c]\nm: &d\n  nn: 1\no: *d\n",
+            Path::new("v"),
+        )
+        .unwrap();
+        assert_eq!(
+            v,
+            json!({"k": "x", "j": "x", "l": ["yy", "yy"], "m": {"nn": 1}, "o": {"nn": 1}})
+        );
+    }
+
+    #[test]
     fn placeholder_positions_count_characters() {
         assert!(err("é: x\nb: {name}\n").starts_with("v.yaml:2:4: `{name}` is unquoted"));
         assert!(err("émoji: {name}\n").starts_with("v.yaml:1:8: `{name}`"));

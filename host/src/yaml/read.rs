@@ -41,12 +41,68 @@ pub fn read(text: &str, file: &Path, spans: Option<&mut Spans>) -> Result<Value,
         root: None,
         documents: 0,
     };
+    check_characters(text, file)?;
+    // go-yaml drops a byte-order mark at the start; saphyr would make it part of a key.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    check_directives(text, file)?;
     let mut parser = Parser::new_from_str(text);
     while let Some(next) = parser.next_event() {
         let (event, span) = next.map_err(|e| c.scan_error(&e))?;
         c.event(event, span.start)?;
     }
     Ok(c.root.unwrap_or(Value::Null))
+}
+
+/// Helm refuses a values file that starts with a directive (`%YAML 1.1`, `%TAG …`).
+fn check_directives(text: &str, file: &Path) -> Result<(), YamlError> {
+    let first = text
+        .lines()
+        .enumerate()
+        .find(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
+    match first {
+        Some((i, l)) if l.starts_with('%') => Err(YamlError {
+            file: file.to_owned(),
+            line: Some(i + 1),
+            column: Some(1),
+            message: "a YAML directive: Helm refuses values files with directives (`%YAML`, \
+                      `%TAG`); remove the line"
+                .into(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Helm's reader (go-yaml) refuses a file holding a control character, and takes U+0085,
+/// U+2028 and U+2029 for line breaks (YAML 1.1), where a YAML 1.2 reader sees text. Both are
+/// refused here with their position, so a file never reads differently.
+fn check_characters(text: &str, file: &Path) -> Result<(), YamlError> {
+    // go-yaml's reader: tab, LF, CR, printable ASCII, NEL and the printable planes; here
+    // without NEL, U+2028 and U+2029 (line breaks to YAML 1.1 only).
+    let allowed = |c: char| {
+        matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{7e}' | '\u{a0}'..='\u{2027}'
+            | '\u{202a}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}')
+            || c >= '\u{10000}'
+    };
+    let Some((at, c)) = text.char_indices().find(|&(_, c)| !allowed(c)) else {
+        return Ok(());
+    };
+    let before = &text[..at];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    let what = if matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}') {
+        "is a line break to Helm's YAML 1.1 reader and text to YAML 1.2"
+    } else {
+        "is a control character, which Helm's reader refuses"
+    };
+    Err(YamlError {
+        file: file.to_owned(),
+        line: Some(line),
+        column: Some(column),
+        message: format!(
+            "the character U+{:04X} {what}; write it as `\\u{:04x}` inside double quotes",
+            c as u32, c as u32
+        ),
+    })
 }
 
 struct Anchored {
@@ -113,9 +169,21 @@ impl Composer<'_, '_> {
                 if self.documents > 1 && !empty {
                     return Err(self.second_document(at));
                 }
+                if anchor != 0
+                    && let Some(name) = self.anchor_before(at)
+                {
+                    self.check_anchor_name('&', &name, at)?;
+                }
                 let scalar = self.scalar(&text, style, tag.as_deref(), at)?;
-                let value = resolve::to_json(scalar.clone())
-                    .map_err(|m| self.error(at, format!("{}`{text}` {m}", self.path_prefix())))?;
+                // A key becomes text (`.inf:` is the key ".inf"); only values must be JSON.
+                let is_key = matches!(self.stack.last(), Some(Frame::Map { key: None, .. }));
+                let value = match resolve::to_json(scalar.clone()) {
+                    Ok(v) => v,
+                    Err(_) if is_key => Value::Null,
+                    Err(m) => {
+                        return Err(self.error(at, format!("{}`{text}` {m}", self.path_prefix())));
+                    }
+                };
                 self.finish(
                     Node {
                         value,
@@ -134,6 +202,11 @@ impl Composer<'_, '_> {
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
                 if self.documents > 1 {
                     return Err(self.second_document(at));
+                }
+                if anchor != 0
+                    && let Some(name) = self.anchor_before(at)
+                {
+                    self.check_anchor_name('&', &name, at)?;
                 }
                 let segment = self.next_segment();
                 let frame = if matches!(event, Event::SequenceStart(..)) {
@@ -191,6 +264,12 @@ impl Composer<'_, '_> {
                 if self.documents > 1 {
                     return Err(self.second_document(at));
                 }
+                let name: String = self.text[self.chars.byte(at.index())..]
+                    .chars()
+                    .skip(1)
+                    .take_while(|c| !c.is_whitespace() && !matches!(c, ',' | '[' | ']' | '{' | '}'))
+                    .collect();
+                self.check_anchor_name('*', &name, at)?;
                 let Some(a) = self.anchors.get(&id) else {
                     return Err(self.error(
                         at,
@@ -249,6 +328,46 @@ impl Composer<'_, '_> {
                     .map_err(|m| self.error(at, format!("{}{m}", self.path_prefix())))
             }
         }
+    }
+
+    /// go-yaml (libyaml) ends an anchor or alias name at the first character that is not a
+    /// letter, digit, `_` or `-`; YAML 1.2 readers take more (`&a:` is the anchor `a:` to them,
+    /// the anchor `a` on an empty key to Helm). Such names are refused.
+    fn check_anchor_name(&self, sigil: char, name: &str, at: Marker) -> Result<(), YamlError> {
+        if name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            return Ok(());
+        }
+        Err(self.error(
+            at,
+            format!(
+                "{}the name in `{sigil}{name}` is read differently by Helm's reader, which ends it at \
+                 the first character other than a letter, digit, `_` or `-`; rename it",
+                self.path_prefix()
+            ),
+        ))
+    }
+
+    /// The anchor name written before the node starting at `at` (past a tag, if any).
+    fn anchor_before(&self, at: Marker) -> Option<String> {
+        let before = &self.text[..self.chars.byte(at.index())];
+        let mut rest = before.trim_end();
+        for _ in 0..2 {
+            let start = rest.rfind(char::is_whitespace).map_or(0, |i| i + 1);
+            let token = &rest[start..];
+            // In flow context the token may carry the `[`, `{` or `,` before it.
+            let token = token.rsplit(['[', '{', ',']).next().unwrap_or(token);
+            if let Some(name) = token.strip_prefix('&') {
+                return Some(name.to_owned());
+            }
+            if !token.starts_with('!') {
+                return None;
+            }
+            rest = rest[..start].trim_end();
+        }
+        None
     }
 
     /// Put a finished node into its parent (or make it the document).
@@ -511,7 +630,20 @@ impl Composer<'_, '_> {
                 ));
             }
         }
-        if message.contains("tab") || message.contains("whitespace") {
+        let tab_after_colon = self
+            .text
+            .lines()
+            .nth(line.saturating_sub(1))
+            .and_then(|l| l.find(":\t").map(|b| l[..b].chars().count() + 2));
+        if let (true, Some(col)) = (
+            message.contains("must be followed by a valid YAML whitespace"),
+            tab_after_colon,
+        ) {
+            column = col;
+            message = "a tab after `:`: Helm's reader accepts it, YAML 1.2 readers do not, so \
+                       helmwasm refuses it; use a space"
+                .into();
+        } else if message.contains("tab") || message.contains("whitespace") {
             // The scanner notices a tab in the indentation at the end of the content before
             // it: point at the tabbed line itself (past blank and comment lines).
             let indented_with_tab = |l: &str| l.trim_start_matches(' ').starts_with('\t');

@@ -8,6 +8,7 @@ mod charts;
 mod discovery;
 mod full_render;
 mod hardening;
+mod helm_values;
 mod hostile;
 mod isolation;
 mod kubectl;

@@ -1,5 +1,6 @@
-//! Property tests and fuzz-style robustness checks (proptest): the values layering laws, and
-//! that the pipeline parser, values parser, `--set` parser and selector parser never panic on
+//! Property tests and fuzz-style robustness checks (proptest): the values layering laws, that
+//! what helmwasm writes reads back as the same values (as Helm reads YAML), and that the
+//! pipeline parser, values parser, `--set` parsers and selector parser never panic on
 //! arbitrary input. CI runs the default 256 cases per property as a smoke run; the long run
 //! is `PROPTEST_CASES=200000 cargo test -p helmwasm --test e2e properties`.
 
@@ -15,6 +16,70 @@ fn leaf() -> impl Strategy<Value = Value> {
         (-5i64..5).prop_map(|n| Value::Number(n.into())),
         "[a-z]{0,3}".prop_map(Value::String),
     ]
+}
+
+/// Any JSON document with a map at the top: arbitrary text and keys, every kind of number.
+fn any_json() -> impl Strategy<Value = Value> {
+    let text = prop_oneof![
+        any::<String>(),
+        prop::sample::select(vec![
+            "no",
+            "NO",
+            "on",
+            "Off",
+            "y",
+            "~",
+            "null",
+            "",
+            "0755",
+            "012",
+            "0x1F",
+            "0o17",
+            "1e3",
+            "1_000",
+            "1:20",
+            "2001-12-14",
+            ".inf",
+            "-.Inf",
+            ".nan",
+            "<<",
+            "- a",
+            "a: b",
+            "#c",
+            "{x}",
+            "[1]",
+            "'q'",
+            "\"d\"",
+            " lead",
+            "trail ",
+            "\t",
+            "line\nbreak",
+            "500m",
+        ])
+        .prop_map(str::to_owned),
+    ];
+    let number = prop_oneof![
+        any::<i64>().prop_map(Value::from),
+        any::<u64>().prop_map(Value::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::from),
+    ];
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        number,
+        text.clone().prop_map(Value::String),
+    ];
+    let tree = leaf.prop_recursive(4, 48, 6, move |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::btree_map(text.clone(), inner, 0..4)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    });
+    prop::collection::btree_map(any::<String>(), tree, 0..4)
+        .prop_map(|m| Value::Object(m.into_iter().collect()))
 }
 
 /// Small keys so maps collide often.
@@ -136,19 +201,22 @@ proptest! {
     }
 
     #[test]
-    fn coalescing_a_composition_equals_coalescing_the_layers_helm_style(d in map(), a in map(), b in map()) {
+    fn coalescing_a_composition_leaves_no_nulls(d in map(), a in map(), b in map()) {
         // Helm composes the user's files first, then coalesces once onto the defaults.
         let base = coalesced(Map::new(), d);
-        let once = coalesced(base.clone(), composed(a.clone(), b.clone()));
+        let once = coalesced(base, composed(a, b));
         prop_assert!(!has_null(&Value::Object(once)));
     }
 
+    /// What helmwasm writes, Helm reads back as the same values: any text (control
+    /// characters, YAML 1.1 words, numbers in every notation), any key, any JSON number
+    /// (compared as Helm holds it, a float64).
     #[test]
-    fn yaml_printing_round_trips(v in map()) {
-        let value = Value::Object(v);
-        let text = helmwasm::yaml::to_string(&value);
-        let back = helmwasm::yaml::parse_values(&text, Path::new("v.yaml")).unwrap();
-        prop_assert_eq!(back, value);
+    fn printing_then_reading_as_helm_gives_the_same_values(v in any_json()) {
+        let text = helmwasm::yaml::to_string(&v);
+        let back = helmwasm::yaml::parse_values(&text, Path::new("v.yaml"));
+        let back = back.map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+        prop_assert_eq!(back, helmwasm::yaml::as_helm_reads(&v), "{}", text);
     }
 
     #[test]
@@ -171,10 +239,15 @@ proptest! {
 
     #[test]
     fn set_never_panics_and_sets_what_it_says(key in "[a-z]{1,4}(\\.[a-z]{1,4}){0,3}", value in "[a-z0-9]{0,6}", junk in "\\PC{0,40}") {
+        use helmwasm::overrides::{Flag, Overrides};
+        for flag in Flag::ORDER {
+            if let Ok(o) = Overrides::parse([(flag, junk.as_str())], Path::new(".")) {
+                let _ = o.apply(&mut Map::new());
+            }
+        }
         let mut m = Map::new();
-        let _ = helmwasm::overrides::apply(&junk, true, &mut m);
-        let mut m = Map::new();
-        helmwasm::overrides::apply(&format!("{key}={value}"), false, &mut m).unwrap();
+        let arg = format!("{key}={value}");
+        Overrides::parse([(Flag::String, arg.as_str())], Path::new(".")).unwrap().apply(&mut m).unwrap();
         let root = Value::Object(m);
         prop_assert_eq!(helmwasm::values::get(&root, &key), Some(&Value::String(value)));
     }
