@@ -625,6 +625,11 @@ fn read_file(path: &Path, raw: &str) -> Result<Value, String> {
     if raw.trim() == "-" {
         return Err("reading a value from standard input (`-`) is not supported".into());
     }
+    if raw.contains("://") {
+        return Err(format!(
+            "`{raw}` is a URL; --set-file reads local files only (Helm would fetch it)"
+        ));
+    }
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     String::from_utf8(bytes)
         .map(Value::String)

@@ -82,6 +82,8 @@ fn set_file_reads_relative_to_the_given_folder() {
         "{e}"
     );
     assert!(Overrides::parse([(Flag::File, "a=-")], dir.path()).is_err());
+    let e = Overrides::parse([(Flag::File, "a=https://example.com/x")], dir.path()).unwrap_err();
+    assert!(e.to_string().contains("reads local files only"), "{e}");
 }
 
 #[test]
