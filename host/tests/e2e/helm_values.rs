@@ -11,7 +11,7 @@
 //! test pins each of them (helm accepts it, helmwasm refuses it).
 
 use crate::support::{helmwasm, root, tool};
-use crate::yaml_helm::{tricky_strings, values_helm_read};
+use crate::yaml_helm::{tricky_strings, values_helm_read, yaml_safe};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -147,15 +147,7 @@ fn scalar_corpus() -> String {
             }
             single.push_str(&format!("  v{i:03}: '{}'\n", s.replace('\'', "''")));
         }
-        // Characters Helm's reader refuses raw, or takes for line breaks, are escaped.
-        let json: String = serde_json::to_string(s)
-            .unwrap()
-            .chars()
-            .map(|c| match c as u32 {
-                0x7f..=0x9f | 0x2028 | 0x2029 | 0xfeff => format!("\\u{:04x}", c as u32),
-                _ => c.to_string(),
-            })
-            .collect();
+        let json = yaml_safe(&serde_json::to_string(s).unwrap());
         double.push_str(&format!("  v{i:03}: {json}\n"));
         quoted_keys.push_str(&format!("  k{i:03}:\n    {json}: {i}\n"));
     }
@@ -352,6 +344,24 @@ fn layered_files_and_nulls_delete_chart_defaults_as_in_helm() {
     );
 }
 
+/// `f` over `items` on four threads; the `Some` results, in no particular order.
+fn parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> Option<R> + Sync) -> Vec<R> {
+    let out = std::sync::Mutex::new(Vec::new());
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..4 {
+            scope.spawn(|| {
+                while let Some(item) =
+                    items.get(next.fetch_add(1, std::sync::atomic::Ordering::SeqCst))
+                {
+                    out.lock().unwrap().extend(f(item));
+                }
+            });
+        }
+    });
+    out.into_inner().unwrap()
+}
+
 fn flag_option(flag: &str) -> String {
     format!("--{flag}")
 }
@@ -365,34 +375,21 @@ fn every_set_form_matches_helm_on_helms_strvals_table() {
     )
     .unwrap();
     let cases = doc["cases"].as_array().unwrap().clone();
-    let failures = std::sync::Mutex::new(Vec::new());
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    std::thread::scope(|s| {
-        for _ in 0..4 {
-            s.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                    let Some(case) = cases.get(i) else { break };
-                    let base = case.get("base").map(|b| b.to_string());
-                    let files: Vec<(&str, &str)> =
-                        base.iter().map(|b| ("base.json", b.as_str())).collect();
-                    let mut args = Vec::new();
-                    for a in case["args"].as_array().unwrap() {
-                        args.push(flag_option(case["flag"].as_str().unwrap()));
-                        args.push(a.as_str().unwrap().to_owned());
-                    }
-                    let (direct, via) = both(&files, &args);
-                    let verdict = match (&direct, &via) {
-                        (Ok(a), Ok(b)) if a == b => None,
-                        (Err(_), Err(_)) => None,
-                        _ => Some(format!("{case}\n  helm: {direct:?}\n  helmwasm: {via:?}")),
-                    };
-                    failures.lock().unwrap().extend(verdict);
-                }
-            });
+    let failures: Vec<String> = parallel(&cases, |case| {
+        let base = case.get("base").map(|b| b.to_string());
+        let files: Vec<(&str, &str)> = base.iter().map(|b| ("base.json", b.as_str())).collect();
+        let mut args = Vec::new();
+        for a in case["args"].as_array().unwrap() {
+            args.push(flag_option(case["flag"].as_str().unwrap()));
+            args.push(a.as_str().unwrap().to_owned());
+        }
+        let (direct, via) = both(&files, &args);
+        match (&direct, &via) {
+            (Ok(a), Ok(b)) if a == b => None,
+            (Err(_), Err(_)) => None,
+            _ => Some(format!("{case}\n  helm: {direct:?}\n  helmwasm: {via:?}")),
         }
     });
-    let failures = failures.into_inner().unwrap();
     assert!(
         failures.is_empty(),
         "{} case(s) differ:\n{}",
@@ -504,26 +501,13 @@ fn plain_scalars_refused_by_helmwasm_but_read_by_helm_are_the_documented_ones() 
                 .map(move |text| (s.clone(), text))
         })
         .collect();
-    let accepted_by_helm = std::sync::Mutex::new(Vec::new());
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    std::thread::scope(|scope| {
-        for _ in 0..4 {
-            scope.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                    let Some((_, text)) = refused.get(i) else {
-                        break;
-                    };
-                    let dir = tempfile::tempdir().unwrap();
-                    std::fs::write(dir.path().join("v.yaml"), text).unwrap();
-                    if helm_direct(dir.path(), &["-f".into(), "v.yaml".into()]).is_ok() {
-                        accepted_by_helm.lock().unwrap().push(text.clone());
-                    }
-                }
-            });
-        }
+    let mut accepted = parallel(&refused, |(_, text)| {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("v.yaml"), text).unwrap();
+        helm_direct(dir.path(), &["-f".into(), "v.yaml".into()])
+            .is_ok()
+            .then(|| text.clone())
     });
-    let mut accepted = accepted_by_helm.into_inner().unwrap();
     accepted.sort();
     // An unquoted `{placeholder}` (helm: a one-key map), and a map as a key.
     let documented = ["k: {a}\n", "{}: 1\n"];

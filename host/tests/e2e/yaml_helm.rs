@@ -275,6 +275,17 @@ fn corpus() -> Value {
     })
 }
 
+/// JSON text with the characters YAML readers refuse raw (DEL, C1 controls) or take for line
+/// breaks (U+2028, U+2029) written as `\\u` escapes, so it is YAML every reader reads alike.
+pub fn yaml_safe(json: &str) -> String {
+    json.chars()
+        .map(|c| match c as u32 {
+            0x7f..=0x9f | 0x2028 | 0x2029 | 0xfeff => format!("\\u{:04x}", c as u32),
+            _ => c.to_string(),
+        })
+        .collect()
+}
+
 /// What helm read, from the `values-echo` ConfigMap in a full render.
 pub fn values_helm_read(stream: &str) -> Value {
     let docs: Vec<Value> = stream
@@ -306,14 +317,7 @@ fn helm_reads_back_exactly_the_values_helmwasm_writes() {
     // JSON (with every non-printable character escaped, as YAML requires) is read the same way
     // by every YAML reader: the corpus reaches helmwasm intact; what is under test is the file
     // helmwasm writes for helm.
-    let json: String = serde_json::to_string_pretty(&values)
-        .unwrap()
-        .chars()
-        .map(|c| match c as u32 {
-            0x7f..=0x9f | 0x2028 | 0x2029 | 0xfeff => format!("\\u{:04x}", c as u32),
-            _ => c.to_string(),
-        })
-        .collect();
+    let json = yaml_safe(&serde_json::to_string_pretty(&values).unwrap());
     std::fs::write(dir.path().join("corpus.json"), json).unwrap();
     let run = helmwasm(dir.path(), &["template", "--strict", "--show-secrets"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
