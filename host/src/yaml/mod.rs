@@ -312,6 +312,17 @@ mod tests {
             "{}",
             err(&bomb)
         );
+        // Plain (alias-free) documents are counted once per node, however deep.
+        let mut big = String::new();
+        for depth in 0..60 {
+            big.push_str(&format!("{}k{depth}:\n", "  ".repeat(depth)));
+        }
+        big.push_str(&format!(
+            "{}list: [{}]\n",
+            "  ".repeat(60),
+            vec!["1"; 80_000].join(",")
+        ));
+        assert!(parse_values(&big, Path::new("v")).is_ok());
         let deep = format!("a: {}{}\n", "[".repeat(600), "]".repeat(600));
         assert!(
             err(&deep).contains("recursion limit exceeded"),
@@ -357,6 +368,8 @@ mod tests {
         );
         assert!(parse_values("k: &ok 1\nj: *ok:\n", Path::new("v")).is_err());
         assert!(err("k: [&a.b x]\n").contains("`&a.b`"));
+        // Found by the property run: a non-ASCII space before the anchor's node.
+        assert!(parse_values("&\u{2000}\u{1032d}", Path::new("v")).is_err());
         let v = parse_values(
             "k: &a-1_B !!str x\nj: *a-1_B\nl: [&c yy, *c]\nm: &d\n  nn: 1\no: *d\n",
             Path::new("v"),

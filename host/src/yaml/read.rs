@@ -197,6 +197,7 @@ impl Composer<'_, '_> {
                         nodes: 1,
                     },
                     anchor,
+                    1,
                 )?;
             }
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
@@ -258,6 +259,7 @@ impl Composer<'_, '_> {
                         nodes,
                     },
                     anchor,
+                    1,
                 )?;
             }
             Event::Alias(id) => {
@@ -286,7 +288,8 @@ impl Composer<'_, '_> {
                     at,
                     nodes: a.nodes,
                 };
-                self.finish(node, 0)?;
+                let fresh = node.nodes;
+                self.finish(node, 0, fresh)?;
             }
         }
         Ok(())
@@ -352,10 +355,12 @@ impl Composer<'_, '_> {
 
     /// The anchor name written before the node starting at `at` (past a tag, if any).
     fn anchor_before(&self, at: Marker) -> Option<String> {
+        const BLANKS: [char; 4] = [' ', '\t', '\n', '\r'];
         let before = &self.text[..self.chars.byte(at.index())];
-        let mut rest = before.trim_end();
+        let mut rest = before.trim_end_matches(BLANKS);
         for _ in 0..2 {
-            let start = rest.rfind(char::is_whitespace).map_or(0, |i| i + 1);
+            // YAML's blanks are ASCII, so the byte after one is a character boundary.
+            let start = rest.rfind(BLANKS).map_or(0, |i| i + 1);
             let token = &rest[start..];
             // In flow context the token may carry the `[`, `{` or `,` before it.
             let token = token.rsplit(['[', '{', ',']).next().unwrap_or(token);
@@ -365,14 +370,16 @@ impl Composer<'_, '_> {
             if !token.starts_with('!') {
                 return None;
             }
-            rest = rest[..start].trim_end();
+            rest = rest[..start].trim_end_matches(BLANKS);
         }
         None
     }
 
-    /// Put a finished node into its parent (or make it the document).
-    fn finish(&mut self, node: Node, anchor: usize) -> Result<(), YamlError> {
-        self.nodes = self.nodes.saturating_add(node.nodes);
+    /// Put a finished node into its parent (or make it the document). `fresh` is how many
+    /// nodes it adds to the document: one for a scalar or a collection (its items were
+    /// counted as they came), the whole copied tree for an alias.
+    fn finish(&mut self, node: Node, anchor: usize, fresh: usize) -> Result<(), YamlError> {
+        self.nodes = self.nodes.saturating_add(fresh);
         if self.nodes > MAX_NODES {
             return Err(self.error(
                 node.at,
