@@ -17,6 +17,7 @@ const BUILTIN: &[&str] = &[
     "logs-persistence",
     "airflow-ui",
     "resources-policy",
+    "airflow-keys",
 ];
 
 const OUTER_BUILD_VARS: &[&str] = &[

@@ -570,8 +570,8 @@ fn versions_not_in_the_index_are_an_error_listing_the_ones_there() {
 }
 
 /// The chart generates a JWT secret with `randAlphaNum` on every render, and the pod templates
-/// carry its checksum; until the pipeline manages that key (a later issue), the goldens
-/// replace just those checksums. Secret data itself is redacted in the stream.
+/// carry its checksum; for the test pipelines here, which do not run the `airflow-keys` step,
+/// comparisons replace just those checksums. Secret data itself is redacted in the stream.
 pub fn normalise(stream: &str) -> String {
     stream
         .lines()

@@ -1,10 +1,10 @@
 //! The example rendered in full: a copy of `examples/airflow-eks` whose `chart:` is the
 //! packaged chart 1.19.0 from the shared fixtures, with the real helm, `--strict`, for each
-//! environment. The streams are golden files (`tests/renders/`, `BLESS=1` rewrites), and an
-//! independent checker (`tests/tools/check_refs.py`, Python) finds no dangling Secret or
-//! ConfigMap reference in them.
+//! environment. The streams are golden files (`tests/renders/`, `BLESS=1` rewrites), byte for
+//! byte (the chart's generated keys are managed), and an independent checker
+//! (`tests/tools/check_refs.py`, Python) finds no dangling Secret or ConfigMap reference in
+//! them. Python's `cryptography` checks the managed Fernet key.
 
-use crate::charts::normalise;
 use crate::support::{fixture, helmwasm, root, tool};
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -29,7 +29,12 @@ pub fn example_with_fixture_chart() -> tempfile::TempDir {
     assert_ne!(patched, text, "the example names apache-airflow/airflow");
     std::fs::write(dir.path().join("helmwasm.yaml"), patched).unwrap();
     #[cfg(unix)]
-    for f in ["db-password", "admin-password", "git-ssh-key"] {
+    for f in [
+        "db-password",
+        "admin-password",
+        "git-ssh-key",
+        "random-seed",
+    ] {
         use std::os::unix::fs::PermissionsExt;
         let p = dir.path().join("credentials").join(f);
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
@@ -95,8 +100,12 @@ fn the_example_renders_in_full_for_every_environment() {
             code, 0,
             "{env}: the independent checker found dangling references:\n{report}"
         );
+        // The chart's generated keys are managed by the `airflow-keys` step: a second render
+        // is byte-identical, chart objects included.
+        let again = helmwasm(dir.path(), &["template", "-e", env, "--strict"]);
+        assert!(again.stdout == run.stdout, "{env}: two full renders differ");
         let golden = root().join(format!("tests/renders/airflow-eks-{env}.yaml"));
-        let actual = normalise(&run.stdout);
+        let actual = run.stdout.clone();
         if bless {
             std::fs::create_dir_all(golden.parent().unwrap()).unwrap();
             std::fs::write(&golden, &actual).unwrap();
@@ -119,5 +128,54 @@ fn the_independent_checker_catches_a_dangling_reference() {
     assert!(
         report.contains("Deployment/d: Secret gone is missing"),
         "{report}"
+    );
+}
+
+/// The Fernet key the `airflow-keys` step emits is one Python's `cryptography` accepts, and the
+/// chart's pods read it from that Secret.
+#[test]
+fn the_managed_fernet_key_is_a_valid_fernet_key_the_chart_uses() {
+    use base64::Engine as _;
+    tool("helm");
+    let dir = example_with_fixture_chart();
+    let run = helmwasm(
+        dir.path(),
+        &["template", "-e", "prod", "--strict", "--show-secrets"],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let docs: Vec<serde_json::Value> = run
+        .stdout
+        .split("\n---\n")
+        .filter_map(|d| helmwasm::yaml::parse_values(d, std::path::Path::new("render")).ok())
+        .collect();
+    let secret = docs
+        .iter()
+        .find(|d| d["kind"] == "Secret" && d["metadata"]["name"] == "airflow-managed-fernet-key")
+        .expect("the managed Fernet key Secret");
+    let key = base64::engine::general_purpose::STANDARD
+        .decode(secret["data"]["fernet-key"].as_str().unwrap())
+        .unwrap();
+    let check = "import sys\nfrom cryptography.fernet import Fernet\nf = Fernet(sys.argv[1].encode())\nassert f.decrypt(f.encrypt(b'x')) == b'x'\n";
+    let out = Command::new("python3")
+        .args(["-c", check, std::str::from_utf8(&key).unwrap()])
+        .output()
+        .expect("python3 is needed by the tests");
+    assert!(
+        out.status.success(),
+        "Python's cryptography refused the key (is `cryptography` installed? `bash tests/setup`): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let reads_it = docs.iter().any(|d| {
+        d["kind"] == "Deployment"
+            && d.to_string()
+                .contains("\"name\":\"airflow-managed-fernet-key\"")
+    });
+    assert!(
+        reads_it,
+        "a chart Deployment reads the managed Fernet key Secret"
+    );
+    assert!(
+        !run.stdout.contains("name: airflow-fernet-key\n"),
+        "the chart no longer generates its own Fernet key Secret"
     );
 }
