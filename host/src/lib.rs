@@ -5,12 +5,13 @@
 //! [`spec`] (read `helmwasm.yaml`) → [`plan`] (environment, selection, chart source, values
 //! layers; no secret is read) → [`secrets`] (references resolved, registered with
 //! [`redact`]) → [`registry`] + [`runtime`] (load plugins, sandboxed calls) → per release:
-//! [`chart`] (resolve and cache the chart) → [`execute`] (run the steps) → [`checks`] (values
-//! phase) → [`helm`] (`helm template`) → [`checks`] (render phase) → [`output`] (print or
-//! write the [`render`]).
+//! [`chart`] (resolve and cache the chart) → [`execute`] (run the steps) → [`rollout`] (a
+//! keyed digest of the emitted Secrets on the pod templates) → [`checks`] (values phase) →
+//! [`helm`] (`helm template`) → [`checks`] (render phase) → [`output`] (print or write the
+//! [`render`]).
 //!
-//! Helpers: [`yaml`] is the only module that touches the YAML crate; [`values`] layers and
-//! coalesces; [`names`] holds the RFC 1123 rules and did-you-mean; [`units`] byte sizes;
+//! Helpers: [`yaml`] is the only module that touches a YAML crate (and reads as Helm does);
+//! [`overrides`] is `--set` and its kin (Helm's strvals); [`values`] layers and coalesces; [`names`] holds the RFC 1123 rules and did-you-mean; [`units`] byte sizes;
 //! [`cli`] parses arguments and maps outcomes to [`exit`] codes.
 
 pub mod chart;
@@ -29,6 +30,7 @@ pub mod random;
 pub mod redact;
 pub mod registry;
 pub mod render;
+pub mod rollout;
 pub mod runtime;
 pub mod secrets;
 pub mod spec;

@@ -14,7 +14,7 @@ use crate::redact::Redactor;
 use crate::registry::{self, Registry};
 use crate::render::{ChartDocument, ChartRender, ReleaseRender, Render, Skipped};
 use crate::runtime::Runtime;
-use crate::{secrets, spec, yaml};
+use crate::{rollout, secrets, spec, yaml};
 use anyhow::{Context as _, Result, anyhow, bail};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -171,6 +171,14 @@ impl Stages<'_> {
             );
         }
         let chart = chart.ok();
+        // Pods roll when an emitted Secret's data changes (for charts whose facts say where
+        // pod annotations go; keyed by randomSeed, so without it there is no annotation).
+        if let (Some(c), Some(seed)) = (chart, &self.plan.random_seed)
+            && checks::is_apache_airflow_1_19(c)
+            && let Some(digest) = rollout::digest(&render, seed, &release.name)
+        {
+            rollout::annotate(&mut render.values, checks::AIRFLOW_POD_ANNOTATIONS, &digest);
+        }
         let defaults = match (&release.schema, chart) {
             (Some(s), _) => s.defaults.clone(),
             (None, Some(c)) => c.defaults.clone(),

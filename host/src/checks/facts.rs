@@ -64,6 +64,14 @@ pub fn is_apache_airflow_1_19(chart: &Chart) -> bool {
     chart.name == "airflow" && apache && in_range
 }
 
+/// Where the Apache Airflow chart (1.19) takes extra pod-template annotations: every Airflow
+/// pod (scheduler, workers, API server, triggerer, DAG processor, jobs), PgBouncer and Redis.
+pub const POD_ANNOTATIONS: &[&str] = &[
+    "airflowPodAnnotations",
+    "pgbouncer.podAnnotations",
+    "redis.podAnnotations",
+];
+
 /// Secrets the Apache Airflow chart (1.19) reads by name from values, and the keys it reads.
 const AIRFLOW_SECRET_REFS: &[(&str, &[&str])] = &[
     ("data.metadataSecretName", &["connection"]),

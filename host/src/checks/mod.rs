@@ -9,6 +9,7 @@
 //! order of the report.
 
 mod facts;
+pub use facts::{POD_ANNOTATIONS as AIRFLOW_POD_ANNOTATIONS, is_apache_airflow_1_19};
 mod objects;
 mod references;
 mod schema;

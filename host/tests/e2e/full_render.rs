@@ -179,3 +179,48 @@ fn the_managed_fernet_key_is_a_valid_fernet_key_the_chart_uses() {
         "the chart no longer generates its own Fernet key Secret"
     );
 }
+
+/// The pod-template annotation of a workload in a rendered stream.
+fn pod_annotation(stream: &str, kind: &str, name: &str) -> Option<String> {
+    stream
+        .split("\n---\n")
+        .filter_map(|d| helmwasm::yaml::parse_values(d, std::path::Path::new("render")).ok())
+        .find(|d| d["kind"] == kind && d["metadata"]["name"] == name)
+        .and_then(|d| {
+            d["spec"]["template"]["metadata"]["annotations"][helmwasm::rollout::ANNOTATION]
+                .as_str()
+                .map(str::to_owned)
+        })
+}
+
+/// A new database password (in an emitted Secret) changes the pod templates of the scheduler
+/// and PgBouncer, so `helm upgrade` rolls them; the annotation is a keyed digest.
+#[test]
+fn rotating_the_database_password_rolls_the_pods() {
+    tool("helm");
+    let dir = example_with_fixture_chart();
+    let render = || {
+        let run = helmwasm(dir.path(), &["template", "-e", "prod", "--strict"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        run.stdout
+    };
+    let before = render();
+    let scheduler = pod_annotation(&before, "Deployment", "airflow-scheduler")
+        .expect("the scheduler's pod template carries the secret digest");
+    assert_eq!(scheduler.len(), 64);
+    assert!(scheduler.chars().all(|c| c.is_ascii_hexdigit()));
+    assert_eq!(
+        pod_annotation(&before, "Deployment", "airflow-pgbouncer").as_ref(),
+        Some(&scheduler)
+    );
+    assert_eq!(render(), before, "the same inputs, the same digest");
+    let password = dir.path().join("credentials/db-password");
+    std::fs::write(&password, "a-new-dummy-password-42\n").unwrap();
+    let after = render();
+    let rotated = pod_annotation(&after, "Deployment", "airflow-scheduler").unwrap();
+    assert_ne!(rotated, scheduler, "a new password rolls the scheduler");
+    assert_eq!(
+        pod_annotation(&after, "Deployment", "airflow-pgbouncer"),
+        Some(rotated)
+    );
+}
