@@ -7,6 +7,7 @@ mod cases;
 mod charts;
 mod discovery;
 mod full_render;
+mod git_ssh;
 mod hardening;
 mod helm_values;
 mod hostile;

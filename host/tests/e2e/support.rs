@@ -196,8 +196,9 @@ pub struct Run {
 /// else `target/tools/bin` (where `tests/setup` installs them), else `PATH`. A missing tool
 /// fails the test that needs it, with how to get it: it never passes vacuously.
 pub fn tool(name: &str) -> PathBuf {
-    find_tool(name).unwrap_or_else(|| {
-        panic!("`{name}` is not installed: run `bash tests/tools/get-helm.sh` (installs helm and kubectl into target/tools/bin), or use the README's test command `bash tests/setup && cargo test --locked --workspace`")
+    find_tool(name).unwrap_or_else(|| match name {
+        "ssh-keygen" => panic!("`ssh-keygen` is not installed: install OpenSSH's client (Debian/Ubuntu: `apt-get install openssh-client`); `bash tests/setup` checks for it"),
+        _ => panic!("`{name}` is not installed: run `bash tests/tools/get-helm.sh` (installs helm and kubectl into target/tools/bin), or use the README's test command `bash tests/setup && cargo test --locked --workspace`"),
     })
 }
 

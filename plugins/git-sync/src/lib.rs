@@ -7,6 +7,8 @@
 //! `dags.gitSync.sshKeySecret` and `knownHosts`. HTTPS: it emits the credentials Secret with
 //! all four keys the chart reads. `ref` is kept equal to the branch (git-sync v4 reads `ref`).
 
+mod ssh;
+
 use airflow_chart::check_chart;
 use helmwasm_plugin_sdk::{
     Metadata, Plugin, PluginError, Request, Response, Value, export_plugin, json, k8s, values,
@@ -74,7 +76,8 @@ pub fn is_ssh_url(repo: &str) -> bool {
 pub struct Plan {
     pub secret: Option<(String, Vec<(String, String)>)>,
     pub git_sync: Value,
-    pub warnings: Vec<String>,
+    /// (values path, message).
+    pub warnings: Vec<(String, String)>,
 }
 
 pub fn plan(c: &Config, release: &str) -> Result<Plan, PluginError> {
@@ -106,14 +109,50 @@ pub fn plan(c: &Config, release: &str) -> Result<Plan, PluginError> {
                 )));
             }
             check_private_key(&ssh.private_key)?;
+            let (mut key, had_cr) = ssh::normalise_line_ends(&ssh.private_key);
+            if had_cr {
+                warnings.push((
+                    "dags.gitSync.sshKeySecret".to_owned(),
+                    "`ssh.privateKey` had CRLF line ends (OpenSSH cannot load such a key): emitted with LF"
+                        .to_owned(),
+                ));
+            }
+            if ssh::is_encrypted(&key) {
+                return Err(invalid(
+                    "`ssh.privateKey` is protected by a passphrase, which git-sync cannot use: give it a \
+                     key without one (`ssh-keygen -p -N '' -f KEY` removes it from a copy), ideally a \
+                     read-only deploy key"
+                        .into(),
+                ));
+            }
             match ssh.known_hosts.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
                 Some(kh) => {
                     check_known_hosts(kh)?;
+                    let (host, port) = ssh::host_and_port(&c.repo).ok_or_else(|| {
+                        invalid(format!("cannot read the host of `repo` `{}`", c.repo))
+                    })?;
+                    let name = ssh::lookup_name(&host, port);
+                    if !ssh::covers(kh, &name) {
+                        let listed: Vec<&str> = kh
+                            .lines()
+                            .filter_map(|l| l.split_whitespace().find(|f| !f.starts_with('@')))
+                            .filter(|f| !f.starts_with('#'))
+                            .collect();
+                        return Err(invalid(format!(
+                            "`ssh.knownHosts` has no key for `{name}`, the host of `repo` `{}` (it lists \
+                             {}); add that host's key (`ssh-keyscan{} {host}`, checked against the \
+                             published fingerprints)",
+                            c.repo,
+                            listed.join(", "),
+                            if port == 22 { String::new() } else { format!(" -p {port}") }
+                        )));
+                    }
                     git_sync["knownHosts"] = json!(format!("{kh}\n"));
                 }
-                None if ssh.allow_insecure_host_keys => warnings.push(
+                None if ssh.allow_insecure_host_keys => warnings.push((
+                    "dags.gitSync.knownHosts".to_owned(),
                     "no `ssh.knownHosts`: git-sync will not check the server's host key (open to man-in-the-middle attacks)".to_owned(),
-                ),
+                )),
                 None => {
                     return Err(invalid(
                         "`ssh.knownHosts` is missing: without it the chart turns host key checking off. Add the \
@@ -129,7 +168,6 @@ pub fn plan(c: &Config, release: &str) -> Result<Plan, PluginError> {
                 .unwrap_or_else(|| format!("{release}-git-ssh-key"));
             k8s::check_subdomain(&name).map_err(|e| invalid(format!("`ssh.secretName`: {e}")))?;
             git_sync["sshKeySecret"] = json!(name);
-            let mut key = ssh.private_key.clone();
             if !key.ends_with('\n') {
                 key.push('\n'); // OpenSSH rejects a key file without its final newline
             }
@@ -241,8 +279,8 @@ impl Plugin for GitSync {
                 value.clone(),
             )?;
         }
-        for w in plan.warnings {
-            out.warning(w, Some("dags.gitSync.knownHosts"));
+        for (path, w) in plan.warnings {
+            out.warning(w, Some(&path));
         }
         Ok(out)
     }
@@ -356,6 +394,52 @@ mod tests {
         let mut c = ssh_config();
         c.ssh.as_mut().unwrap().known_hosts = Some("github.com ssh-rsa {ssh-rsa-value}".into());
         assert!(plan(&c, "a").is_err());
+    }
+
+    #[test]
+    fn a_crlf_key_is_emitted_with_lf_and_a_warning() {
+        let mut c = ssh_config();
+        c.ssh.as_mut().unwrap().private_key = KEY.replace('\n', "\r\n");
+        let p = plan(&c, "a").unwrap();
+        assert_eq!(p.secret.unwrap().1[0].1, KEY);
+        assert_eq!(p.warnings.len(), 1);
+        assert!(p.warnings[0].1.contains("CRLF"), "{:?}", p.warnings);
+    }
+
+    #[test]
+    fn a_passphrase_protected_key_is_refused() {
+        let mut c = ssh_config();
+        c.ssh.as_mut().unwrap().private_key =
+            "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n"
+                .into();
+        let PluginError::InvalidConfig(m) = plan(&c, "a").unwrap_err() else {
+            panic!()
+        };
+        assert!(m.contains("protected by a passphrase"), "{m}");
+    }
+
+    #[test]
+    fn known_hosts_must_cover_the_repository_host() {
+        let mut c = ssh_config();
+        c.repo = "git@gitlab.com:org/dags.git".into();
+        let PluginError::InvalidConfig(m) = plan(&c, "a").unwrap_err() else {
+            panic!()
+        };
+        assert!(
+            m.starts_with("`ssh.knownHosts` has no key for `gitlab.com`, the host of `repo` `git@gitlab.com:org/dags.git` (it lists github.com)"),
+            "{m}"
+        );
+        c.repo = "ssh://git@github.com:2222/org/dags.git".into();
+        let PluginError::InvalidConfig(m) = plan(&c, "a").unwrap_err() else {
+            panic!()
+        };
+        assert!(
+            m.contains("no key for `[github.com]:2222`")
+                && m.contains("ssh-keyscan -p 2222 github.com"),
+            "{m}"
+        );
+        c.ssh.as_mut().unwrap().known_hosts = Some(format!("[github.com]:2222 {}", &KH[11..]));
+        assert!(plan(&c, "a").is_ok());
     }
 
     #[test]
