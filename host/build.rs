@@ -18,6 +18,7 @@ const BUILTIN: &[&str] = &[
     "airflow-ui",
     "resources-policy",
     "airflow-keys",
+    "airflow-gitops",
 ];
 
 const OUTER_BUILD_VARS: &[&str] = &[

@@ -102,6 +102,7 @@ fn plugins_list_shows_built_ins_and_folders() {
     let expected: Vec<Vec<&str>> = [
         ["NAME", "VERSION", "SOURCE"],
         ["airflow-database", "0.1.0", "built-in"],
+        ["airflow-gitops", "0.1.0", "built-in"],
         ["airflow-keys", "0.1.0", "built-in"],
         ["airflow-ui", "0.1.0", "built-in"],
         ["celery-workers", "0.1.0", "built-in"],

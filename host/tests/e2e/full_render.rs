@@ -95,6 +95,15 @@ fn the_example_renders_in_full_for_every_environment() {
         ] {
             assert!(run.stdout.contains(emitted), "{env}: emitted {emitted}");
         }
+        if env == "prod" {
+            // The airflow-gitops step: nothing is left to Helm hooks, which Argo CD and Flux
+            // do not run as Helm does; migrations are an Argo CD Sync hook.
+            assert!(
+                !run.stdout.contains("helm.sh/hook"),
+                "prod: a Helm hook is left in the GitOps render"
+            );
+            assert!(run.stdout.contains("argocd.argoproj.io/hook: Sync"));
+        }
         let (code, report) = check_refs(&run.stdout);
         assert_eq!(
             code, 0,
