@@ -437,6 +437,9 @@ fn print_event(cli: &Cli, event: Event, redactor: &Redactor) {
         Event::Truncated { tag, what } => {
             (level >= 1).then(|| format!("warning: {tag}: dropped {what}"))
         }
+        Event::Warning { release, message } => {
+            (level >= 1).then(|| format!("warning: release `{release}`: {message}"))
+        }
     };
     if let Some(line) = line {
         // Plugin text was escaped at the runtime boundary; this is the safety net.

@@ -5,6 +5,7 @@
 //! Every failure is wrapped in the release, step number and plugin it happened in.
 
 use crate::plan::{Plan, ReleasePlan, StepPlan};
+use crate::provenance::{Origin, Provenance};
 use crate::registry::Registry;
 use crate::render::{Manifest, ReleaseRender};
 use crate::runtime::{self, LogLevel, ReleaseContext, Request, Runtime, Severity};
@@ -53,6 +54,8 @@ pub enum Event {
     },
     /// Something was cut to stay within a cap.
     Truncated { tag: StepTag, what: String },
+    /// A host check's warning about a release (the render goes on).
+    Warning { release: String, message: String },
 }
 
 /// The chart identity plugins receive (`release.chart`, `release.chart-version`): from the
@@ -74,12 +77,17 @@ pub fn run_release(
     events: &mut dyn FnMut(Event),
 ) -> Result<ReleaseRender> {
     let env_values = Value::Object(plan.environment.values()).to_string();
-    let mut values = Value::Object(release.values(&plan.overrides).with_context(|| {
-        format!(
-            "cannot write the command-line values into release `{}`",
-            release.name
-        )
-    })?);
+    let mut provenance = Provenance::default();
+    let mut values = Value::Object(
+        release
+            .values_traced(&plan.overrides, &mut provenance)
+            .with_context(|| {
+                format!(
+                    "cannot write the command-line values into release `{}`",
+                    release.name
+                )
+            })?,
+    );
     let mut manifests = Vec::new();
     for step in &release.steps {
         let tag = StepTag {
@@ -98,6 +106,15 @@ pub fn run_release(
         let (new_values, emitted) = call
             .run_step(step, &values, &tag, events)
             .with_context(|| format!("{tag} failed"))?;
+        provenance.record(
+            &values,
+            &new_values,
+            &Origin::Step {
+                number: step.number,
+                plugin: step.plugin.clone(),
+            },
+            None,
+        );
         values = new_values;
         manifests.extend(emitted.into_iter().map(|object| Manifest {
             step: step.number,
@@ -110,6 +127,7 @@ pub fn run_release(
         namespace: release.namespace.clone(),
         values,
         manifests,
+        provenance,
         chart: None,
         skipped: None,
     })

@@ -26,6 +26,7 @@ pub mod output;
 pub mod overrides;
 pub mod pipeline;
 pub mod plan;
+pub mod provenance;
 pub mod random;
 pub mod redact;
 pub mod registry;

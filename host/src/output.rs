@@ -204,6 +204,7 @@ mod tests {
                     plugin: "p".into(),
                     object: json!({"kind": "Secret", "apiVersion": "v1", "metadata": {"name": "s"}}),
                 }],
+                provenance: Default::default(),
                 chart: None,
                 skipped: None,
             }],

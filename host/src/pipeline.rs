@@ -194,7 +194,7 @@ impl Stages<'_> {
         };
         let coalesced = checks::coalesce(&defaults, &render.values);
         let full_render = skipped.is_none();
-        let check = |phase: Phase, render: &ReleaseRender| {
+        let check = |phase: Phase, render: &ReleaseRender, events: &mut dyn FnMut(Event)| {
             let input = checks::Input {
                 release,
                 render,
@@ -203,14 +203,20 @@ impl Stages<'_> {
                 schema: schema.clone(),
                 full_render,
             };
+            for w in checks::warnings(phase, &input) {
+                events(Event::Warning {
+                    release: release.name.clone(),
+                    message: w.to_string(),
+                });
+            }
             report(release, phase, &input, checks::run(phase, &input))
         };
-        check(Phase::Values, &render)?;
+        check(Phase::Values, &render, events)?;
         if let (Some(c), Some(h)) = (chart, self.helm) {
             render.chart = Some(helm_render(h, release, c, &render.values)?);
         }
         render.skipped = skipped;
-        check(Phase::Render, &render)?;
+        check(Phase::Render, &render, events)?;
         Ok(render)
     }
 }

@@ -9,6 +9,7 @@
 
 use crate::chart::Source;
 use crate::overrides::{Overrides, SetError};
+use crate::provenance::{Origin, Provenance};
 use crate::runtime::Limits;
 use crate::spec::{self, PipelineFile, ReleaseSpec, ValuesSource};
 use crate::template;
@@ -53,6 +54,8 @@ pub struct Layer {
     pub origin: String,
     pub base: PathBuf,
     pub values: Map<String, Value>,
+    /// The line of each key path in the layer's file (empty for inline maps).
+    pub lines: std::collections::HashMap<String, usize>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -91,8 +94,35 @@ impl ReleasePlan {
     /// The composed user values: every layer, then `--set` and its kin written into them.
     /// What the first step sees.
     pub fn values(&self, overrides: &Overrides) -> Result<Map<String, Value>, SetError> {
-        let mut values = values::layer(self.layers.iter().map(|l| l.values.clone()));
+        self.values_traced(overrides, &mut Provenance::default())
+    }
+
+    /// [`Self::values`], recording where each key came from.
+    pub fn values_traced(
+        &self,
+        overrides: &Overrides,
+        provenance: &mut Provenance,
+    ) -> Result<Map<String, Value>, SetError> {
+        let mut composed = Value::Object(Map::new());
+        for l in &self.layers {
+            let before = composed.clone();
+            if let Value::Object(m) = &mut composed {
+                values::compose(m, l.values.clone());
+            }
+            let origin = Origin::Layer {
+                label: l.origin.trim_end_matches(':').to_owned(),
+                line: None,
+            };
+            provenance.record(&before, &composed, &origin, Some(&l.lines));
+        }
+        let before = composed.clone();
+        let Value::Object(mut values) = composed else {
+            unreachable!("layers compose into a map")
+        };
         overrides.apply(&mut values)?;
+        if !overrides.is_empty() {
+            provenance.record(&before, &Value::Object(values.clone()), &Origin::Set, None);
+        }
         Ok(values)
     }
 }
@@ -302,6 +332,7 @@ impl Loader {
                     origin: at,
                     base: base.to_path_buf(),
                     values: map.clone(),
+                    lines: Default::default(),
                 },
                 ValuesSource::File(rel) => {
                     let path = base.join(rel);
@@ -316,13 +347,16 @@ impl Loader {
                         text = out;
                         self.template_env.extend(read);
                     }
-                    let Value::Object(values) = yaml::parse_values(&text, &path)? else {
+                    let (Value::Object(values), lines) =
+                        yaml::parse_values_with_lines(&text, &path)?
+                    else {
                         unreachable!("values layers are maps")
                     };
                     Layer {
                         origin: format!("{}:", path.display()),
                         base: path.parent().unwrap_or(Path::new(".")).to_path_buf(),
                         values,
+                        lines,
                     }
                 }
             };

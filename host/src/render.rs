@@ -18,6 +18,8 @@ pub struct ReleaseRender {
     pub values: Value,
     /// Objects emitted by the steps, in step order.
     pub manifests: Vec<Manifest>,
+    /// Where each values key came from (layers, `--set`, steps).
+    pub provenance: crate::provenance::Provenance,
     /// The chart's own render, when helm rendered it.
     pub chart: Option<ChartRender>,
     /// Why the chart was not rendered, when it was not.

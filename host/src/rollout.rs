@@ -105,6 +105,7 @@ mod tests {
                     object: o.clone(),
                 })
                 .collect(),
+            provenance: Default::default(),
             chart: None,
             skipped: None,
         }

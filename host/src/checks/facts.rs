@@ -3,8 +3,9 @@
 //! page), never by the string in the pipeline file.
 //!
 //! The Apache Airflow chart 1.19.x:
-//! - the result-backend connection must start with `db+`, the metadata one must not (the
-//!   Secret exists either way; only its content is wrong);
+//! - which charts these facts are about ([`is_apache_airflow_1_19`]), where the chart takes
+//!   extra pod annotations, and how to read a connection URL out of a Secret (used by the
+//!   rules in [`super::airflow`]);
 //! - when helm did not render the chart, the Secrets its values name (`data.metadataSecretName`,
 //!   …) are checked at the values level instead, with the keys the chart reads. With a full
 //!   render the generic reference check covers them on the real pod specs.
@@ -33,7 +34,7 @@ impl Check for ChartFacts {
         if !input.chart.is_some_and(is_apache_airflow_1_19) {
             return Vec::new();
         }
-        let mut problems = db_plus_rules(input.render, input.coalesced);
+        let mut problems = Vec::new();
         if !input.full_render {
             problems.extend(airflow_secrets(
                 input.release,
@@ -62,6 +63,39 @@ pub fn is_apache_airflow_1_19(chart: &Chart) -> bool {
             .matches(&v)
     });
     chart.name == "airflow" && apache && in_range
+}
+
+/// Whether a release is for the Apache Airflow chart 1.19: by its resolved `Chart.yaml` when
+/// the chart could be had, else by what the pipeline names — `NAME` `airflow` at a 1.19.x
+/// version, from the official repository (`airflow.apache.org`) or an undeclared one (a
+/// values-only render). Bitnami's `airflow` (its own repository, versions 10 and up) is not.
+pub fn is_apache_airflow_1_19_release(chart: Option<&Chart>, release: &ReleasePlan) -> bool {
+    use crate::chart::Source;
+    if let Some(c) = chart {
+        return is_apache_airflow_1_19(c);
+    }
+    let in_range = |v: &str| {
+        semver::VersionReq::parse(v).is_ok_and(|req| {
+            ["1.19.0", "1.19.99"]
+                .iter()
+                .all(|x| semver::Version::parse(x).is_ok_and(|x| req.matches(&x)))
+                || semver::Version::parse(v.trim_start_matches(['=', 'v']))
+                    .is_ok_and(|v| v.major == 1 && v.minor == 19)
+        })
+    };
+    match &release.source {
+        Source::Repo {
+            url, name, version, ..
+        } => {
+            name == "airflow"
+                && url.trim_end_matches('/') == "https://airflow.apache.org"
+                && in_range(version)
+        }
+        Source::Undeclared { name, version, .. } => {
+            name == "airflow" && version.as_deref().is_some_and(in_range)
+        }
+        _ => false,
+    }
 }
 
 /// Where the Apache Airflow chart (1.19) takes extra pod-template annotations: every Airflow
@@ -105,7 +139,11 @@ const AIRFLOW_SECRET_REFS: &[(&str, &[&str])] = &[
 /// The `connection` value of a Secret the render defines: emitted by a step (`data` base64 or
 /// `stringData`) or created by the chart from `extraSecrets` (`data`/`stringData` are one YAML
 /// string of `key: value` lines).
-fn connection_of(render: &ReleaseRender, coalesced: &Value, name: &str) -> Option<String> {
+pub(super) fn connection_of(
+    render: &ReleaseRender,
+    coalesced: &Value,
+    name: &str,
+) -> Option<String> {
     use base64::Engine as _;
     let b64 = |s: &str| {
         base64::engine::general_purpose::STANDARD
@@ -135,47 +173,6 @@ fn connection_of(render: &ReleaseRender, coalesced: &Value, name: &str) -> Optio
         }
     }
     None
-}
-
-/// The scheme part of a URL, for messages that must not show credentials.
-fn scheme(url: &str) -> &str {
-    url.split_once("://").map_or("(no scheme)", |(s, _)| s)
-}
-
-/// The result backend URL must start with `db+`, the metadata URL must not.
-fn db_plus_rules(render: &ReleaseRender, coalesced: &Value) -> Vec<Problem> {
-    let mut problems = Vec::new();
-    let rules = [
-        ("data.metadataSecretName", false),
-        ("data.resultBackendSecretName", true),
-    ];
-    for (path, wants_db_plus) in rules {
-        let Some(name) = values::get(coalesced, path).and_then(Value::as_str) else {
-            continue;
-        };
-        let Some(url) = connection_of(render, coalesced, name) else {
-            continue;
-        };
-        let has = url.starts_with("db+");
-        if has != wants_db_plus {
-            let message = if wants_db_plus {
-                format!(
-                    "Secret `{name}` holds a result-backend URL with scheme `{}`; Celery needs the `db+` prefix (`db+postgresql://…`)",
-                    scheme(&url)
-                )
-            } else {
-                format!(
-                    "Secret `{name}` holds a metadata URL with scheme `{}`; the metadata connection must not have the `db+` prefix (that is for the Celery result backend only)",
-                    scheme(&url)
-                )
-            };
-            problems.push(Problem {
-                at: path.to_owned(),
-                message,
-            });
-        }
-    }
-    problems
 }
 
 /// Secret references of the Airflow chart: emitted, chart-created or declared, with their keys.

@@ -8,6 +8,7 @@
 //! from a pod template must resolve). The list is [`all`]; the order of the list is the
 //! order of the report.
 
+mod airflow;
 mod facts;
 pub use facts::{POD_ANNOTATIONS as AIRFLOW_POD_ANNOTATIONS, is_apache_airflow_1_19};
 mod objects;
@@ -61,6 +62,10 @@ pub trait Check {
     fn name(&self) -> &'static str;
     fn phase(&self) -> Phase;
     fn run(&self, input: &Input) -> Vec<Problem>;
+    /// Problems worth saying that do not fail the release.
+    fn warnings(&self, _input: &Input) -> Vec<Problem> {
+        Vec::new()
+    }
 }
 
 /// Every check, in report order.
@@ -69,12 +74,22 @@ pub fn all() -> Vec<Box<dyn Check>> {
         Box::new(schema::Schema),
         Box::new(objects::Emitted),
         Box::new(facts::ChartFacts),
+        Box::new(airflow::AirflowRules),
         Box::new(objects::Collisions),
         Box::new(references::References),
     ]
 }
 
 /// Run the checks of one phase; the problems of each check that found any, by check.
+/// The warnings of every check of `phase`.
+pub fn warnings(phase: Phase, input: &Input) -> Vec<Problem> {
+    all()
+        .iter()
+        .filter(|c| c.phase() == phase)
+        .flat_map(|c| c.warnings(input))
+        .collect()
+}
+
 pub fn run(phase: Phase, input: &Input) -> Vec<(&'static str, Vec<Problem>)> {
     all()
         .iter()

@@ -151,6 +151,25 @@ pub fn parse_values(text: &str, file: &Path) -> Result<Value, YamlError> {
     }
 }
 
+/// [`parse_values`], plus the line of each key path (`a.b`, `l[0]`) in the file.
+pub fn parse_values_with_lines(
+    text: &str,
+    file: &Path,
+) -> Result<(Value, std::collections::HashMap<String, usize>), YamlError> {
+    let mut spans = read::Spans::new();
+    let value = read::read(text, file, Some(&mut spans))?;
+    let value = match value {
+        Value::Null => Value::Object(Map::new()),
+        Value::Object(_) => value,
+        _ => return parse_values(text, file).map(|v| (v, Default::default())),
+    };
+    let lines = spans
+        .into_iter()
+        .map(|(path, (key, _))| (path, key.line()))
+        .collect();
+    Ok((value, lines))
+}
+
 /// A value with every number as Helm holds it after reading (see [`normalise_number`]): the
 /// value that reading [`to_string`]'s output gives back.
 pub fn as_helm_reads(value: &Value) -> Value {

@@ -47,9 +47,6 @@ fn default_type() -> String {
     "ClusterIP".into()
 }
 
-/// The chart's default admin password (`createUserJob.defaultUser.password`).
-const CHART_DEFAULT_PASSWORD: &str = "admin";
-
 /// `apiServer` for Airflow 3, `webserver` for Airflow 2.
 pub fn ui_component(major: u64) -> &'static str {
     if major >= 3 { "apiServer" } else { "webserver" }
@@ -82,18 +79,8 @@ pub fn apply(c: &Config, v: &mut Value) -> Result<Vec<(String, String)>, PluginE
         )));
     }
     let user = c.default_user.clone().unwrap_or_default();
-    let password = user
-        .password
-        .clone()
-        .or_else(|| values::get_str(v, "createUserJob.defaultUser.password").map(str::to_owned))
-        .unwrap_or_else(|| CHART_DEFAULT_PASSWORD.to_owned());
-    if c.service_type == "LoadBalancer" && password == CHART_DEFAULT_PASSWORD {
-        return Err(PluginError::InvalidValues(
-            "the UI would be exposed by a LoadBalancer while the default user's password is the chart default `admin`; \
-             set `defaultUser.password` (or `createUserJob.defaultUser.password`), or keep the Service internal"
-                .into(),
-        ));
-    }
+    // A UI exposed with the chart's default password is a host rule on the final values: it
+    // knows which default user the chart will use (`webserver.defaultUser` wins when set).
     if c.service_type == "LoadBalancer" && c.load_balancer_source_ranges.is_empty() {
         warnings.push((
             format!("{ui}.service.loadBalancerSourceRanges"),
@@ -128,14 +115,14 @@ pub fn apply(c: &Config, v: &mut Value) -> Result<Vec<(String, String)>, PluginE
             values::set(v, &format!("createUserJob.defaultUser.{key}"), json!(value))?;
         }
     }
-    // Settings the chosen Airflow version ignores.
-    for path in [format!("{unused}.service"), format!("{unused}.defaultUser")] {
-        if values::get(v, &path).is_some_and(|x| !x.is_null()) {
-            warnings.push((path.clone(), format!(
-                "has no effect: chart 1.19 renders `{ui}` for Airflow {major}, not `{unused}`{}",
-                if path.ends_with("defaultUser") { "; the default user is `createUserJob.defaultUser`" } else { "" }
-            )));
-        }
+    // Settings the chosen Airflow version ignores. (`webserver.defaultUser` is not one of them:
+    // chart 1.19 takes the create-user Job's arguments from it whenever it is set.)
+    let path = format!("{unused}.service");
+    if values::get(v, &path).is_some_and(|x| !x.is_null()) {
+        warnings.push((
+            path.clone(),
+            format!("has no effect: chart 1.19 renders `{ui}` for Airflow {major}, not `{unused}`"),
+        ));
     }
     Ok(warnings)
 }
@@ -214,33 +201,15 @@ mod tests {
         assert_eq!(v["webserver"]["service"]["type"], "LoadBalancer");
     }
 
+    /// The default password behind a LoadBalancer is judged by the host on the final values
+    /// (where `webserver.defaultUser` may win); the step itself does not refuse it.
     #[test]
-    fn load_balancer_with_the_default_password_is_an_error() {
+    fn the_default_password_is_left_to_the_host_rule() {
         let c = Config {
             default_user: None,
             ..lb()
         };
-        let PluginError::InvalidValues(m) = apply(&c, &mut json!({})).unwrap_err() else {
-            panic!()
-        };
-        assert!(m.contains("chart default `admin`"), "{m}");
-        assert!(
-            apply(
-                &c,
-                &mut json!({"createUserJob": {"defaultUser": {"password": "other"}}})
-            )
-            .is_ok()
-        );
-        assert!(
-            apply(
-                &Config {
-                    service_type: "ClusterIP".into(),
-                    ..c
-                },
-                &mut json!({})
-            )
-            .is_ok()
-        );
+        assert!(apply(&c, &mut json!({})).is_ok());
     }
 
     #[test]
@@ -248,7 +217,8 @@ mod tests {
         let mut v = json!({"webserver": {"service": {"type": "LoadBalancer"}, "defaultUser": {"enabled": true}}});
         let w = apply(&lb(), &mut v).unwrap();
         let paths: Vec<&str> = w.iter().map(|(p, _)| p.as_str()).collect();
-        assert_eq!(paths, ["webserver.service", "webserver.defaultUser"]);
+        // `webserver.defaultUser` is not "without effect": chart 1.19 uses it when set.
+        assert_eq!(paths, ["webserver.service"]);
         assert!(
             w[0].1
                 .starts_with("has no effect: chart 1.19 renders `apiServer` for Airflow 3")

@@ -64,12 +64,7 @@ pub fn apply(c: &Config, v: &mut Value) -> Result<Vec<(String, String)>, PluginE
     if let Some(b) = c.use_pgbouncer {
         values::set(v, "workers.keda.usePgbouncer", json!(b))?;
     }
-    if c.cooldown_period.is_some() && min > 0 {
-        warnings.push((
-            "workers.keda.cooldownPeriod".into(),
-            format!("has no effect with `minReplicaCount` {min}: KEDA's cooldown applies only to scaling down to 0 workers"),
-        ));
-    }
+    // `cooldownPeriod` without effect (a minimum above 0) is a host rule on the final values.
     for path in ["workers.replicas", "workers.celery.replicas"] {
         if values::get(v, path).is_some_and(|r| !r.is_null()) {
             warnings.push((
@@ -171,15 +166,8 @@ mod tests {
         )
         .unwrap();
         let paths: Vec<&str> = w.iter().map(|(p, _)| p.as_str()).collect();
-        assert_eq!(
-            paths,
-            [
-                "workers.keda.cooldownPeriod",
-                "workers.replicas",
-                "workers.persistence.enabled"
-            ]
-        );
-        assert!(w[0].1.contains("only to scaling down to 0 workers"));
+        assert_eq!(paths, ["workers.replicas", "workers.persistence.enabled"]);
+        assert!(w[0].1.contains("has no effect under KEDA"));
     }
 
     #[test]

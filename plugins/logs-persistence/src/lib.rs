@@ -1,5 +1,6 @@
 //! `logs-persistence`: task logs on a shared volume (`logs.persistence`), e.g. EFS on EKS.
-//! The chart's logs PVC is ReadWriteMany, so block-storage classes (EBS) are warned about.
+//! The chart's logs PVC is ReadWriteMany: block-storage classes (EBS) are refused by the host's
+//! Airflow rules on the final values, whoever sets the class.
 
 use helmwasm_plugin_sdk::{
     Metadata, Plugin, PluginError, Request, Response, Value, export_plugin, json, values,
@@ -18,19 +19,6 @@ pub struct Config {
     pub sub_path: Option<String>,
 }
 
-/// Block-storage classes that cannot be mounted ReadWriteMany.
-const RWO_CLASSES: &[&str] = &[
-    "gp2",
-    "gp3",
-    "io1",
-    "io2",
-    "st1",
-    "sc1",
-    "ebs-sc",
-    "standard",
-    "standard-rwo",
-];
-
 /// Kubernetes quantity with a binary or decimal suffix, e.g. `10Gi`, `500M`.
 pub fn is_quantity(s: &str) -> bool {
     let digits = s.trim_end_matches(|c: char| c.is_ascii_alphabetic());
@@ -47,16 +35,11 @@ pub fn apply(c: &Config, v: &mut Value) -> Result<Vec<airflow_chart::Warning>, P
             c.size
         )));
     }
-    let mut warnings = Vec::new();
+    let warnings = Vec::new();
     values::set(v, "logs.persistence.enabled", json!(true))?;
     values::set(v, "logs.persistence.size", json!(c.size))?;
     if let Some(sc) = &c.storage_class_name {
-        if RWO_CLASSES.contains(&sc.as_str()) {
-            warnings.push((
-                "logs.persistence.storageClassName".into(),
-                format!("storage class `{sc}` is block storage: the chart's logs volume is ReadWriteMany and will not bind; use a shared file system class such as EFS (`efs-sc`)"),
-            ));
-        }
+        // Block storage for the shared logs is a host rule on the final values.
         values::set(v, "logs.persistence.storageClassName", json!(sc))?;
     }
     if let Some(claim) = &c.existing_claim {
@@ -122,14 +105,7 @@ mod tests {
     }
 
     #[test]
-    fn ebs_classes_are_warned_and_bad_sizes_rejected() {
-        let mut v = json!({});
-        let c = Config {
-            size: "10Gi".into(),
-            storage_class_name: Some("gp3".into()),
-            ..Config::default()
-        };
-        assert!(apply(&c, &mut v).unwrap()[0].1.contains("ReadWriteMany"));
+    fn bad_sizes_are_rejected() {
         for bad in ["10GB", "ten", "", "-1Gi"] {
             assert!(
                 apply(

@@ -1,11 +1,10 @@
-//! `pgbouncer`: turns on the chart's PgBouncer with explicit resources, and refuses the
-//! configuration in which PgBouncer is on but Airflow bypasses it.
+//! `pgbouncer`: turns on the chart's PgBouncer with explicit resources.
 //!
 //! The chart builds PgBouncer's own config from `data.metadataConnection`, never from
-//! `data.metadataSecretName`. With a user-supplied metadata Secret (the hand-written setup),
-//! PgBouncer points at a `RELEASE-postgresql` database that does not exist while Airflow
-//! talks straight to the database. Run this step before `airflow-database`: that step then
-//! routes Airflow through PgBouncer and emits PgBouncer's config Secret.
+//! `data.metadataSecretName`: run this step before `airflow-database`, which then routes
+//! Airflow through PgBouncer and emits PgBouncer's config Secret. The configuration in which
+//! PgBouncer is on but Airflow bypasses it is a host rule on the final values (whoever set the
+//! keys), not this step's: the step cannot know what later steps or `--set` will write.
 
 use helmwasm_plugin_sdk::{
     Metadata, Plugin, PluginError, Request, Response, Value, export_plugin, json, values,
@@ -27,24 +26,7 @@ pub struct Config {
     pub result_backend_pool_size: Option<u64>,
 }
 
-/// The bypass: a metadata Secret chosen by hand, and no PgBouncer config to match it.
-pub fn bypass(v: &Value) -> Option<String> {
-    let secret = values::get_str(v, "data.metadataSecretName").filter(|s| !s.is_empty())?;
-    if values::get_str(v, "pgbouncer.configSecretName").is_some_and(|s| !s.is_empty()) {
-        return None;
-    }
-    Some(format!(
-        "PgBouncer would be bypassed: `data.metadataSecretName` (`{secret}`) points Airflow straight at the \
-         database, while the chart builds PgBouncer's config from `data.metadataConnection` (defaults: \
-         host RELEASE-postgresql, user postgres). Put the `pgbouncer` step before `airflow-database`, which \
-         then routes Airflow through PgBouncer and emits PgBouncer's config Secret; or drop this step"
-    ))
-}
-
 pub fn apply(c: &Config, v: &mut Value) -> Result<Vec<airflow_chart::Warning>, PluginError> {
-    if let Some(problem) = bypass(v) {
-        return Err(PluginError::InvalidValues(problem));
-    }
     values::set(v, "pgbouncer.enabled", json!(true))?;
     let nums = [
         ("maxClientConn", c.max_client_conn),
@@ -118,28 +100,12 @@ mod tests {
         );
     }
 
+    /// The reverse of the bypass: a metadata Secret set in values, with this step before
+    /// `airflow-database` as recommended, is not this step's business (the host rule on the
+    /// final values judges the end state).
     #[test]
-    fn the_hand_written_bypass_is_refused_with_what_to_do() {
+    fn a_metadata_secret_in_values_is_not_refused_here() {
         let mut v = json!({"data": {"metadataSecretName": "prod-mydatabase"}});
-        let PluginError::InvalidValues(m) = apply(&Config::default(), &mut v).unwrap_err() else {
-            panic!()
-        };
-        assert!(
-            m.starts_with(
-                "PgBouncer would be bypassed: `data.metadataSecretName` (`prod-mydatabase`)"
-            ),
-            "{m}"
-        );
-        assert!(
-            m.contains("Put the `pgbouncer` step before `airflow-database`"),
-            "{m}"
-        );
-    }
-
-    #[test]
-    fn a_matching_pgbouncer_config_is_not_a_bypass() {
-        let v =
-            json!({"data": {"metadataSecretName": "m"}, "pgbouncer": {"configSecretName": "c"}});
-        assert_eq!(bypass(&v), None);
+        assert!(apply(&Config::default(), &mut v).is_ok());
     }
 }

@@ -1,0 +1,86 @@
+//! An executor written by the user (a values file or `--set`) and replaced by a step: the step
+//! wins silently unless someone says so.
+
+use super::{Ctx, Finding};
+use crate::provenance::Origin;
+
+pub fn replaced_by_a_step(ctx: &Ctx) -> Vec<Finding> {
+    let changes = &ctx.provenance.changes;
+    let mut written: Option<(&serde_json::Value, &Origin)> = None;
+    let mut out = Vec::new();
+    for c in changes.iter().filter(|c| c.path == "executor") {
+        match &c.origin {
+            Origin::Step { .. } => {
+                if let Some((value, by)) = written.take()
+                    && !c.after.is_null()
+                    && *value != c.after
+                {
+                    out.push(Finding::warning(
+                        "executor",
+                        format!(
+                            "{} replaced the executor {value} (set by {by}) with {}; remove one of the two",
+                            c.origin, c.after
+                        ),
+                    ));
+                }
+            }
+            origin => written = Some((&c.after, origin)),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::run_with;
+    use super::*;
+    use crate::provenance::Provenance;
+    use serde_json::json;
+
+    #[test]
+    fn a_step_replacing_the_users_executor_is_named() {
+        let mut p = Provenance::default();
+        let file = Origin::Layer {
+            label: "values.yaml".into(),
+            line: Some(3),
+        };
+        let step = Origin::Step {
+            number: 1,
+            plugin: "celery-workers".into(),
+        };
+        p.record(
+            &json!({}),
+            &json!({"executor": "KubernetesExecutor"}),
+            &file,
+            None,
+        );
+        p.record(
+            &json!({"executor": "KubernetesExecutor"}),
+            &json!({"executor": "CeleryExecutor"}),
+            &step,
+            None,
+        );
+        let f = run_with(replaced_by_a_step, json!({"executor": "CeleryExecutor"}), p);
+        assert_eq!(f.len(), 1);
+        assert_eq!(
+            f[0].message,
+            "step 1 (`celery-workers`) replaced the executor \"KubernetesExecutor\" (set by values.yaml:3) with \"CeleryExecutor\"; remove one of the two"
+        );
+    }
+
+    #[test]
+    fn a_step_setting_the_executor_alone_is_fine() {
+        let mut p = Provenance::default();
+        let step = Origin::Step {
+            number: 1,
+            plugin: "celery-workers".into(),
+        };
+        p.record(
+            &json!({}),
+            &json!({"executor": "CeleryExecutor"}),
+            &step,
+            None,
+        );
+        assert!(run_with(replaced_by_a_step, json!({"executor": "CeleryExecutor"}), p).is_empty());
+    }
+}

@@ -1,0 +1,198 @@
+//! Where each values key came from: a values layer (a file, with its line when known, or an
+//! inline map of the pipeline file), `--set` and its kin, or a step. Built while the values
+//! are composed and the steps run, by diffing each stage's values against the previous ones;
+//! the rules on the final values ([`crate::checks`]) name it in their messages.
+//!
+//! Paths are dotted (`workers.keda.enabled`), list items `[N]`, keys as written.
+
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Origin {
+    /// A values layer: its label (a file path or a pipeline key) and the key's line.
+    Layer { label: String, line: Option<usize> },
+    /// `--set`, `--set-string`, `--set-json`, `--set-file` or `--set-literal`.
+    Set,
+    /// A step, by number and plugin.
+    Step { number: usize, plugin: String },
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::Layer {
+                label,
+                line: Some(l),
+            } => write!(f, "{label}:{l}"),
+            Origin::Layer { label, line: None } => write!(f, "{label}"),
+            Origin::Set => write!(f, "the command line (--set)"),
+            Origin::Step { number, plugin } => write!(f, "step {number} (`{plugin}`)"),
+        }
+    }
+}
+
+/// One change a stage made: the path, the value before (`Null` when absent) and after.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    pub path: String,
+    pub before: Value,
+    pub after: Value,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Provenance {
+    last: BTreeMap<String, Origin>,
+    /// Every change, in order (for rules such as "a step replaced what the user wrote").
+    pub changes: Vec<Change>,
+}
+
+impl Provenance {
+    /// Record what changed from `before` to `after` as set by `origin`. For a layer, `lines`
+    /// gives the line of each path in its file.
+    pub fn record(
+        &mut self,
+        before: &Value,
+        after: &Value,
+        origin: &Origin,
+        lines: Option<&HashMap<String, usize>>,
+    ) {
+        let mut changed = Vec::new();
+        diff("", before, after, &mut changed);
+        for (path, b, a) in changed {
+            let origin = match (origin, lines) {
+                (Origin::Layer { label, .. }, Some(lines)) => Origin::Layer {
+                    label: label.clone(),
+                    line: lines.get(&path).copied(),
+                },
+                _ => origin.clone(),
+            };
+            // A new value at a path replaces whatever was recorded beneath it.
+            let below: Vec<String> = self
+                .last
+                .range(path.clone()..)
+                .map(|(k, _)| k.clone())
+                .take_while(|k| k.starts_with(&path))
+                .filter(|k| k.len() > path.len() && matches!(k.as_bytes()[path.len()], b'.' | b'['))
+                .collect();
+            for k in below {
+                self.last.remove(&k);
+            }
+            self.last.insert(path.clone(), origin.clone());
+            self.changes.push(Change {
+                path,
+                before: b.clone(),
+                after: a.clone(),
+                origin,
+            });
+        }
+    }
+
+    /// Where the value at `path` came from: its own record, its nearest ancestor's, or (for a
+    /// map whose keys were set one by one) its first key's.
+    pub fn of(&self, path: &str) -> Option<&Origin> {
+        let mut p = path.to_owned();
+        loop {
+            if let Some(o) = self.last.get(&p) {
+                return Some(o);
+            }
+            let Some(cut) = p.rfind(['.', '[']) else {
+                break;
+            };
+            p.truncate(cut);
+        }
+        self.last
+            .range(path.to_owned()..)
+            .take_while(|(k, _)| k.starts_with(path))
+            .find(|(k, _)| matches!(k.as_bytes().get(path.len()), Some(b'.' | b'[')))
+            .map(|(_, o)| o)
+    }
+
+    /// ` (set by …)` for a message, or nothing when unknown (a chart default).
+    pub fn set_by(&self, path: &str) -> String {
+        self.of(path)
+            .map(|o| format!(" (set by {o})"))
+            .unwrap_or_else(|| " (the chart's default)".to_owned())
+    }
+}
+
+fn join(prefix: &str, key: &str) -> String {
+    if prefix.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{prefix}.{key}")
+    }
+}
+
+fn diff<'a>(path: &str, a: &'a Value, b: &'a Value, out: &mut Vec<(String, &'a Value, &'a Value)>) {
+    static NULL: Value = Value::Null;
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            for (k, v) in y {
+                diff(&join(path, k), x.get(k).unwrap_or(&NULL), v, out);
+            }
+            for (k, v) in x {
+                if !y.contains_key(k) {
+                    out.push((join(path, k), v, &NULL));
+                }
+            }
+        }
+        _ if a == b => {}
+        (Value::Null, Value::Object(y)) => {
+            // A new map: each of its leaves, so lines and later lookups are per key.
+            if y.is_empty() {
+                out.push((path.to_owned(), a, b));
+            }
+            for (k, v) in y {
+                diff(&join(path, k), &NULL, v, out);
+            }
+        }
+        _ => out.push((path.to_owned(), a, b)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_last_stage_to_touch_a_key_is_its_origin() {
+        let mut p = Provenance::default();
+        let layer = Origin::Layer {
+            label: "values.yaml".into(),
+            line: None,
+        };
+        let lines: HashMap<String, usize> = [("a.b".to_owned(), 2), ("c".to_owned(), 4)].into();
+        let v1 = json!({"a": {"b": 1}, "c": "x"});
+        p.record(&json!({}), &v1, &layer, Some(&lines));
+        let v2 = json!({"a": {"b": 1}, "c": "y", "d": [1]});
+        let step = Origin::Step {
+            number: 2,
+            plugin: "p".into(),
+        };
+        p.record(&v1, &v2, &step, None);
+        assert_eq!(p.of("a.b").unwrap().to_string(), "values.yaml:2");
+        assert_eq!(p.of("c").unwrap().to_string(), "step 2 (`p`)");
+        assert_eq!(p.of("d[0]").unwrap().to_string(), "step 2 (`p`)");
+        assert_eq!(p.set_by("zzz"), " (the chart's default)");
+        // A map set key by key is named by its keys' origin.
+        assert_eq!(p.of("a").unwrap().to_string(), "values.yaml:2");
+        // Replacing a map by a scalar forgets what was recorded beneath it.
+        p.record(
+            &v2,
+            &json!({"a": 5, "c": "y", "d": [1]}),
+            &Origin::Set,
+            None,
+        );
+        assert_eq!(p.of("a.b").unwrap(), &Origin::Set);
+        let change = p
+            .changes
+            .iter()
+            .find(|c| c.path == "c" && c.origin == step)
+            .unwrap();
+        assert_eq!((&change.before, &change.after), (&json!("x"), &json!("y")));
+    }
+}
