@@ -29,8 +29,7 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 
 #[test]
 fn writes_values_and_manifests_and_a_failed_run_leaves_them_untouched() {
-    let good =
-        "  - plugin: airflow-database\n    with: {host: h, database: d, user: u, password: p, sslmode: require}\n";
+    let good = "  - plugin: airflow-database\n    with: {host: h, database: d, user: u, password: p, sslmode: require}\n";
     let dir = project(&pipeline(good));
     let run = helmwasm(dir.path(), &["template", "--output-dir", "out"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
