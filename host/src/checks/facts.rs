@@ -31,7 +31,7 @@ impl Check for ChartFacts {
     }
 
     fn run(&self, input: &Input) -> Vec<Problem> {
-        if !input.chart.is_some_and(is_apache_airflow_1_19) {
+        if !is_apache_airflow_1_19_release(input.chart, input.release) {
             return Vec::new();
         }
         let mut problems = Vec::new();
@@ -202,6 +202,28 @@ pub fn airflow_secrets(
         .as_object()
         .map(|m| m.keys().map(String::as_str).collect())
         .unwrap_or_default();
+    // The keys of the Secrets `extraSecrets` makes: its `data` / `stringData` are YAML text
+    // of `key: value` lines (read when they hold no template expression).
+    let extra_keys: BTreeMap<&str, BTreeSet<String>> = coalesced["extraSecrets"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter_map(|(name, entry)| {
+            let mut keys = BTreeSet::new();
+            for field in ["data", "stringData"] {
+                let Some(text) = entry[field].as_str() else {
+                    continue;
+                };
+                if text.contains("{{") {
+                    return None;
+                }
+                let parsed =
+                    crate::yaml::parse_values(text, std::path::Path::new("extraSecrets")).ok()?;
+                keys.extend(parsed.as_object()?.keys().cloned());
+            }
+            Some((name.as_str(), keys))
+        })
+        .collect();
     let declared: BTreeSet<&str> = release
         .existing_secrets
         .iter()
@@ -252,6 +274,31 @@ pub fn airflow_secrets(
                             .map(|k| format!("`{k}`"))
                             .collect::<Vec<_>>()
                             .join(", ")
+                    ),
+                });
+            }
+        } else if let Some(have) = extra_keys.get(name) {
+            let missing: Vec<&str> = keys
+                .iter()
+                .copied()
+                .filter(|k| !have.contains(*k))
+                .collect();
+            if !missing.is_empty() {
+                let listed: Vec<String> = have.iter().map(|k| format!("`{k}`")).collect();
+                let hint = missing
+                    .iter()
+                    .find_map(|m| {
+                        names::did_you_mean(m, have.iter().map(String::as_str))
+                            .map(|k| format!("; `{k}` looks like a misspelling of `{m}`"))
+                    })
+                    .unwrap_or_default();
+                problems.push(Problem {
+                    at: path,
+                    message: format!(
+                        "Secret `{name}` (made by `extraSecrets`) has no key{} {}, which the chart reads from it (it has {}){hint}",
+                        if missing.len() == 1 { "" } else { "s" },
+                        missing.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", "),
+                        if listed.is_empty() { "no keys".to_owned() } else { listed.join(", ") },
                     ),
                 });
             }

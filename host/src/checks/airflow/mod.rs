@@ -7,6 +7,7 @@
 
 mod admin;
 mod executor;
+mod extra_objects;
 mod keda;
 mod logs;
 mod pgbouncer;
@@ -103,6 +104,7 @@ const RULES: &[Rule] = &[
     keda::settings_without_effect,
     logs::block_storage_for_shared_logs,
     executor::replaced_by_a_step,
+    extra_objects::names,
 ];
 
 fn findings(input: &Input) -> Vec<Finding> {
