@@ -187,6 +187,15 @@ fn the_managed_fernet_key_is_a_valid_fernet_key_the_chart_uses() {
         !run.stdout.contains("name: airflow-fernet-key\n"),
         "the chart no longer generates its own Fernet key Secret"
     );
+    // The admin password is in a Secret only (base64 there): not in the create-user Job's
+    // arguments, which read it from an env var, even with --show-secrets.
+    let password = std::fs::read_to_string(dir.path().join("credentials/admin-password")).unwrap();
+    assert!(
+        !run.stdout.contains(password.trim()),
+        "the admin password is in the render"
+    );
+    assert!(run.stdout.contains("- $(AIRFLOW_ADMIN_PASSWORD)"));
+    assert!(run.stdout.contains("name: airflow-admin-password"));
 }
 
 /// The pod-template annotation of a workload in a rendered stream.

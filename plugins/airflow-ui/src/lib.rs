@@ -3,8 +3,9 @@
 //! default 3.1.7), `webserver` on Airflow 2 — and sets the default user under
 //! `createUserJob.defaultUser`, the key chart 1.19 reads.
 //!
-//! A LoadBalancer with the default admin password unchanged is an error; settings for the
-//! component the version does not render are warned about (they have no effect).
+//! The admin password given here never enters the values: it is emitted as a Secret that the
+//! create-user Job reads through an env var ([`password_secret`]). Settings for the component
+//! the version does not render are warned about (they have no effect).
 
 use airflow_chart::airflow_major;
 use helmwasm_plugin_sdk::{
@@ -111,6 +112,10 @@ pub fn apply(c: &Config, v: &mut Value) -> Result<Vec<(String, String)>, PluginE
         ("role", &user.role),
     ];
     for (key, value) in fields {
+        // The password goes to a Secret (see `password_secret`), never into the values.
+        if key == "password" {
+            continue;
+        }
         if let Some(value) = value {
             values::set(v, &format!("createUserJob.defaultUser.{key}"), json!(value))?;
         }
@@ -127,6 +132,60 @@ pub fn apply(c: &Config, v: &mut Value) -> Result<Vec<(String, String)>, PluginE
     Ok(warnings)
 }
 
+/// The env var the create-user Job reads the admin password from.
+pub const PASSWORD_ENV: &str = "AIRFLOW_ADMIN_PASSWORD";
+
+/// Keep the admin password out of the values, the Helm release and the Job's arguments: emit it
+/// as a Secret, give the create-user Job an env var from it (`createUserJob.env`), and override
+/// `createUserJob.args` with the chart's own (1.19) but `-p "$(AIRFLOW_ADMIN_PASSWORD)"`, which
+/// the kubelet expands when the container starts. Returns the Secret to emit.
+pub fn password_secret(
+    password: &str,
+    release: &str,
+    namespace: &str,
+    v: &mut Value,
+) -> Result<Value, PluginError> {
+    let name = format!("{release}-admin-password");
+    let field = |f: &str| {
+        format!(
+            "{{{{ if .Values.webserver.defaultUser }}}}{{{{ .Values.webserver.defaultUser.{f} }}}}\
+             {{{{ else }}}}{{{{ .Values.createUserJob.defaultUser.{f} }}}}{{{{ end }}}}"
+        )
+    };
+    let args = json!([
+        "bash",
+        "-c",
+        "exec \\\nairflow {{ semverCompare \">=2.0.0\" .Values.airflowVersion | ternary \"users create\" \"create_user\" }} \"$@\"",
+        "--",
+        "-r",
+        field("role"),
+        "-u",
+        field("username"),
+        "-e",
+        field("email"),
+        "-f",
+        field("firstName"),
+        "-l",
+        field("lastName"),
+        "-p",
+        format!("$({PASSWORD_ENV})"),
+    ]);
+    values::set(v, "createUserJob.args", args)?;
+    let mut env: Vec<Value> = values::get(v, "createUserJob.env")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    env.retain(|e| e["name"] != PASSWORD_ENV);
+    env.push(json!({"name": PASSWORD_ENV, "valueFrom": {"secretKeyRef": {"name": name, "key": "password"}}}));
+    values::set(v, "createUserJob.env", Value::Array(env))?;
+    values::remove(v, "createUserJob.defaultUser.password");
+    Ok(helmwasm_plugin_sdk::k8s::secret(
+        &name,
+        namespace,
+        [("password", password.as_bytes())],
+    ))
+}
+
 struct AirflowUi;
 
 impl Plugin for AirflowUi {
@@ -136,7 +195,17 @@ impl Plugin for AirflowUi {
     }
 
     fn run(req: Request) -> Result<Response, PluginError> {
-        airflow_chart::run_values_step(req, "airflow-ui", apply)
+        let password = req
+            .config::<Config>()?
+            .default_user
+            .and_then(|u| u.password);
+        let (release, namespace) = (req.release.name.clone(), req.release.namespace.clone());
+        let mut out = airflow_chart::run_values_step(req, "airflow-ui", apply)?;
+        if let Some(password) = password {
+            let secret = password_secret(&password, &release, &namespace, &mut out.values)?;
+            out.emit(secret);
+        }
+        Ok(out)
     }
 }
 
@@ -170,6 +239,24 @@ export_plugin!(AirflowUi);
 mod tests {
     use super::*;
 
+    #[test]
+    fn the_password_goes_to_a_secret_the_job_reads() {
+        let mut v = json!({"createUserJob": {"defaultUser": {"password": "old"}, "env": [{"name": "X", "value": "1"}]}});
+        let s = password_secret("s3cret", "airflow", "ns", &mut v).unwrap();
+        assert_eq!(s["metadata"]["name"], "airflow-admin-password");
+        assert_eq!(s["data"]["password"], "czNjcmV0");
+        assert!(v["createUserJob"]["defaultUser"].get("password").is_none());
+        let args = v["createUserJob"]["args"].as_array().unwrap();
+        assert_eq!(args[args.len() - 2], "-p");
+        assert_eq!(args[args.len() - 1], "$(AIRFLOW_ADMIN_PASSWORD)");
+        assert!(!v.to_string().contains("s3cret"));
+        assert_eq!(
+            v["createUserJob"]["env"][1]["valueFrom"]["secretKeyRef"]["name"],
+            "airflow-admin-password"
+        );
+        assert_eq!(v["createUserJob"]["env"][0]["name"], "X");
+    }
+
     fn lb() -> Config {
         Config {
             service_type: "LoadBalancer".into(),
@@ -190,7 +277,9 @@ mod tests {
             v["apiServer"]["service"],
             json!({"type": "LoadBalancer", "loadBalancerSourceRanges": ["203.0.113.0/24"]})
         );
-        assert_eq!(v["createUserJob"]["defaultUser"]["password"], "s3cret-pass");
+        // The password is not a value: `run` emits it as a Secret (`password_secret`).
+        assert!(v["createUserJob"]["defaultUser"].get("password").is_none());
+        assert!(!v.to_string().contains("s3cret-pass"));
         assert!(v.get("webserver").is_none());
     }
 

@@ -56,10 +56,27 @@ fn exposure(ctx: &Ctx) -> Option<(String, String)> {
     })
 }
 
+/// `createUserJob.args` overridden so that `-p` reads an env var (`$(VAR)`, as the
+/// `airflow-ui` step does with the password in a Secret): the password is not in the values.
+fn password_from_env(ctx: &Ctx) -> bool {
+    let Some(args) = ctx.get("createUserJob.args").and_then(Value::as_array) else {
+        return false;
+    };
+    args.windows(2).any(|w| {
+        w[0] == "-p"
+            && w[1]
+                .as_str()
+                .is_some_and(|a| a.starts_with("$(") && a.ends_with(')'))
+    })
+}
+
 pub fn exposed_default_password(ctx: &Ctx) -> Vec<Finding> {
     let Some((at, how)) = exposure(ctx) else {
         return Vec::new();
     };
+    if password_from_env(ctx) {
+        return Vec::new();
+    }
     let user = effective_user(ctx);
     let path = format!("{user}.password");
     let password = ctx.str(&path).unwrap_or(CHART_DEFAULT_PASSWORD);
@@ -168,6 +185,13 @@ mod tests {
             "{}",
             f[0].message
         );
+    }
+
+    #[test]
+    fn a_password_read_from_a_secret_is_not_the_default() {
+        let v = json!({"apiServer": {"service": {"type": "LoadBalancer"}},
+                       "createUserJob": {"args": ["--", "-p", "$(AIRFLOW_ADMIN_PASSWORD)"]}});
+        assert!(run(exposed_default_password, v).is_empty());
     }
 
     #[test]
