@@ -52,17 +52,12 @@ pub fn is_apache_airflow_1_19(chart: &Chart) -> bool {
     let apache = chart
         .home
         .as_deref()
-        .is_some_and(|h| h.trim_end_matches('/') == "https://airflow.apache.org")
+        .is_some_and(|h| h.trim_end_matches('/') == airflow_facts::HOME)
         || chart
             .sources
             .iter()
-            .any(|s| s.trim_end_matches('/') == "https://github.com/apache/airflow");
-    let in_range = semver::Version::parse(chart.version.trim_start_matches('v')).is_ok_and(|v| {
-        semver::VersionReq::parse(">=1.19.0, <1.20.0")
-            .unwrap()
-            .matches(&v)
-    });
-    chart.name == "airflow" && apache && in_range
+            .any(|s| s.trim_end_matches('/') == airflow_facts::SOURCE);
+    chart.name == airflow_facts::NAME && apache && airflow_facts::supports(&chart.version)
 }
 
 /// Whether a release is for the Apache Airflow chart 1.19: by its resolved `Chart.yaml` when
@@ -74,67 +69,26 @@ pub fn is_apache_airflow_1_19_release(chart: Option<&Chart>, release: &ReleasePl
     if let Some(c) = chart {
         return is_apache_airflow_1_19(c);
     }
-    let in_range = |v: &str| {
-        semver::VersionReq::parse(v).is_ok_and(|req| {
-            ["1.19.0", "1.19.99"]
-                .iter()
-                .all(|x| semver::Version::parse(x).is_ok_and(|x| req.matches(&x)))
-                || semver::Version::parse(v.trim_start_matches(['=', 'v']))
-                    .is_ok_and(|v| v.major == 1 && v.minor == 19)
-        })
-    };
+    // An exact version or a range pinned inside the supported line (`~1.19.0`, `1.19.x`).
+    let in_range =
+        |v: &str| airflow_facts::supports(v.trim_start_matches(['=', '~', '^', 'v']).trim());
     match &release.source {
         Source::Repo {
             url, name, version, ..
         } => {
-            name == "airflow"
-                && url.trim_end_matches('/') == "https://airflow.apache.org"
+            name == airflow_facts::NAME
+                && url.trim_end_matches('/') == airflow_facts::HOME
                 && in_range(version)
         }
         Source::Undeclared { name, version, .. } => {
-            name == "airflow" && version.as_deref().is_some_and(in_range)
+            name == airflow_facts::NAME && version.as_deref().is_some_and(in_range)
         }
         _ => false,
     }
 }
 
-/// Where the Apache Airflow chart (1.19) takes extra pod-template annotations: every Airflow
-/// pod (scheduler, workers, API server, triggerer, DAG processor, jobs), PgBouncer and Redis.
-pub const POD_ANNOTATIONS: &[&str] = &[
-    "airflowPodAnnotations",
-    "pgbouncer.podAnnotations",
-    "redis.podAnnotations",
-];
-
-/// Secrets the Apache Airflow chart (1.19) reads by name from values, and the keys it reads.
-const AIRFLOW_SECRET_REFS: &[(&str, &[&str])] = &[
-    ("data.metadataSecretName", &["connection"]),
-    ("data.resultBackendSecretName", &["connection"]),
-    ("data.brokerUrlSecretName", &["connection"]),
-    ("dags.gitSync.sshKeySecret", &["gitSshKey"]),
-    (
-        "dags.gitSync.credentialsSecret",
-        &[
-            "GIT_SYNC_USERNAME",
-            "GIT_SYNC_PASSWORD",
-            "GITSYNC_USERNAME",
-            "GITSYNC_PASSWORD",
-        ],
-    ),
-    ("fernetKeySecretName", &["fernet-key"]),
-    ("webserverSecretKeySecretName", &["webserver-secret-key"]),
-    ("apiSecretKeySecretName", &["api-secret-key"]),
-    ("jwtSecretName", &["jwt-secret"]),
-    ("redis.passwordSecretName", &["password"]),
-    (
-        "pgbouncer.configSecretName",
-        &["pgbouncer.ini", "users.txt"],
-    ),
-    (
-        "pgbouncer.metricsExporterSidecar.statsSecretName",
-        &["connection"],
-    ),
-];
+pub use airflow_facts::POD_ANNOTATIONS;
+use airflow_facts::SECRET_REFS as AIRFLOW_SECRET_REFS;
 
 /// The `connection` value of a Secret the render defines: emitted by a step (`data` base64 or
 /// `stringData`) or created by the chart from `extraSecrets` (`data`/`stringData` are one YAML

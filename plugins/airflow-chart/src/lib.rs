@@ -26,14 +26,10 @@ pub fn run_values_step<C: DeserializeOwned>(
     Ok(out)
 }
 
-/// The chart line these plugins target.
-pub const SUPPORTED_CHART: &str = "1.19.x";
-/// `executor` default in chart 1.19.0 (`values.yaml:379`).
-pub const DEFAULT_EXECUTOR: &str = "CeleryExecutor";
-/// `airflowVersion` default in chart 1.19.0 (`values.yaml:77`).
-pub const DEFAULT_AIRFLOW_VERSION: &str = "3.1.7";
-/// `ports.pgbouncer` default.
-pub const PGBOUNCER_PORT: u16 = 6543;
+pub use airflow_facts::{
+    DEFAULT_AIRFLOW_VERSION, DEFAULT_EXECUTOR, PGBOUNCER_PORT, SUPPORTED as SUPPORTED_CHART,
+    major_minor,
+};
 
 /// Fail with `unsupported-chart` unless the release uses the Airflow chart at 1.19.x.
 pub fn check_chart(release: &Release, plugin: &str) -> Result<(), PluginError> {
@@ -49,24 +45,15 @@ pub fn check_chart(release: &Release, plugin: &str) -> Result<(), PluginError> {
             release.name, release.chart
         )));
     }
-    match major_minor(&release.chart_version) {
-        Some((1, 19)) => Ok(()),
-        _ => Err(PluginError::UnsupportedChart(format!(
+    match airflow_facts::supports(&release.chart_version) {
+        true => Ok(()),
+        false => Err(PluginError::UnsupportedChart(format!(
             "`{plugin}` supports chart {SUPPORTED_CHART}, but release `{}` uses chart version `{}`; \
              key paths differ between chart versions (e.g. `workers.celery.*` in 1.19, `webserver` \
              replaced by `apiServer` for Airflow 3), so pin the release to {SUPPORTED_CHART}",
             release.name, release.chart_version
         ))),
     }
-}
-
-/// `(major, minor)` of a version such as `1.19.0` or `v1.19.2-rc1`.
-pub fn major_minor(version: &str) -> Option<(u64, u64)> {
-    let v = version.trim().trim_start_matches('v');
-    let mut parts = v.split(['.', '-', '+']);
-    let major = parts.next()?.parse().ok()?;
-    let minor = parts.next()?.parse().ok()?;
-    Some((major, minor))
 }
 
 /// The executor setting, or the chart default.

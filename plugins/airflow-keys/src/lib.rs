@@ -31,42 +31,36 @@ pub struct Config {
     pub redis_password: Option<String>,
 }
 
-/// One managed key: the values path naming its Secret, the Secret's name suffix and data key.
+/// One managed key: the values path naming its Secret and the Secret's name suffix; the data
+/// key the chart reads comes from the shared chart facts.
 struct Key {
     value_path: &'static str,
     suffix: &'static str,
-    data_key: &'static str,
 }
 
 const FERNET: Key = Key {
     value_path: "fernetKeySecretName",
     suffix: "fernet-key",
-    data_key: "fernet-key",
 };
 const API: Key = Key {
     value_path: "apiSecretKeySecretName",
     suffix: "api-secret-key",
-    data_key: "api-secret-key",
 };
 const JWT: Key = Key {
     value_path: "jwtSecretName",
     suffix: "jwt-secret",
-    data_key: "jwt-secret",
 };
 const WEBSERVER: Key = Key {
     value_path: "webserverSecretKeySecretName",
     suffix: "webserver-secret-key",
-    data_key: "webserver-secret-key",
 };
 const REDIS: Key = Key {
     value_path: "redis.passwordSecretName",
     suffix: "redis-password",
-    data_key: "password",
 };
 const BROKER: Key = Key {
     value_path: "data.brokerUrlSecretName",
     suffix: "broker-url",
-    data_key: "connection",
 };
 
 /// Where random bytes come from: the host's seeded randomness in a plugin, anything in tests.
@@ -155,7 +149,7 @@ pub fn apply(
         secrets.push(k8s::secret(
             &name,
             namespace,
-            [(key.data_key, secret.as_bytes())],
+            [(airflow_facts::secret_key(key.value_path), secret.as_bytes())],
         ));
         Ok(())
     };

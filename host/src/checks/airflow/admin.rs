@@ -6,8 +6,7 @@
 use super::{Ctx, Finding};
 use serde_json::Value;
 
-/// The chart's default admin password.
-const CHART_DEFAULT_PASSWORD: &str = "admin";
+use airflow_facts::DEFAULT_ADMIN_PASSWORD as CHART_DEFAULT_PASSWORD;
 /// The fields `createUserJob.args` reads.
 const FIELDS: &[&str] = &[
     "role",

@@ -5,7 +5,7 @@
 
 use super::{Ctx, Finding};
 
-const BLOCK_CLASSES: &[&str] = &["gp2", "gp3", "io1", "io2", "sc1", "st1", "standard-rwo"];
+use airflow_facts::BLOCK_STORAGE_CLASSES as BLOCK_CLASSES;
 
 pub fn block_storage_for_shared_logs(ctx: &Ctx) -> Vec<Finding> {
     if !ctx.flag("logs.persistence.enabled") || ctx.str("logs.persistence.existingClaim").is_some()
