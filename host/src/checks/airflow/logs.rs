@@ -1,7 +1,8 @@
 //! Task logs on block storage: `logs.persistence` is one volume shared by the scheduler, the
 //! workers and the API server (ReadWriteMany). EBS classes (`gp2`, `gp3`, `io1`, `io2`, `sc1`,
-//! `st1`) and the `ebs.csi.aws.com` provisioner attach to one node only: pods on other nodes
-//! cannot mount the logs. EFS (`efs.csi.aws.com`) or another RWX class is needed.
+//! `st1`, a name with `ebs`) and the `ebs.csi.aws.com` provisioner (when the pipeline emits the
+//! StorageClass) attach to one node only: pods on other nodes cannot mount the logs. EFS
+//! (`efs.csi.aws.com`) or another RWX class is needed.
 
 use super::{Ctx, Finding};
 
@@ -15,7 +16,17 @@ pub fn block_storage_for_shared_logs(ctx: &Ctx) -> Vec<Finding> {
     let Some(class) = ctx.str("logs.persistence.storageClassName") else {
         return Vec::new();
     };
-    if !BLOCK_CLASSES.contains(&class) && !class.contains("ebs") {
+    // A StorageClass the pipeline emits tells its provisioner.
+    let ebs_provisioner = ctx.render.manifests.iter().any(|m| {
+        let o = &m.object;
+        o["kind"] == "StorageClass"
+            && o["metadata"]["name"] == class
+            && matches!(
+                o["provisioner"].as_str(),
+                Some("ebs.csi.aws.com" | "kubernetes.io/aws-ebs")
+            )
+    });
+    if !BLOCK_CLASSES.contains(&class) && !class.contains("ebs") && !ebs_provisioner {
         return Vec::new();
     }
     vec![Finding::error(

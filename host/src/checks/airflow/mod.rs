@@ -174,16 +174,21 @@ pub mod test_support {
         run_with(rule, values, provenance)
     }
 
-    pub fn run_with(rule: Rule, values: Value, provenance: Provenance) -> Vec<Finding> {
-        let render = crate::render::ReleaseRender {
+    /// A release render holding `values` and nothing else.
+    pub fn render(values: &Value) -> crate::render::ReleaseRender {
+        crate::render::ReleaseRender {
             name: "airflow".into(),
             namespace: "airflow".into(),
             values: values.clone(),
             manifests: Vec::new(),
-            provenance: provenance.clone(),
+            provenance: Provenance::default(),
             chart: None,
             skipped: None,
-        };
+        }
+    }
+
+    pub fn run_with(rule: Rule, values: Value, provenance: Provenance) -> Vec<Finding> {
+        let render = render(&values);
         let ctx = Ctx {
             values: &values,
             user: &values,
