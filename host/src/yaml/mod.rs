@@ -135,7 +135,25 @@ fn join(segments: &[String]) -> String {
 
 /// Parse a values document into JSON values. An empty document is an empty map.
 pub fn parse_values(text: &str, file: &Path) -> Result<Value, YamlError> {
-    let value = read::read(text, file, None)?;
+    values_root(read::read(text, file, None)?, file)
+}
+
+/// [`parse_values`], plus the line of each key path (`a.b`, `l[0]`) in the file.
+pub fn parse_values_with_lines(
+    text: &str,
+    file: &Path,
+) -> Result<(Value, std::collections::HashMap<String, usize>), YamlError> {
+    let mut spans = read::Spans::new();
+    let value = values_root(read::read(text, file, Some(&mut spans))?, file)?;
+    let lines = spans
+        .into_iter()
+        .map(|(path, (key, _))| (path, key.line()))
+        .collect();
+    Ok((value, lines))
+}
+
+/// A values document's root: a map (an empty document is an empty one).
+fn values_root(value: Value, file: &Path) -> Result<Value, YamlError> {
     match value {
         Value::Null => Ok(Value::Object(Map::new())),
         Value::Object(_) => Ok(value),
@@ -149,25 +167,6 @@ pub fn parse_values(text: &str, file: &Path) -> Result<Value, YamlError> {
             ),
         }),
     }
-}
-
-/// [`parse_values`], plus the line of each key path (`a.b`, `l[0]`) in the file.
-pub fn parse_values_with_lines(
-    text: &str,
-    file: &Path,
-) -> Result<(Value, std::collections::HashMap<String, usize>), YamlError> {
-    let mut spans = read::Spans::new();
-    let value = read::read(text, file, Some(&mut spans))?;
-    let value = match value {
-        Value::Null => Value::Object(Map::new()),
-        Value::Object(_) => value,
-        _ => return parse_values(text, file).map(|v| (v, Default::default())),
-    };
-    let lines = spans
-        .into_iter()
-        .map(|(path, (key, _))| (path, key.line()))
-        .collect();
-    Ok((value, lines))
 }
 
 /// A value with every number as Helm holds it after reading (see [`normalise_number`]): the
