@@ -173,8 +173,8 @@ impl Stages<'_> {
         let chart = chart.ok();
         // Pods roll when an emitted Secret's data changes (for charts whose facts say where
         // pod annotations go; keyed by randomSeed, so without it there is no annotation).
-        if let (Some(c), Some(seed)) = (chart, &self.plan.random_seed)
-            && checks::is_apache_airflow_1_19(c)
+        if let Some(seed) = &self.plan.random_seed
+            && checks::is_apache_airflow_1_19_release(chart, release)
             && let Some(digest) = rollout::digest(&render, seed, &release.name)
         {
             rollout::annotate(&mut render.values, checks::AIRFLOW_POD_ANNOTATIONS, &digest);
@@ -203,13 +203,14 @@ impl Stages<'_> {
                 schema: schema.clone(),
                 full_render,
             };
-            for w in checks::warnings(phase, &input) {
+            let found = checks::run(phase, &input);
+            for w in found.warnings {
                 events(Event::Warning {
                     release: release.name.clone(),
                     message: w.to_string(),
                 });
             }
-            report(release, phase, &input, checks::run(phase, &input))
+            report(release, phase, &input, found.errors)
         };
         check(Phase::Values, &render, events)?;
         if let (Some(c), Some(h)) = (chart, self.helm) {

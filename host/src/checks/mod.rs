@@ -10,7 +10,7 @@
 
 mod airflow;
 mod facts;
-pub use facts::{POD_ANNOTATIONS as AIRFLOW_POD_ANNOTATIONS, is_apache_airflow_1_19};
+pub use facts::{POD_ANNOTATIONS as AIRFLOW_POD_ANNOTATIONS, is_apache_airflow_1_19_release};
 mod objects;
 mod references;
 mod schema;
@@ -62,9 +62,10 @@ pub trait Check {
     fn name(&self) -> &'static str;
     fn phase(&self) -> Phase;
     fn run(&self, input: &Input) -> Vec<Problem>;
-    /// Problems worth saying that do not fail the release.
-    fn warnings(&self, _input: &Input) -> Vec<Problem> {
-        Vec::new()
+    /// The errors ([`Check::run`]) and the warnings — problems worth saying that do not fail
+    /// the release — in one pass. Checks that warn override it.
+    fn findings(&self, input: &Input) -> (Vec<Problem>, Vec<Problem>) {
+        (self.run(input), Vec::new())
     }
 }
 
@@ -80,26 +81,29 @@ pub fn all() -> Vec<Box<dyn Check>> {
     ]
 }
 
-/// Run the checks of one phase; the problems of each check that found any, by check.
-/// The warnings of every check of `phase`.
-pub fn warnings(phase: Phase, input: &Input) -> Vec<Problem> {
-    all()
-        .iter()
-        .filter(|c| c.phase() == phase)
-        .flat_map(|c| c.warnings(input))
-        .collect()
+/// What the checks of one phase found: the errors of each check that found any, by check, and
+/// every warning.
+pub struct Report {
+    pub errors: Vec<(&'static str, Vec<Problem>)>,
+    pub warnings: Vec<Problem>,
 }
 
-pub fn run(phase: Phase, input: &Input) -> Vec<(&'static str, Vec<Problem>)> {
-    all()
-        .iter()
-        .filter(|c| c.phase() == phase)
-        .map(|c| (c.name(), c.run(input)))
-        .filter(|(_, p)| !p.is_empty())
-        .collect()
+/// Run the checks of one phase, each once.
+pub fn run(phase: Phase, input: &Input) -> Report {
+    let mut report = Report {
+        errors: Vec::new(),
+        warnings: Vec::new(),
+    };
+    for check in all().iter().filter(|c| c.phase() == phase) {
+        let (errors, warnings) = check.findings(input);
+        if !errors.is_empty() {
+            report.errors.push((check.name(), errors));
+        }
+        report.warnings.extend(warnings);
+    }
+    report
 }
 
-/// Chart defaults under the rendered values (`null` in the values deletes a default).
 pub fn coalesce(defaults: &Map<String, Value>, rendered: &Value) -> Value {
     let mut out = defaults.clone();
     if let Value::Object(r) = rendered {

@@ -132,25 +132,23 @@ impl Check for AirflowRules {
     }
 
     fn run(&self, input: &Input) -> Vec<Problem> {
-        findings(input)
-            .into_iter()
-            .filter(|f| f.severity == Severity::Error)
-            .map(|f| Problem {
-                at: f.path,
-                message: f.message,
-            })
-            .collect()
+        self.findings(input).0
     }
 
-    fn warnings(&self, input: &Input) -> Vec<Problem> {
-        findings(input)
-            .into_iter()
-            .filter(|f| f.severity == Severity::Warning)
-            .map(|f| Problem {
+    /// Errors and warnings from one pass over the rules.
+    fn findings(&self, input: &Input) -> (Vec<Problem>, Vec<Problem>) {
+        let (mut errors, mut warnings) = (Vec::new(), Vec::new());
+        for f in findings(input) {
+            let problem = Problem {
                 at: f.path,
                 message: f.message,
-            })
-            .collect()
+            };
+            match f.severity {
+                Severity::Error => errors.push(problem),
+                Severity::Warning => warnings.push(problem),
+            }
+        }
+        (errors, warnings)
     }
 }
 
