@@ -1,20 +1,16 @@
-//! Command-line interface: argument structs (no behaviour) and the commands they drive.
-//! Outcomes map to [`ExitStatus`] here and nowhere else.
+//! Command-line interface: argument structs (no behaviour), dispatch to the verbs in
+//! [`crate::commands`], and how events and errors are shown. Outcomes map to [`ExitStatus`]
+//! here and nowhere else.
 
 use crate::error::{self, Internal};
 use crate::execute::Event;
 use crate::exit::ExitStatus;
-use crate::pipeline::{self, Options};
-use crate::plan::Selection;
 use crate::redact::Redactor;
-use crate::registry::{self, Registry};
 use crate::runtime::{LogLevel, Runtime, Severity, cache};
-use crate::{output, spec};
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use std::ffi::OsString;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -35,6 +31,9 @@ pub struct Cli {
     /// Show only errors.
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
+    /// When to use colour: `auto` on a terminal only, and never when NO_COLOR is set.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -43,13 +42,29 @@ pub struct Cli {
 pub enum Command {
     /// Run every selected release's steps and print (or write) the render.
     Template(Box<TemplateArgs>),
+    /// Compare the render with an earlier one (a folder or a git revision).
+    Diff(Box<DiffArgs>),
+    /// Run every stage and check, print the diagnostics (text, JSON, SARIF, GitHub), write
+    /// nothing.
+    Lint(Box<LintArgs>),
+    /// Show where a values key got its value: every layer and step that set it, in order.
+    Explain(Box<ExplainArgs>),
+    /// Write each selected release's final values file, and nothing else.
+    WriteValues(Box<WriteValuesArgs>),
     /// Inspect the available plugins.
     #[command(subcommand)]
     Plugins(PluginsCommand),
+    /// Start a new plugin.
+    #[command(subcommand)]
+    Plugin(PluginCommand),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completion(CompletionArgs),
 }
 
-#[derive(Debug, Args)]
-pub struct TemplateArgs {
+/// What every verb that runs the pipeline takes: which file, environment, releases and
+/// values.
+#[derive(Debug, Clone, Args)]
+pub struct PipelineArgs {
     /// The pipeline file.
     #[arg(
         short = 'f',
@@ -64,21 +79,11 @@ pub struct TemplateArgs {
     /// Only releases matching `key=value[,key!=value…]`; repeat to select more.
     #[arg(short = 'l', long = "selector", value_name = "SELECTOR")]
     pub selectors: Vec<String>,
-    /// Write DIR/RELEASE/values.yaml and manifests.yaml instead of printing.
-    #[arg(long, value_name = "DIR")]
-    pub output_dir: Option<PathBuf>,
     /// More folders of `*.wasm` plugins (before the pipeline's `plugins.dirs`).
     #[arg(long = "plugin-dir", value_name = "DIR")]
     pub plugin_dirs: Vec<PathBuf>,
-    /// Print Secret data and resolved secret values in clear text (redacted by default).
-    #[arg(long)]
-    pub show_secrets: bool,
     #[command(flatten)]
     pub set: SetArgs,
-    /// Render the other releases when one fails (the exit code is still 1, and nothing is
-    /// written to --output-dir).
-    #[arg(long)]
-    pub keep_going: bool,
     /// Fail (exit 1) when any part is skipped: a chart that cannot be fetched, or no helm.
     #[arg(long)]
     pub strict: bool,
@@ -88,6 +93,143 @@ pub struct TemplateArgs {
     /// The helm binary [default: $HELMWASM_HELM, else `helm` on PATH].
     #[arg(long, value_name = "PATH")]
     pub helm: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct TemplateArgs {
+    #[command(flatten)]
+    pub pipeline: PipelineArgs,
+    /// Write DIR/RELEASE/values.yaml and manifests.yaml instead of printing.
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+    /// Print Secret data and resolved secret values in clear text (redacted by default).
+    #[arg(long)]
+    pub show_secrets: bool,
+    /// Render the other releases when one fails (the exit code is still 1, and nothing is
+    /// written to --output-dir).
+    #[arg(long)]
+    pub keep_going: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("against_what").required(true).args(["against", "against_rev"]))]
+pub struct DiffArgs {
+    #[command(flatten)]
+    pub pipeline: PipelineArgs,
+    /// A folder written by `template --output-dir`.
+    #[arg(long, value_name = "DIR")]
+    pub against: Option<PathBuf>,
+    /// Render the pipeline as it was at this git revision (from a temporary worktree).
+    #[arg(long, value_name = "REV")]
+    pub against_rev: Option<String>,
+    /// Show resolved secret values in the values and non-Secret objects (Secret `data` stays
+    /// hidden unless --show-secret-values is also given).
+    #[arg(long)]
+    pub show_secrets: bool,
+    /// With --show-secrets: show Secret `data` and `stringData` values too.
+    #[arg(long, requires = "show_secrets")]
+    pub show_secret_values: bool,
+    /// Exit 2 when there are changes, 0 when there are none, 1 on error.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Lines of context around each change.
+    #[arg(long, short = 'C', default_value_t = 3, value_name = "N")]
+    pub context: usize,
+}
+
+/// `--color`: `auto` colours a terminal only, and never when `NO_COLOR` is set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    #[command(flatten)]
+    pub pipeline: PipelineArgs,
+    /// How to print the diagnostics.
+    #[arg(long, short = 'o', value_enum, default_value_t = LintFormat::Text, value_name = "FORMAT")]
+    pub output: LintFormat,
+    /// Exit 1 on errors (default), or on warnings too.
+    #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "SEVERITY")]
+    pub fail_on: FailOn,
+    /// Resolve secret references (by default only their shape is checked and the steps get
+    /// placeholders, so lint needs no credentials).
+    #[arg(long)]
+    pub resolve_secrets: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LintFormat {
+    /// For people.
+    Text,
+    /// One JSON document (schema in docs/diagnostics.md).
+    Json,
+    /// SARIF 2.1.0, for code scanning uploads.
+    Sarif,
+    /// GitHub Actions workflow commands, for pull request annotations.
+    Github,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("what").required(true).args(["path", "all"]))]
+pub struct ExplainArgs {
+    #[command(flatten)]
+    pub pipeline: PipelineArgs,
+    /// A values path, e.g. `workers.keda.enabled` or `workers.extraVolumes[0].name`.
+    #[arg(value_name = "PATH")]
+    pub path: Option<String>,
+    /// Every leaf of the final values, with where it was last set, as a table.
+    #[arg(long)]
+    pub all: bool,
+    /// Show secret values in clear text (redacted by default).
+    #[arg(long)]
+    pub show_secrets: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct WriteValuesArgs {
+    #[command(flatten)]
+    pub pipeline: PipelineArgs,
+    /// Where each file goes, a template over `{{release}}`, `{{namespace}}`,
+    /// `{{environment}}` and `{{chart}}` (relative to the current directory).
+    #[arg(long, value_name = "TEMPLATE", conflicts_with = "output_dir")]
+    pub output_file_template: Option<String>,
+    /// Write DIR/RELEASE.yaml [default: the current directory].
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PluginCommand {
+    /// Write a new out-of-tree plugin crate that builds as-is.
+    New(PluginNewArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PluginNewArgs {
+    /// The plugin's name (lowercase, digits and `-`).
+    pub name: String,
+    /// The folder to create [default: ./NAME].
+    #[arg(long, value_name = "DIR")]
+    pub path: Option<PathBuf>,
+    /// Depend on the SDK at this path instead of this helmwasm's version.
+    #[arg(long, value_name = "DIR")]
+    pub sdk_path: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionArgs {
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// `--set` and its kin, as Helm has them.
@@ -183,11 +325,16 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitStatus {
     if std::env::var_os("HELMWASM_REPORT_PEAK_RSS").is_some() {
         report_peak_rss();
     }
+    let detailed = matches!(&cli.command, Command::Diff(d) if d.detailed_exitcode);
     match result {
-        Ok(()) => ExitStatus::Success,
+        Ok(Outcome::Done(())) => ExitStatus::Success,
+        Ok(Outcome::Changes) => ExitStatus::Changes,
+        Ok(Outcome::Failed) => ExitStatus::Failure,
         Err(e) => {
             eprint!("{}", redactor.redact(&error::render(&e)));
-            if error::is_internal(&e) {
+            // With --detailed-exitcode, 2 means "changes" (helmfile's convention): every
+            // error is 1 there.
+            if error::is_internal(&e) && !detailed {
                 ExitStatus::Error
             } else {
                 ExitStatus::Failure
@@ -222,14 +369,40 @@ fn report_peak_rss() {
     }
 }
 
-fn run(cli: &Cli, redactor: &mut Redactor) -> Result<()> {
+fn run(cli: &Cli, redactor: &mut Redactor) -> Result<Outcome> {
+    use crate::commands;
     match &cli.command {
-        Command::Template(args) => template(cli, args, redactor),
-        Command::Plugins(PluginsCommand::List(args)) => list(cli, args),
+        Command::Template(args) => commands::template::run(cli, args, redactor).map(Outcome::Done),
+        Command::Diff(args) => commands::diff::run(cli, args, redactor),
+        Command::Lint(args) => commands::lint::run(cli, args, redactor),
+        Command::Explain(args) => commands::explain::run(cli, args, redactor).map(Outcome::Done),
+        Command::WriteValues(args) => {
+            commands::write_values::run(cli, args, redactor).map(Outcome::Done)
+        }
+        Command::Plugins(PluginsCommand::List(args)) => {
+            commands::plugins::list(cli, args).map(Outcome::Done)
+        }
+        Command::Plugin(PluginCommand::New(args)) => {
+            commands::plugins::new(args).map(Outcome::Done)
+        }
+        Command::Completion(args) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(args.shell, &mut cmd, "helmwasm", &mut std::io::stdout());
+            Ok(Outcome::Done(()))
+        }
     }
 }
 
-fn runtime(cli: &Cli) -> Result<Runtime> {
+/// How a command ended, beyond success and error.
+pub enum Outcome {
+    Done(()),
+    /// `diff --detailed-exitcode` found changes (exit 2).
+    Changes,
+    /// `lint` found what fails it (exit 1); the diagnostics are already printed.
+    Failed,
+}
+
+pub(crate) fn runtime(cli: &Cli) -> Result<Runtime> {
     let dir = if cli.no_cache {
         None
     } else {
@@ -238,168 +411,8 @@ fn runtime(cli: &Cli) -> Result<Runtime> {
     Runtime::new(dir).map_err(|e| anyhow::Error::new(Internal(format!("{e:#}"))))
 }
 
-fn template(cli: &Cli, args: &TemplateArgs, redactor: &mut Redactor) -> Result<()> {
-    let overrides = args.set.overrides()?;
-    let opts = Options {
-        file: args.file.clone(),
-        selection: Selection {
-            environment: args.environment.clone(),
-            selectors: args.selectors.clone(),
-            overrides,
-        },
-        plugin_dirs: args.plugin_dirs.clone(),
-        keep_going: args.keep_going,
-        strict: args.strict,
-        offline: args.offline
-            || std::env::var_os("HELMWASM_OFFLINE").is_some_and(|v| !v.is_empty() && v != "0"),
-        helm: args.helm.clone(),
-    };
-    let runtime = runtime(cli)?;
-    // Charts are cached beside the compiled plugins (`--no-cache` concerns compiled code only);
-    // without any cache folder they are fetched into a folder that lives for this run.
-    let run_dir;
-    let cache_dir = match cli.cache_dir.clone().or_else(cache::default_dir) {
-        Some(d) => d,
-        None => {
-            run_dir = tempfile::tempdir().context("cannot create a temp folder for charts")?;
-            run_dir.path().to_path_buf()
-        }
-    };
-    let http = crate::chart::repo::Http::default();
-    let ctx = pipeline::Context {
-        runtime: &runtime,
-        cache_dir: &cache_dir,
-        fetch: &http,
-    };
-    let mut show = |e: Event, r: &Redactor| print_event(cli, e, r);
-    let result = pipeline::run(&opts, &ctx, redactor, &mut show);
-    let redactor: &Redactor = redactor;
-    if !cli.quiet {
-        for w in redactor.short_secret_warnings() {
-            eprintln!("{w}");
-        }
-    }
-    let outcome = result?;
-    let render = outcome.render;
-    let mut failures = outcome.failures;
-    if let Some(last) = failures.pop() {
-        // Every failure is shown; the last one is returned and printed by `main`.
-        for e in &failures {
-            eprint!("{}", redactor.redact(&error::render(e)));
-        }
-        if let Some(dir) = &args.output_dir {
-            eprintln!(
-                "note: nothing was written to {}: {} release(s) failed",
-                dir.display(),
-                failures.len() + 1
-            );
-        } else if args.keep_going && !render.releases.is_empty() {
-            print_render(&render, args, redactor)?;
-        }
-        return Err(last);
-    }
-    if !cli.quiet {
-        for r in &render.releases {
-            if let Some(s) = &r.skipped {
-                eprintln!(
-                    "{}",
-                    redactor.redact(&format!(
-                        "note: release `{}`: chart not rendered, values and emitted manifests only: {}; {}",
-                        r.name, s.reason, s.hint
-                    ))
-                );
-            }
-        }
-    }
-    match &args.output_dir {
-        Some(dir) => {
-            let written = output::write_dir(&render, dir, redactor)?;
-            if !cli.quiet {
-                for path in written {
-                    eprintln!("wrote {}", path.display());
-                }
-            }
-        }
-        None => print_render(&render, args, redactor)?,
-    }
-    Ok(())
-}
-
-fn list(cli: &Cli, args: &ListArgs) -> Result<()> {
-    let pipeline_dirs = match &args.file {
-        Some(path) => {
-            let file = spec::load(path)?;
-            let base = path.parent().unwrap_or(Path::new("."));
-            file.plugins.dirs.iter().map(|d| base.join(d)).collect()
-        }
-        None => Vec::new(),
-    };
-    let runtime = runtime(cli)?;
-    let dirs = registry::dirs(&args.plugin_dirs, &pipeline_dirs, args.file.as_deref());
-    let registry = Registry::load(&runtime, crate::builtin::PLUGINS, &dirs)?;
-    let rows: Vec<[String; 4]> = registry
-        .iter()
-        .map(|p| {
-            [
-                p.name.clone(),
-                p.version.to_string(),
-                p.source.to_string(),
-                p.description.clone(),
-            ]
-        })
-        .collect();
-    let header = ["NAME", "VERSION", "SOURCE", "DESCRIPTION"].map(String::from);
-    let widths: Vec<usize> = (0..3)
-        .map(|i| {
-            rows.iter()
-                .chain([&header])
-                .map(|r| r[i].len())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let mut out = String::new();
-    for r in std::iter::once(&header).chain(&rows) {
-        out.push_str(&format!(
-            "{:w0$}  {:w1$}  {:w2$}  {}\n",
-            r[0],
-            r[1],
-            r[2],
-            r[3],
-            w0 = widths[0],
-            w1 = widths[1],
-            w2 = widths[2]
-        ));
-    }
-    std::io::stdout()
-        .write_all(out.as_bytes())
-        .context("cannot write to stdout")?;
-    Ok(())
-}
-
-/// The render on stdout: redacted unless `--show-secrets` (which is announced on stderr).
-fn print_render(
-    render: &crate::render::Render,
-    args: &TemplateArgs,
-    redactor: &Redactor,
-) -> Result<()> {
-    let text = if args.show_secrets {
-        eprintln!(
-            "warning: --show-secrets: Secret data and secret values are printed in clear text"
-        );
-        output::to_stream(render)
-    } else {
-        output::to_stream_redacted(render, redactor)
-    };
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(text.as_bytes())
-        .context("cannot write to stdout")?;
-    stdout.flush().context("cannot write to stdout")
-}
-
 /// Plugin logs and diagnostics go to stderr, tagged; data goes to stdout.
-fn print_event(cli: &Cli, event: Event, redactor: &Redactor) {
+pub(crate) fn print_event(cli: &Cli, event: Event, redactor: &Redactor) {
     let level = if cli.quiet { 0 } else { 1 + cli.verbose };
     let line = match event {
         Event::Log {
@@ -437,8 +450,8 @@ fn print_event(cli: &Cli, event: Event, redactor: &Redactor) {
         Event::Truncated { tag, what } => {
             (level >= 1).then(|| format!("warning: {tag}: dropped {what}"))
         }
-        Event::Warning { release, message } => {
-            (level >= 1).then(|| format!("warning: release `{release}`: {message}"))
+        Event::Warning { release, problem } => {
+            (level >= 1).then(|| format!("warning: release `{release}`: {problem}"))
         }
     };
     if let Some(line) = line {

@@ -30,6 +30,17 @@ impl std::fmt::Display for StepTag {
     }
 }
 
+/// The context of a step's error: `release `x` step N (`plugin`) failed`, typed so callers can
+/// tell which step failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepFailed(pub StepTag);
+
+impl std::fmt::Display for StepFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} failed", self.0)
+    }
+}
+
 /// Something to show the user while the pipeline runs.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
@@ -55,7 +66,10 @@ pub enum Event {
     /// Something was cut to stay within a cap.
     Truncated { tag: StepTag, what: String },
     /// A host check's warning about a release (the render goes on).
-    Warning { release: String, message: String },
+    Warning {
+        release: String,
+        problem: crate::checks::Problem,
+    },
 }
 
 /// The chart identity plugins receive (`release.chart`, `release.chart-version`): from the
@@ -105,7 +119,7 @@ pub fn run_release(
         };
         let (new_values, emitted) = call
             .run_step(step, &values, &tag, events)
-            .with_context(|| format!("{tag} failed"))?;
+            .context(StepFailed(tag.clone()))?;
         provenance.record(
             &values,
             &new_values,
@@ -130,6 +144,7 @@ pub fn run_release(
         provenance,
         chart: None,
         skipped: None,
+        trace: None,
     })
 }
 

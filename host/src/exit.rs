@@ -10,6 +10,8 @@ pub enum ExitStatus {
     Failure,
     /// 2: an internal error (a bug in helmwasm or a broken installation).
     Error,
+    /// 2: `diff --detailed-exitcode` found changes (helmfile's convention; errors are then 1).
+    Changes,
 }
 
 impl From<ExitStatus> for ExitCode {
@@ -17,7 +19,7 @@ impl From<ExitStatus> for ExitCode {
         ExitCode::from(match s {
             ExitStatus::Success => 0,
             ExitStatus::Failure => 1,
-            ExitStatus::Error => 2,
+            ExitStatus::Error | ExitStatus::Changes => 2,
         })
     }
 }

@@ -17,6 +17,9 @@
 pub mod chart;
 pub mod checks;
 pub mod cli;
+pub mod commands;
+pub mod diagnostics;
+pub mod diff;
 pub mod error;
 pub mod execute;
 pub mod exit;

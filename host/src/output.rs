@@ -169,6 +169,36 @@ pub fn write_dir(render: &Render, dir: &Path, redactor: &Redactor) -> Result<Vec
     Ok(written)
 }
 
+/// Write files (path, text), all staged before any is renamed into place; each one private
+/// (0600) when it holds a secret. Folders are created.
+pub fn write_files(files: &[(PathBuf, String)], redactor: &Redactor) -> Result<Vec<PathBuf>> {
+    let mut staged = Vec::with_capacity(files.len());
+    for (path, text) in files {
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let mode = if redactor.contains_secret(text) {
+            0o600
+        } else {
+            0o644
+        };
+        staged.push(stage(
+            &dir.join(path.file_name().unwrap_or_default()),
+            text.as_bytes(),
+            mode,
+        )?);
+    }
+    let mut written = Vec::with_capacity(staged.len());
+    for (tmp, target) in staged {
+        tmp.persist(&target)
+            .with_context(|| format!("cannot write {}", target.display()))?;
+        written.push(target);
+    }
+    Ok(written)
+}
+
 fn stage(target: &Path, bytes: &[u8], mode: u32) -> Result<(tempfile::NamedTempFile, PathBuf)> {
     let dir = target.parent().expect("target has a parent");
     let mut tmp = tempfile::Builder::new()
@@ -207,6 +237,7 @@ mod tests {
                 provenance: Default::default(),
                 chart: None,
                 skipped: None,
+                trace: None,
             }],
         }
     }

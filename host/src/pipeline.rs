@@ -6,7 +6,8 @@
 //! what to print or write.
 
 use crate::chart::{self, Resolution, repo::Fetch};
-use crate::checks::{self, Phase};
+use crate::checks::{self, Phase, Problem};
+use crate::diagnostics::{self, Code};
 use crate::execute::{self, ChartIdentity, Event};
 use crate::helm::{self, Helm, HelmBinary, TemplateRequest};
 use crate::plan::{self, Plan, ReleasePlan, Selection};
@@ -33,6 +34,11 @@ pub struct Options {
     pub offline: bool,
     /// `--helm PATH`.
     pub helm: Option<PathBuf>,
+    /// Resolve secret references (every verb but `lint`), or check their shape only and give
+    /// the steps placeholders.
+    pub secrets: secrets::Mode,
+    /// Keep what `explain` needs: each release's chart defaults and schema.
+    pub trace: bool,
 }
 
 /// The side effects a run uses, supplied by the verb.
@@ -46,9 +52,66 @@ pub struct Context<'a> {
 /// What a run produced: the releases that rendered and the failures (release order).
 pub struct Outcome {
     pub render: Render,
-    pub failures: Vec<anyhow::Error>,
+    pub failures: Vec<Failure>,
 }
 
+/// A stage that failed (built once per failed run or release, so its size does not matter:
+/// `clippy::result_large_err` is allowed where it is returned): its error as shown to people, and what `lint` needs to report it as
+/// a [`diagnostics::Diagnostic`] (the code, the release and step, and for failed checks each
+/// problem on its own).
+#[derive(Debug)]
+pub struct Failure {
+    pub code: &'static Code,
+    pub release: Option<String>,
+    /// The step number and plugin, for a failed step.
+    pub step: Option<(usize, String)>,
+    /// Where the step sits in the pipeline file (`releases[0].steps[4]`).
+    pub step_path: Option<String>,
+    /// The problems of a failed check phase, one by one, and where the release's values came
+    /// from.
+    pub problems: Vec<Problem>,
+    pub provenance: Option<crate::provenance::Provenance>,
+    pub error: anyhow::Error,
+}
+
+impl Failure {
+    pub fn new(code: &'static Code, error: anyhow::Error) -> Self {
+        Failure {
+            code,
+            release: None,
+            step: None,
+            step_path: None,
+            problems: Vec::new(),
+            provenance: None,
+            error,
+        }
+    }
+
+    fn release(mut self, name: &str) -> Self {
+        self.release = Some(name.to_owned());
+        self
+    }
+}
+
+impl From<Failure> for anyhow::Error {
+    fn from(f: Failure) -> anyhow::Error {
+        f.error
+    }
+}
+
+/// The code of a failure of the planning stage: a values layer, or the selection.
+fn plan_code(e: &anyhow::Error) -> &'static Code {
+    let values = e
+        .chain()
+        .any(|c| c.is::<yaml::YamlError>() || c.is::<std::io::Error>());
+    if values {
+        &diagnostics::VALUES
+    } else {
+        &diagnostics::SELECTION
+    }
+}
+
+#[allow(clippy::result_large_err)]
 /// Load, plan, resolve secrets and load plugins (an error here stops the run), then render
 /// every selected release. Without `keep_going` the run stops at the first failed release.
 pub fn run(
@@ -56,10 +119,15 @@ pub fn run(
     ctx: &Context,
     redactor: &mut Redactor,
     events: &mut dyn FnMut(Event, &Redactor),
-) -> Result<Outcome> {
-    let file = spec::load(&opts.file)?;
-    let mut plan = plan::build(&file, &opts.file, &opts.selection)?;
-    secrets::resolve_plan(&mut plan, redactor)?;
+) -> Result<Outcome, Failure> {
+    let file =
+        spec::load(&opts.file).map_err(|e| Failure::new(&diagnostics::PIPELINE_FILE, e.into()))?;
+    let mut plan = plan::build(&file, &opts.file, &opts.selection).map_err(|e| {
+        let code = plan_code(&e);
+        Failure::new(code, e)
+    })?;
+    secrets::resolve_plan(&mut plan, redactor, opts.secrets)
+        .map_err(|e| Failure::new(&diagnostics::UNRESOLVED_SECRET, e))?;
     // Test hook: a host panic after the secrets stage, to prove its message is redacted.
     if let Some(message) = std::env::var_os("HELMWASM_DEBUG_PANIC_WITH") {
         panic!("{}", message.to_string_lossy());
@@ -69,8 +137,10 @@ pub fn run(
     let mut events = |e: Event| events(e, redactor);
     let events: &mut dyn FnMut(Event) = &mut events;
     let dirs = registry::dirs(&opts.plugin_dirs, &plan.plugin_dirs, Some(&opts.file));
-    let registry = Registry::load(ctx.runtime, crate::builtin::PLUGINS, &dirs)?;
-    let helm = helm::locate(opts.helm.as_deref()).map_err(|e| anyhow!(e))?;
+    let registry = Registry::load(ctx.runtime, crate::builtin::PLUGINS, &dirs)
+        .map_err(|e| Failure::new(&diagnostics::PLUGIN_UNAVAILABLE, e))?;
+    let helm = helm::locate(opts.helm.as_deref())
+        .map_err(|e| Failure::new(&diagnostics::HELM_FAILED, anyhow!(e)))?;
     let resolver = chart::Resolver {
         cache: chart::cache::ChartCache::new(ctx.cache_dir),
         offline: opts.offline,
@@ -84,6 +154,8 @@ pub fn run(
         resolver: &resolver,
         helm: helm.as_ref(),
         strict: opts.strict,
+        placeholders: opts.secrets == secrets::Mode::Shape,
+        trace: opts.trace,
     };
     let mut releases = Vec::with_capacity(plan.releases.len());
     let mut failures = Vec::new();
@@ -111,20 +183,28 @@ struct Stages<'a> {
     resolver: &'a chart::Resolver<'a>,
     helm: Option<&'a HelmBinary>,
     strict: bool,
+    /// Secret references were replaced by placeholders (`lint`).
+    placeholders: bool,
+    /// Keep the chart defaults and schema in the render (`explain`).
+    trace: bool,
 }
 
 impl Stages<'_> {
+    #[allow(clippy::result_large_err)]
     fn release(
         &self,
         release: &ReleasePlan,
         events: &mut dyn FnMut(Event),
-    ) -> Result<ReleaseRender> {
-        let chart = match self.resolver.resolve(&release.source).with_context(|| {
+    ) -> Result<ReleaseRender, Failure> {
+        let fail =
+            |code: &'static Code, e: anyhow::Error| Failure::new(code, e).release(&release.name);
+        let resolved = self.resolver.resolve(&release.source).with_context(|| {
             format!(
                 "release `{}`: cannot use chart `{}`",
                 release.name, release.chart
             )
-        })? {
+        });
+        let chart = match resolved.map_err(|e| fail(&diagnostics::CHART_UNAVAILABLE, e))? {
             Resolution::Resolved(c) => Ok(*c),
             Resolution::Unavailable { reason, hint } => Err(Skipped { reason, hint }),
         };
@@ -145,7 +225,31 @@ impl Stages<'_> {
             release,
             &identity,
             events,
-        )?;
+        )
+        .map_err(|e| {
+            let Some(tag) = e.downcast_ref::<execute::StepFailed>() else {
+                return fail(&diagnostics::VALUES, e);
+            };
+            // Without secrets (lint), a step that may have seen a placeholder is not to blame.
+            let code = if e.chain().any(|c| c.is::<registry::UnknownPlugin>()) {
+                &diagnostics::PLUGIN_UNAVAILABLE
+            } else if self.placeholders && saw_placeholder(self.plan, release, tag.0.step) {
+                &diagnostics::NEEDS_SECRETS
+            } else {
+                &diagnostics::STEP_FAILED
+            };
+            let step_path = release
+                .steps
+                .iter()
+                .find(|s| s.number == tag.0.step)
+                .map(|s| s.config_path.trim_end_matches(".with").to_owned());
+            let step = Some((tag.0.step, tag.0.plugin.clone()));
+            Failure {
+                step,
+                step_path,
+                ..fail(code, e)
+            }
+        })?;
         let chart = chart.as_ref();
         let skipped = match (chart, self.helm) {
             (Err(s), Some(_)) => Some(s.clone()),
@@ -163,12 +267,15 @@ impl Stages<'_> {
             (Ok(_), Some(_)) => None,
         };
         if let (Some(s), true) = (&skipped, self.strict) {
-            bail!(
-                "release `{}`: the chart was not rendered (--strict): {}; {}",
-                release.name,
-                s.reason,
-                s.hint
-            );
+            return Err(fail(
+                &diagnostics::CHART_NOT_RENDERED,
+                anyhow!(
+                    "release `{}`: the chart was not rendered (--strict): {}; {}",
+                    release.name,
+                    s.reason,
+                    s.hint
+                ),
+            ));
         }
         let chart = chart.ok();
         // Pods roll when an emitted Secret's data changes (for charts whose facts say where
@@ -177,7 +284,14 @@ impl Stages<'_> {
             && checks::is_apache_airflow_1_19_release(chart, release)
             && let Some(digest) = rollout::digest(&render, seed, &release.name)
         {
+            let before = render.values.clone();
             rollout::annotate(&mut render.values, checks::AIRFLOW_POD_ANNOTATIONS, &digest);
+            render.provenance.record(
+                &before,
+                &render.values,
+                &crate::provenance::Origin::Host("the digest of the emitted Secrets"),
+                None,
+            );
         }
         let defaults = match (&release.schema, chart) {
             (Some(s), _) => s.defaults.clone(),
@@ -193,6 +307,12 @@ impl Stages<'_> {
             (None, None) => None,
         };
         let coalesced = checks::coalesce(&defaults, &render.values);
+        if self.trace {
+            render.trace = Some(Box::new(crate::render::Trace {
+                defaults: defaults.clone(),
+                schema: schema.as_ref().map(|(s, _)| (*s).clone()),
+            }));
+        }
         let full_render = skipped.is_none();
         let check = |phase: Phase, render: &ReleaseRender, events: &mut dyn FnMut(Event)| {
             let input = checks::Input {
@@ -204,22 +324,44 @@ impl Stages<'_> {
                 full_render,
             };
             let found = checks::run(phase, &input);
-            for w in found.warnings {
+            for problem in found.warnings {
                 events(Event::Warning {
                     release: release.name.clone(),
-                    message: w.to_string(),
+                    problem,
                 });
             }
-            report(release, phase, &input, found.errors)
+            let problems: Vec<Problem> = found.errors.iter().flat_map(|(_, p)| p.clone()).collect();
+            report(release, phase, &input, found.errors).map_err(|e| Failure {
+                problems,
+                provenance: Some(render.provenance.clone()),
+                ..fail(&diagnostics::SCHEMA, e)
+            })
         };
         check(Phase::Values, &render, events)?;
         if let (Some(c), Some(h)) = (chart, self.helm) {
-            render.chart = Some(helm_render(h, release, c, &render.values)?);
+            render.chart = Some(
+                helm_render(h, release, c, &render.values)
+                    .map_err(|e| fail(&diagnostics::HELM_FAILED, e))?,
+            );
         }
         render.skipped = skipped;
         check(Phase::Render, &render, events)?;
         Ok(render)
     }
+}
+
+/// Whether step `number` of a release could have seen a secret placeholder: in its own config
+/// or an earlier step's (which may have written it into the values), or in the values layers.
+fn saw_placeholder(plan: &Plan, release: &ReleasePlan, number: usize) -> bool {
+    let holds = |v: &Value| v.to_string().contains(secrets::PLACEHOLDER_PREFIX);
+    release
+        .steps
+        .iter()
+        .filter(|s| s.number <= number)
+        .any(|s| holds(&s.config))
+        || release
+            .values(&plan.overrides)
+            .is_ok_and(|v| holds(&Value::Object(v)))
 }
 
 /// `helm template` of the chart with the final values, split into documents.

@@ -52,6 +52,9 @@ pub struct Plan {
 pub struct Layer {
     /// `path/to/values.yaml:` or a pipeline key such as `releases[0].values[1]`.
     pub origin: String,
+    /// Where the layer is listed in the pipeline file (`releases[0].values[1]`,
+    /// `environments.prod.values[0]`).
+    pub key: String,
     pub base: PathBuf,
     pub values: Map<String, Value>,
     /// The line of each key path in the layer's file (empty for inline maps).
@@ -112,6 +115,7 @@ impl ReleasePlan {
             let origin = Origin::Layer {
                 label: l.origin.trim_end_matches(':').to_owned(),
                 line: None,
+                key: l.key.clone(),
             };
             provenance.record(&before, &composed, &origin, Some(&l.lines));
         }
@@ -329,7 +333,8 @@ impl Loader {
             let at = format!("{key}[{i}]");
             let layer = match src {
                 ValuesSource::Inline(map) => Layer {
-                    origin: at,
+                    origin: at.clone(),
+                    key: at,
                     base: base.to_path_buf(),
                     values: map.clone(),
                     lines: Default::default(),
@@ -354,6 +359,7 @@ impl Loader {
                     };
                     Layer {
                         origin: format!("{}:", path.display()),
+                        key: at,
                         base: path.parent().unwrap_or(Path::new(".")).to_path_buf(),
                         values,
                         lines,

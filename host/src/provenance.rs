@@ -11,12 +11,19 @@ use std::fmt;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Origin {
-    /// A values layer: its label (a file path or a pipeline key) and the key's line.
-    Layer { label: String, line: Option<usize> },
+    /// A values layer: its label (a file path or a pipeline key), the key's line, and where
+    /// the layer is listed in the pipeline file (`releases[0].environmentValues.prod[0]`).
+    Layer {
+        label: String,
+        line: Option<usize>,
+        key: String,
+    },
     /// `--set`, `--set-string`, `--set-json`, `--set-file` or `--set-literal`.
     Set,
     /// A step, by number and plugin.
     Step { number: usize, plugin: String },
+    /// helmwasm itself (the rollout digest annotations).
+    Host(&'static str),
 }
 
 impl fmt::Display for Origin {
@@ -25,10 +32,14 @@ impl fmt::Display for Origin {
             Origin::Layer {
                 label,
                 line: Some(l),
+                ..
             } => write!(f, "{label}:{l}"),
-            Origin::Layer { label, line: None } => write!(f, "{label}"),
+            Origin::Layer {
+                label, line: None, ..
+            } => write!(f, "{label}"),
             Origin::Set => write!(f, "the command line (--set)"),
             Origin::Step { number, plugin } => write!(f, "step {number} (`{plugin}`)"),
+            Origin::Host(what) => write!(f, "helmwasm ({what})"),
         }
     }
 }
@@ -63,9 +74,10 @@ impl Provenance {
         diff("", before, after, &mut changed);
         for (path, b, a) in changed {
             let origin = match (origin, lines) {
-                (Origin::Layer { label, .. }, Some(lines)) => Origin::Layer {
+                (Origin::Layer { label, key, .. }, Some(lines)) => Origin::Layer {
                     label: label.clone(),
                     line: lines.get(&path).copied(),
+                    key: key.clone(),
                 },
                 _ => origin.clone(),
             };
@@ -164,6 +176,7 @@ mod tests {
         let layer = Origin::Layer {
             label: "values.yaml".into(),
             line: None,
+            key: "releases[0].values[0]".into(),
         };
         let lines: HashMap<String, usize> = [("a.b".to_owned(), 2), ("c".to_owned(), 4)].into();
         let v1 = json!({"a": {"b": 1}, "c": "x"});

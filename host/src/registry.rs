@@ -104,13 +104,14 @@ impl Registry {
         Ok(())
     }
 
-    /// The plugin called `name`, or an error suggesting the closest known name.
+    /// The plugin called `name`, or an [`UnknownPlugin`] error suggesting the closest known
+    /// name.
     pub fn get(&self, name: &str) -> Result<&Registered> {
         self.plugins.get(name).ok_or_else(|| {
             let closest = crate::names::did_you_mean(name, self.plugins.keys().map(String::as_str));
-            match closest {
-                Some(k) => anyhow!("unknown plugin `{name}`; did you mean `{k}`?"),
-                None => anyhow!(
+            anyhow::Error::new(UnknownPlugin(match closest {
+                Some(k) => format!("unknown plugin `{name}`; did you mean `{k}`?"),
+                None => format!(
                     "unknown plugin `{name}`; known plugins: {}",
                     self.plugins
                         .keys()
@@ -118,7 +119,7 @@ impl Registry {
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),
-            }
+            }))
         })
     }
 
@@ -248,3 +249,8 @@ mod tests {
         }
     }
 }
+
+/// A step names a plugin no folder provides.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UnknownPlugin(String);

@@ -24,6 +24,15 @@ pub struct ReleaseRender {
     pub chart: Option<ChartRender>,
     /// Why the chart was not rendered, when it was not.
     pub skipped: Option<Skipped>,
+    /// The chart defaults and schema, kept only when asked for (`explain`).
+    pub trace: Option<Box<Trace>>,
+}
+
+/// What `explain` shows beside the provenance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trace {
+    pub defaults: serde_json::Map<String, Value>,
+    pub schema: Option<Value>,
 }
 
 impl ReleaseRender {

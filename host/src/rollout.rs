@@ -108,6 +108,7 @@ mod tests {
             provenance: Default::default(),
             chart: None,
             skipped: None,
+            trace: None,
         }
     }
 

@@ -13,6 +13,30 @@ use std::path::{Path, PathBuf};
 
 pub const PREFIX: &str = "ref+";
 
+/// What the secrets stage does with a reference.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Mode {
+    /// Read it from its backend (every verb but `lint`).
+    #[default]
+    Resolve,
+    /// Check its shape and known scheme only, and put a [`placeholder`] in its place: no
+    /// backend is asked, so a pull request from a fork without credentials can lint.
+    Shape,
+}
+
+/// What a reference becomes when it is not resolved: `helmwasm-lint-placeholder-` and 12 hex
+/// digits of the reference's SHA-256 (the same reference, the same placeholder; long enough
+/// for any minimum length a seed or password check asks).
+pub fn placeholder(r: &Reference) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(r.raw.as_bytes());
+    let hex: String = digest[..6].iter().map(|b| format!("{b:02x}")).collect();
+    format!("{PLACEHOLDER_PREFIX}{hex}")
+}
+
+/// The start of every [`placeholder`].
+pub const PLACEHOLDER_PREFIX: &str = "helmwasm-lint-placeholder-";
+
 /// A parsed reference.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reference {
@@ -54,6 +78,8 @@ pub trait Backend: Send + Sync {
     fn scheme(&self) -> &'static str;
     /// The secret `r` names. `base` is the folder of the file the reference appears in.
     fn fetch(&self, r: &Reference, base: &Path) -> Result<String, String>;
+    /// Whether `r` is well formed for this backend, without reading anything.
+    fn check_shape(&self, r: &Reference) -> Result<(), String>;
 }
 
 /// `ref+env://VAR`: an environment variable of the helmwasm process.
@@ -64,10 +90,15 @@ impl Backend for EnvBackend {
         "env"
     }
 
-    fn fetch(&self, r: &Reference, _base: &Path) -> Result<String, String> {
+    fn check_shape(&self, r: &Reference) -> Result<(), String> {
         if r.fragment.is_some() {
             return Err("`ref+env://` takes no `#` fragment".into());
         }
+        Ok(())
+    }
+
+    fn fetch(&self, r: &Reference, _base: &Path) -> Result<String, String> {
+        self.check_shape(r)?;
         std::env::var(&r.location).map_err(|e| match e {
             std::env::VarError::NotPresent => {
                 format!("environment variable `{}` is not set", r.location)
@@ -89,7 +120,17 @@ impl Backend for FileBackend {
         "file"
     }
 
+    fn check_shape(&self, r: &Reference) -> Result<(), String> {
+        match &r.fragment {
+            Some(f) if !f.is_empty() && !f.starts_with('/') => Err(format!(
+                "the fragment `#{f}` is not a JSON pointer: write `#/{f}`"
+            )),
+            _ => Ok(()),
+        }
+    }
+
     fn fetch(&self, r: &Reference, base: &Path) -> Result<String, String> {
+        self.check_shape(r)?;
         let path: PathBuf = base.join(&r.location);
         let text = std::fs::read_to_string(&path)
             .map_err(|e| format!("cannot read {}: {}", path.display(), io_reason(&e)))?;
@@ -132,6 +173,7 @@ fn io_reason(e: &std::io::Error) -> String {
 
 pub struct Resolver {
     backends: Vec<Box<dyn Backend>>,
+    mode: Mode,
 }
 
 impl Default for Resolver {
@@ -142,8 +184,13 @@ impl Default for Resolver {
 
 impl Resolver {
     pub fn new() -> Self {
+        Resolver::with_mode(Mode::Resolve)
+    }
+
+    pub fn with_mode(mode: Mode) -> Self {
         Resolver {
             backends: vec![Box::new(EnvBackend), Box::new(FileBackend)],
+            mode,
         }
     }
 
@@ -171,6 +218,12 @@ impl Resolver {
                     known.join(", ")
                 )
             })?;
+        if self.mode == Mode::Shape {
+            backend
+                .check_shape(r)
+                .map_err(|e| format!("`{}`: {e}", r.raw))?;
+            return Ok(placeholder(r));
+        }
         let secret = backend
             .fetch(r, base)
             .map_err(|e| format!("`{}`: {e}", r.raw))?;
@@ -243,9 +296,13 @@ impl Resolver {
 /// `--set`, each release's values layers and step configs), registering each secret with the
 /// redactor. Planning never reads a secret, so stages before this one (and verbs that stop
 /// before it) need no credentials.
-pub fn resolve_plan(plan: &mut crate::plan::Plan, redactor: &mut Redactor) -> anyhow::Result<()> {
+pub fn resolve_plan(
+    plan: &mut crate::plan::Plan,
+    redactor: &mut Redactor,
+    mode: Mode,
+) -> anyhow::Result<()> {
     use anyhow::{Context, anyhow};
-    let resolver = Resolver::new();
+    let resolver = Resolver::with_mode(mode);
     for v in &plan.template_env {
         redactor.register(v);
     }
@@ -394,5 +451,34 @@ mod tests {
                 .ends_with("missing: no such file")
         );
         assert!(red.is_empty());
+    }
+
+    #[test]
+    fn shape_mode_reads_nothing_and_still_rejects_malformed_references() {
+        let res = Resolver::with_mode(Mode::Shape);
+        let mut red = Redactor::default();
+        let mut v =
+            json!({"a": "ref+env://HELMWASM_TEST_SURELY_UNSET", "b": "ref+file://missing#/x"});
+        assert_eq!(
+            res.resolve_tree(&mut v, Path::new("."), "with", &mut red),
+            Ok(2)
+        );
+        let a = v["a"].as_str().unwrap();
+        assert!(a.starts_with(PLACEHOLDER_PREFIX) && a.len() == PLACEHOLDER_PREFIX.len() + 12);
+        assert_ne!(v["a"], v["b"]);
+        assert!(red.is_empty());
+        for bad in [
+            "ref+vault://x",
+            "ref+env://X#/y",
+            "ref+file://f#y",
+            "ref+env:X",
+        ] {
+            let mut v = json!({"p": bad});
+            assert!(
+                res.resolve_tree(&mut v, Path::new("."), "with", &mut red)
+                    .is_err(),
+                "{bad}"
+            );
+        }
     }
 }

@@ -12,6 +12,7 @@
 
 use super::{Check, Input, Phase, Problem};
 use crate::chart::Chart;
+use crate::diagnostics;
 use crate::names;
 use crate::plan::ReleasePlan;
 use crate::render::ReleaseRender;
@@ -219,6 +220,7 @@ pub fn airflow_secrets(
             let missing: Vec<&str> = keys.iter().copied().filter(|k| !have.contains(k)).collect();
             if !missing.is_empty() {
                 problems.push(Problem {
+                    code: &diagnostics::DANGLING_SECRET,
                     at: path,
                     message: format!(
                         "Secret `{name}` has no key{} {}, which the chart reads from it",
@@ -247,6 +249,7 @@ pub fn airflow_secrets(
                     })
                     .unwrap_or_default();
                 problems.push(Problem {
+                    code: &diagnostics::DANGLING_SECRET,
                     at: path,
                     message: format!(
                         "Secret `{name}` (made by `extraSecrets`) has no key{} {}, which the chart reads from it (it has {}){hint}",
@@ -266,6 +269,7 @@ pub fn airflow_secrets(
             let closest = names::did_you_mean(name, known.iter().copied());
             if let Some(k) = closest {
                 problems.push(Problem {
+                    code: &diagnostics::DANGLING_SECRET,
                     at: path,
                     message: format!("references Secret `{name}`, which does not exist in the pipeline; did you mean `{k}`?"),
                 });
@@ -273,6 +277,7 @@ pub fn airflow_secrets(
             }
             let emitted_names: Vec<String> = emitted.keys().map(|n| format!("`{n}`")).collect();
             problems.push(Problem {
+                    code: &diagnostics::DANGLING_SECRET,
                 at: path,
                 message: format!(
                     "references Secret `{name}`, which no step emits{}; fix the name, add a step that creates it, or list it under `existingSecrets` of the release if it is created outside the pipeline",

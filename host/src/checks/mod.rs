@@ -24,6 +24,8 @@ use serde_json::{Map, Value};
 /// One finding, with the values path, object or reference it is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
+    /// Its stable diagnostic code.
+    pub code: &'static crate::diagnostics::Code,
     pub at: String,
     pub message: String,
 }

@@ -3,6 +3,7 @@
 //! the kind and name of one of the chart's.
 
 use super::{Check, Input, Phase, Problem};
+use crate::diagnostics;
 use crate::names;
 use crate::render::ReleaseRender;
 use serde_json::Value;
@@ -34,6 +35,7 @@ impl Check for Emitted {
             );
             if let Err(msg) = names::check_subdomain(&name) {
                 problems.push(Problem {
+                    code: &diagnostics::EMIT_POLICY,
                     at: at.clone(),
                     message: msg,
                 });
@@ -46,6 +48,7 @@ impl Check for Emitted {
                 .map(|s| &s.allow);
             if let Err(msg) = capability(o, &kind, &namespace, &render.namespace, m.step, allow) {
                 problems.push(Problem {
+                    code: &diagnostics::EMIT_POLICY,
                     at: at.clone(),
                     message: msg,
                 });
@@ -58,6 +61,7 @@ impl Check for Emitted {
             );
             if let Some((step, plugin)) = seen.insert(key, (m.step, m.plugin.clone())) {
                 problems.push(Problem {
+                    code: &diagnostics::COLLISION,
                     at,
                     message: format!("{kind} `{name}` is also emitted by step {step} (`{plugin}`); an object may come from one step only"),
                 });
@@ -96,6 +100,7 @@ impl Check for Collisions {
             let (kind, name, ns) = identity(&m.object, &render.namespace);
             if let Some(source) = ours.get(&(kind.clone(), ns, name.clone())) {
                 problems.push(Problem {
+                    code: &diagnostics::COLLISION,
                     at: format!("manifest {} ({kind} `{name}`, step {} `{}`)", i + 1, m.step, m.plugin),
                     message: format!("the chart renders a {kind} with the same name ({source}); one would overwrite the other. Rename one of them"),
                 });

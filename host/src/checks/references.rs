@@ -9,6 +9,7 @@
 
 use super::objects::identity;
 use super::{Check, Input, Phase, Problem};
+use crate::diagnostics::{self, Code};
 use crate::names;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -58,7 +59,7 @@ impl Check for References {
         }
         // One problem per missing object or key, at its first reference, naming every
         // workload that reads it (the Airflow chart reads one Secret from ~30 places).
-        let mut found: Vec<(String, String, Vec<String>)> = Vec::new();
+        let mut found: Vec<(String, String, Vec<String>, &'static Code)> = Vec::new();
         for o in input.render.objects() {
             let (kind, name, namespace) = identity(o, ns);
             let Some((spec, prefix)) = pod_spec(&kind, o) else {
@@ -69,8 +70,8 @@ impl Check for References {
                 let Some(message) = provided.check(&namespace, &r) else {
                     continue;
                 };
-                match found.iter_mut().find(|(m, _, _)| *m == message) {
-                    Some((_, _, workloads)) => workloads.push(workload.clone()),
+                match found.iter_mut().find(|(m, _, _, _)| *m == message) {
+                    Some((_, _, workloads, _)) => workloads.push(workload.clone()),
                     None => {
                         let container = r
                             .container
@@ -81,13 +82,17 @@ impl Check for References {
                             message,
                             format!("{workload}{container} ({})", r.path),
                             vec![workload.clone()],
+                            match r.kind {
+                                Kind::Secret => &diagnostics::DANGLING_SECRET,
+                                Kind::ConfigMap => &diagnostics::DANGLING_OBJECT,
+                            },
                         ));
                     }
                 }
             }
         }
         let mut problems = Vec::new();
-        for (message, at, workloads) in found {
+        for (message, at, workloads, code) in found {
             let count = workloads.len();
             let mut distinct: Vec<String> = Vec::new();
             for w in workloads {
@@ -101,6 +106,7 @@ impl Check for References {
                 String::new()
             };
             problems.push(Problem {
+                code,
                 at,
                 message: format!("{message}{also}"),
             });

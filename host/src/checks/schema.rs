@@ -22,6 +22,7 @@ impl Check for Schema {
         match validate(schema, input.coalesced) {
             Ok(problems) => problems,
             Err(e) => vec![Problem {
+                code: &crate::diagnostics::SCHEMA,
                 at: label.clone(),
                 message: format!("not a usable JSON Schema: {e}"),
             }],
@@ -42,7 +43,11 @@ pub fn validate(schema: &Value, coalesced: &Value) -> Result<Vec<Problem>, Strin
             if let Some(hint) = placeholder_hint(e.instance()) {
                 message.push_str(&hint);
             }
-            Problem { at, message }
+            Problem {
+                code: &crate::diagnostics::SCHEMA,
+                at,
+                message,
+            }
         })
         .collect();
     problems.sort_by(|a, b| a.at.cmp(&b.at).then(a.message.cmp(&b.message)));

@@ -43,6 +43,7 @@ mod tests {
         let file = Origin::Layer {
             label: "values.yaml".into(),
             line: Some(3),
+            key: "releases[0].values[0]".into(),
         };
         let step = Origin::Step {
             number: 1,

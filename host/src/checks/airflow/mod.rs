@@ -14,6 +14,7 @@ mod pgbouncer;
 mod urls;
 
 use super::{Check, Input, Phase, Problem};
+use crate::diagnostics::{self, Code};
 use crate::provenance::Provenance;
 use serde_json::Value;
 
@@ -96,18 +97,28 @@ impl Finding {
 
 type Rule = fn(&Ctx) -> Vec<Finding>;
 
-const RULES: &[Rule] = &[
-    pgbouncer::bypass,
-    admin::exposed_default_password,
-    admin::partial_webserver_user,
-    urls::connection_urls,
-    keda::settings_without_effect,
-    logs::block_storage_for_shared_logs,
-    executor::replaced_by_a_step,
-    extra_objects::names,
+/// Every rule, with the diagnostic code of its findings.
+const RULES: &[(Rule, &Code)] = &[
+    (pgbouncer::bypass, &diagnostics::PGBOUNCER_BYPASS),
+    (
+        admin::exposed_default_password,
+        &diagnostics::ADMIN_PASSWORD,
+    ),
+    (admin::partial_webserver_user, &diagnostics::PARTIAL_USER),
+    (urls::connection_urls, &diagnostics::CONNECTION_URL),
+    (keda::settings_without_effect, &diagnostics::KEDA_SETTING),
+    (
+        logs::block_storage_for_shared_logs,
+        &diagnostics::LOGS_STORAGE,
+    ),
+    (
+        executor::replaced_by_a_step,
+        &diagnostics::EXECUTOR_REPLACED,
+    ),
+    (extra_objects::names, &diagnostics::EXTRA_OBJECT_NAME),
 ];
 
-fn findings(input: &Input) -> Vec<Finding> {
+fn findings(input: &Input) -> Vec<(&'static Code, Finding)> {
     if !super::facts::is_apache_airflow_1_19_release(input.chart, input.release) {
         return Vec::new();
     }
@@ -117,7 +128,10 @@ fn findings(input: &Input) -> Vec<Finding> {
         provenance: &input.render.provenance,
         render: input.render,
     };
-    RULES.iter().flat_map(|rule| rule(&ctx)).collect()
+    RULES
+        .iter()
+        .flat_map(|(rule, code)| rule(&ctx).into_iter().map(move |f| (*code, f)))
+        .collect()
 }
 
 pub struct AirflowRules;
@@ -138,8 +152,9 @@ impl Check for AirflowRules {
     /// Errors and warnings from one pass over the rules.
     fn findings(&self, input: &Input) -> (Vec<Problem>, Vec<Problem>) {
         let (mut errors, mut warnings) = (Vec::new(), Vec::new());
-        for f in findings(input) {
+        for (code, f) in findings(input) {
             let problem = Problem {
+                code,
                 at: f.path,
                 message: f.message,
             };
@@ -166,6 +181,7 @@ pub mod test_support {
             &Origin::Layer {
                 label: "values.yaml".into(),
                 line: None,
+                key: "releases[0].values[0]".into(),
             },
             None,
         );
@@ -182,6 +198,7 @@ pub mod test_support {
             provenance: Provenance::default(),
             chart: None,
             skipped: None,
+            trace: None,
         }
     }
 

@@ -1,0 +1,144 @@
+//! The verbs. Each runs the pipeline through [`crate::pipeline::run`] (none renders on its
+//! own) and decides what to print, write or compare:
+//!
+//! - [`template`]: print or write the render;
+//! - [`diff`]: compare the render with a folder or a git revision ([`crate::diff`] owns the
+//!   comparison);
+//! - [`lint`]: every stage and check, diagnostics only ([`crate::diagnostics`]);
+//! - [`explain`]: where values came from ([`crate::provenance`]);
+//! - [`write_values`]: the final values files;
+//! - [`plugins`]: list plugins, scaffold a new one.
+//!
+//! What they share, running the pipeline with the cache and chart fetcher of this machine, is
+//! [`Session`].
+
+pub mod diff;
+pub mod explain;
+pub mod lint;
+pub mod plugins;
+pub mod template;
+pub mod write_values;
+
+use crate::cli::{Cli, PipelineArgs};
+use crate::execute::Event;
+use crate::pipeline::{self, Failure, Options, Outcome};
+use crate::plan::Selection;
+use crate::redact::Redactor;
+use crate::runtime::{Runtime, cache};
+use crate::secrets;
+use anyhow::{Context as _, Result};
+use std::path::{Path, PathBuf};
+
+/// The runtime, chart cache and fetcher of one command.
+pub struct Session {
+    runtime: Runtime,
+    cache_dir: PathBuf,
+    /// A folder that lives for this run when there is no cache folder.
+    _run_dir: Option<tempfile::TempDir>,
+    http: crate::chart::repo::Http,
+}
+
+impl Session {
+    pub fn new(cli: &Cli) -> Result<Session> {
+        let runtime = crate::cli::runtime(cli)?;
+        // Charts are cached beside the compiled plugins (`--no-cache` concerns compiled code
+        // only); without any cache folder they are fetched into a folder for this run.
+        let (cache_dir, run_dir) = match cli.cache_dir.clone().or_else(cache::default_dir) {
+            Some(d) => (d, None),
+            None => {
+                let t = tempfile::tempdir().context("cannot create a temp folder for charts")?;
+                (t.path().to_path_buf(), Some(t))
+            }
+        };
+        Ok(Session {
+            runtime,
+            cache_dir,
+            _run_dir: run_dir,
+            http: Default::default(),
+        })
+    }
+
+    #[allow(clippy::result_large_err)]
+    /// Run the pipeline `args` describe (with `file` in place of `args.file` when given).
+    pub fn run(
+        &self,
+        args: &PipelineArgs,
+        how: How,
+        redactor: &mut Redactor,
+        events: &mut dyn FnMut(Event, &Redactor),
+    ) -> Result<Outcome, Failure> {
+        let opts =
+            options(args, how).map_err(|e| Failure::new(&crate::diagnostics::SELECTION, e))?;
+        let ctx = pipeline::Context {
+            runtime: &self.runtime,
+            cache_dir: &self.cache_dir,
+            fetch: &self.http,
+        };
+        pipeline::run(&opts, &ctx, redactor, events)
+    }
+}
+
+/// What a verb asks of the pipeline beyond the arguments.
+#[derive(Debug, Clone, Default)]
+pub struct How {
+    pub keep_going: bool,
+    pub secrets: secrets::Mode,
+    /// Another pipeline file (the same file in another worktree).
+    pub file: Option<PathBuf>,
+    /// Keep chart defaults and schemas in the render (`explain`).
+    pub trace: bool,
+}
+
+fn options(args: &PipelineArgs, how: How) -> Result<Options> {
+    Ok(Options {
+        file: how.file.unwrap_or_else(|| args.file.clone()),
+        selection: Selection {
+            environment: args.environment.clone(),
+            selectors: args.selectors.clone(),
+            overrides: args.set.overrides()?,
+        },
+        plugin_dirs: args.plugin_dirs.clone(),
+        keep_going: how.keep_going,
+        strict: args.strict,
+        offline: args.offline
+            || std::env::var_os("HELMWASM_OFFLINE").is_some_and(|v| !v.is_empty() && v != "0"),
+        helm: args.helm.clone(),
+        secrets: how.secrets,
+        trace: how.trace,
+    })
+}
+
+/// Every failure but the last printed (redacted); the last returned, for `main` to print.
+pub fn fail(mut failures: Vec<Failure>, redactor: &Redactor) -> anyhow::Error {
+    let last = failures.pop().expect("at least one failure");
+    for f in &failures {
+        eprint!("{}", redactor.redact(&crate::error::render(&f.error)));
+    }
+    last.error
+}
+
+/// The skipped-chart notes of a render, on stderr.
+pub fn skip_notes(cli: &Cli, render: &crate::render::Render, redactor: &Redactor) {
+    if cli.quiet {
+        return;
+    }
+    for r in &render.releases {
+        if let Some(s) = &r.skipped {
+            eprintln!(
+                "{}",
+                redactor.redact(&format!(
+                    "note: release `{}`: chart not rendered, values and emitted manifests only: {}; {}",
+                    r.name, s.reason, s.hint
+                ))
+            );
+        }
+    }
+}
+
+/// A file's folder, `.` for a bare name.
+pub fn parent(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}

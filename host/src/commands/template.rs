@@ -1,0 +1,75 @@
+//! `helmwasm template`: print the render, or write it to a folder.
+
+use super::{How, Session};
+use crate::cli::{Cli, TemplateArgs};
+use crate::execute::Event;
+use crate::output;
+use crate::redact::Redactor;
+use anyhow::{Context as _, Result};
+use std::io::Write;
+
+pub fn run(cli: &Cli, args: &TemplateArgs, redactor: &mut Redactor) -> Result<()> {
+    let session = Session::new(cli)?;
+    let how = How {
+        keep_going: args.keep_going,
+        ..How::default()
+    };
+    let mut show = |e: Event, r: &Redactor| crate::cli::print_event(cli, e, r);
+    let result = session.run(&args.pipeline, how, redactor, &mut show);
+    let redactor: &Redactor = redactor;
+    if !cli.quiet {
+        for w in redactor.short_secret_warnings() {
+            eprintln!("{w}");
+        }
+    }
+    let outcome = result?;
+    let render = outcome.render;
+    let failures = outcome.failures;
+    if !failures.is_empty() {
+        let n = failures.len();
+        let last = super::fail(failures, redactor);
+        if let Some(dir) = &args.output_dir {
+            eprintln!(
+                "note: nothing was written to {}: {n} release(s) failed",
+                dir.display(),
+            );
+        } else if args.keep_going && !render.releases.is_empty() {
+            print_render(&render, args, redactor)?;
+        }
+        return Err(last);
+    }
+    super::skip_notes(cli, &render, redactor);
+    match &args.output_dir {
+        Some(dir) => {
+            let written = output::write_dir(&render, dir, redactor)?;
+            if !cli.quiet {
+                for path in written {
+                    eprintln!("wrote {}", path.display());
+                }
+            }
+        }
+        None => print_render(&render, args, redactor)?,
+    }
+    Ok(())
+}
+
+/// The render on stdout: redacted unless `--show-secrets` (which is announced on stderr).
+fn print_render(
+    render: &crate::render::Render,
+    args: &TemplateArgs,
+    redactor: &Redactor,
+) -> Result<()> {
+    let text = if args.show_secrets {
+        eprintln!(
+            "warning: --show-secrets: Secret data and secret values are printed in clear text"
+        );
+        output::to_stream(render)
+    } else {
+        output::to_stream_redacted(render, redactor)
+    };
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .context("cannot write to stdout")?;
+    stdout.flush().context("cannot write to stdout")
+}

@@ -1,0 +1,281 @@
+//! Diagnostics: everything a run finds, with a stable code, a severity and where it is.
+//!
+//! The stages report in their own terms (a check's [`crate::checks::Problem`], a plugin's
+//! diagnostic, a failed stage's error); this module gives each a [`Code`] from one table
+//! ([`CODES`], listed with an example and a fix in `docs/diagnostics.md`, checked by a test)
+//! and a [`Diagnostic`] that `lint` prints as text, JSON, SARIF or GitHub workflow commands
+//! ([`format`]). Codes never change meaning; a retired code is never reused.
+
+pub mod format;
+mod locate;
+
+pub use locate::{Locator, from_failure};
+
+use serde::Serialize;
+
+/// A stable diagnostic code: `HW` and four digits, plus a kebab-case name.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Code {
+    pub id: &'static str,
+    pub name: &'static str,
+    /// One line: what it means.
+    pub summary: &'static str,
+    /// What triggers it, as a short example.
+    pub example: &'static str,
+    /// How to fix it.
+    pub fix: &'static str,
+}
+
+macro_rules! codes {
+    ($($konst:ident = $id:literal $name:literal { $summary:literal, example: $example:literal, fix: $fix:literal })*) => {
+        $(pub static $konst: Code = Code { id: $id, name: $name, summary: $summary, example: $example, fix: $fix };)*
+        /// Every code, in order.
+        pub static CODES: &[&Code] = &[$(&$konst),*];
+    };
+}
+
+codes! {
+    INTERNAL = "HW0001" "internal-error" {
+        "helmwasm itself failed (a bug or a broken installation).",
+        example: "helmwasm panicked: …",
+        fix: "Report it with the command you ran; `-vv` shows more."
+    }
+    PIPELINE_FILE = "HW0101" "invalid-pipeline-file" {
+        "The pipeline file cannot be read: YAML syntax, an unknown field, a wrong type or a broken field rule.",
+        example: "helmwasm.yaml:3:5: releases[0]: unknown field `chartt`, expected one of …",
+        fix: "Correct the field at the line shown; `docs/helmwasm.schema.json` gives editors completion for every field."
+    }
+    VALUES = "HW0102" "invalid-values" {
+        "A values layer cannot be read: a missing file, bad YAML, a root that is not a map, a template error, or a chart schema that cannot be loaded.",
+        example: "values/prod.yaml:4:1: duplicate key `workers`",
+        fix: "Correct the file at the line shown, or the path in the pipeline file."
+    }
+    DANGLING_SECRET = "HW0103" "dangling-secret-reference" {
+        "The values or a pod template name a Secret (or a key of one) that no step emits and that is not listed in `existingSecrets`.",
+        example: "data.metadataSecretName: Secret `airflow-db` is never created",
+        fix: "Emit it with a step (for example `airflow-database`), correct the name, or list it under the release's `existingSecrets` if it is created outside the pipeline."
+    }
+    UNRESOLVED_SECRET = "HW0104" "unresolved-secret-reference" {
+        "A `ref+…` secret reference is malformed, names an unknown backend, or (when resolved) names nothing.",
+        example: "releases[0].steps[5].with.password: `ref+env://DB_PASSWORD`: environment variable `DB_PASSWORD` is not set",
+        fix: "Set the variable or create the file; `lint` checks only the shape of references unless `--resolve-secrets` is given."
+    }
+    SELECTION = "HW0105" "invalid-selection" {
+        "The command line selects nothing valid: an unknown environment, a bad selector, a bad `--set`.",
+        example: "unknown environment `Prod` (did you mean `prod`?)",
+        fix: "Use a name the pipeline defines; `--set` follows Helm's syntax (`a.b=1,l={x,y}`)."
+    }
+    PLUGIN_UNAVAILABLE = "HW0106" "plugin-unavailable" {
+        "A step names a plugin that no plugin folder provides, or a plugin cannot be loaded.",
+        example: "releases[0].steps[2].plugin: unknown plugin `keda-autoscalling` (did you mean `keda-autoscaling`?)",
+        fix: "Correct the name (`helmwasm plugins list` shows what is available) or add the folder with `--plugin-dir`."
+    }
+    STEP_FAILED = "HW0201" "step-failed" {
+        "A step failed: the plugin returned an error, its config does not match its schema, or it broke a sandbox limit or the emit policy.",
+        example: "release `airflow` step 5 (`git-sync`) failed: `ssh.privateKey` is protected by a passphrase",
+        fix: "Read the plugin's message; its README lists the config it takes. Limits are raised per step with `limits:`."
+    }
+    PLUGIN_WARNING = "HW0202" "plugin-warning" {
+        "A plugin returned a warning: the render goes on.",
+        example: "git-sync: `ssh.privateKey` had CRLF line ends: emitted with LF",
+        fix: "Read the plugin's message; usually the step's config can say what is meant."
+    }
+    TRUNCATED = "HW0203" "plugin-output-truncated" {
+        "A plugin wrote more logs, output or diagnostics than the host keeps; the rest was dropped.",
+        example: "dropped 12 more log lines (the limit is 1000 per call)",
+        fix: "Ask the plugin's author to log less; the cap protects terminals and CI logs."
+    }
+    NEEDS_SECRETS = "HW0204" "step-needs-secrets" {
+        "`lint` without `--resolve-secrets` gave a step placeholders for its secret references, and the step failed on them; the rest of that release was not linted.",
+        example: "step 5 (`git-sync`) failed with placeholder secrets: `ssh.privateKey` must be the private key file's content",
+        fix: "Run `lint --resolve-secrets` where the secrets are available to lint that release fully."
+    }
+    SCHEMA = "HW0301" "schema-violation" {
+        "The final values (chart defaults merged under them) do not match the chart's `values.schema.json`.",
+        example: "workers.replicas: \"two\" is not of type \"integer\"",
+        fix: "Correct the value where `helmwasm explain PATH` says it was set."
+    }
+    EMIT_POLICY = "HW0302" "emitted-object-not-allowed" {
+        "A step emitted an object the pipeline does not allow: a kind, namespace or cluster-scoped object not granted under `allow:`, or an invalid object.",
+        example: "step 3 (`x`) emitted ClusterRole `admin`: kind `ClusterRole` is not allowed",
+        fix: "Grant it in the step's `allow:` if intended; otherwise the plugin is misbehaving."
+    }
+    COLLISION = "HW0303" "object-collision" {
+        "Two objects of the render have the same kind, namespace and name.",
+        example: "Secret airflow/airflow-fernet-key is emitted by step 4 and rendered by the chart",
+        fix: "Rename one, or turn the chart's own object off in the values."
+    }
+    DANGLING_OBJECT = "HW0304" "dangling-object-reference" {
+        "A pod template references a ConfigMap, volume claim or other object that the render does not contain and that is not declared existing.",
+        example: "Deployment airflow/airflow-webserver: ConfigMap `airflow-extra` is never created",
+        fix: "Emit it, correct the name, or list it under `existingConfigMaps`."
+    }
+    PGBOUNCER_BYPASS = "HW0310" "pgbouncer-bypassed" {
+        "PgBouncer is enabled but Airflow connects to the database directly.",
+        example: "data.metadataConnection.host: points at the database, not at RELEASE-pgbouncer",
+        fix: "Let the `airflow-database` step (after `pgbouncer`) write the connection, or point it at the PgBouncer service."
+    }
+    ADMIN_PASSWORD = "HW0311" "exposed-admin-password" {
+        "The UI is reachable from outside the cluster while the admin user keeps the chart's default password.",
+        example: "createUserJob: admin/admin behind a LoadBalancer",
+        fix: "Give `airflow-ui` a `defaultUser.password` by reference (`ref+env://…`)."
+    }
+    PARTIAL_USER = "HW0312" "partial-default-user" {
+        "`webserver.defaultUser` sets some fields but not the ones the chart needs with them.",
+        example: "webserver.defaultUser.password set without username",
+        fix: "Set the fields together, or let `airflow-ui` write them."
+    }
+    CONNECTION_URL = "HW0313" "connection-url" {
+        "A database connection URL the chart or Celery cannot use (missing `db+`, `postgres://`, `verify-full` without a CA) or a weak setting.",
+        example: "data.resultBackendConnection: the Celery result backend needs `db+postgresql://`",
+        fix: "Let `airflow-database` write the connections, or correct the URL as the message says."
+    }
+    KEDA_SETTING = "HW0314" "keda-setting-without-effect" {
+        "A KEDA setting that has no effect with the other settings (for example a cooldown that only applies when scaling to zero).",
+        example: "workers.keda.cooldownPeriod: has no effect with minReplicaCount 2",
+        fix: "Remove the setting or change the one it depends on."
+    }
+    LOGS_STORAGE = "HW0315" "logs-on-block-storage" {
+        "Task logs are shared by every pod but sit on a block-storage class that mounts on one node only.",
+        example: "logs.persistence.storageClassName: gp3 is EBS (ReadWriteOnce)",
+        fix: "Use a shared file system class (EFS) for `logs-persistence`."
+    }
+    EXECUTOR_REPLACED = "HW0316" "executor-replaced-by-step" {
+        "A step replaced the executor a values file or `--set` chose.",
+        example: "step 1 (`celery-workers`) replaced the executor \"KubernetesExecutor\" (set by values.yaml:3)",
+        fix: "Remove one of the two."
+    }
+    EXTRA_OBJECT_NAME = "HW0317" "invalid-extra-object-name" {
+        "A name under `extraSecrets` or `extraConfigMaps` is not a valid Kubernetes object name.",
+        example: "extraSecrets.Airflow_Conn: not a lowercase RFC 1123 name",
+        fix: "Use lowercase letters, digits, `-` and `.`."
+    }
+    CHART_NOT_RENDERED = "HW0401" "chart-not-rendered" {
+        "The chart could not be rendered (not fetched offline, or no helm): only the values and the emitted manifests were produced. An error under `--strict`.",
+        example: "chart not rendered, values and emitted manifests only: helm was not found on PATH",
+        fix: "Install helm (or pass `--helm`), and allow network access once to cache the chart."
+    }
+    CHART_UNAVAILABLE = "HW0402" "chart-unavailable" {
+        "The chart reference cannot be used: an unknown repository, a version that does not exist, a digest mismatch, an unreadable archive.",
+        example: "release `airflow`: cannot use chart `apache-airflow/airflow`: no version matches `9.9.9`",
+        fix: "Correct `chart:` / `version:` or the repository URL."
+    }
+    HELM_FAILED = "HW0403" "helm-template-failed" {
+        "`helm template` of the chart with the final values failed, or printed something that is not YAML.",
+        example: "`helm template` of chart airflow 1.19.0 failed: … execution error …",
+        fix: "The message is helm's; `helmwasm explain` shows where the offending value came from."
+    }
+}
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Note,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Note => "note",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// One finding, located as precisely as the stage that found it knows. Every string is
+/// untrusted (it may quote what a plugin returned) and already redacted by its producer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    pub code: &'static Code,
+    pub message: String,
+    pub release: Option<String>,
+    pub step: Option<usize>,
+    pub plugin: Option<String>,
+    pub file: Option<String>,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    /// The values path (`workers.keda.enabled`) or object (`Secret airflow/x`) it is about.
+    pub path: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn new(severity: Severity, code: &'static Code, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity,
+            code,
+            message: message.into(),
+            release: None,
+            step: None,
+            plugin: None,
+            file: None,
+            line: None,
+            column: None,
+            path: None,
+        }
+    }
+
+    pub fn release(mut self, release: &str) -> Self {
+        self.release = Some(release.to_owned());
+        self
+    }
+
+    pub fn step(mut self, number: usize, plugin: &str) -> Self {
+        self.step = Some(number);
+        self.plugin = Some(plugin.to_owned());
+        self
+    }
+
+    pub fn path(mut self, path: &str) -> Self {
+        self.path = Some(path.to_owned());
+        self
+    }
+
+    pub fn at(mut self, file: String, line: Option<usize>, column: Option<usize>) -> Self {
+        self.file = Some(file);
+        self.line = line;
+        self.column = column;
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_well_formed_and_in_order() {
+        let mut ids: Vec<&str> = CODES.iter().map(|c| c.id).collect();
+        let sorted = {
+            let mut s = ids.clone();
+            s.sort();
+            s
+        };
+        assert_eq!(ids, sorted, "CODES is listed in code order");
+        ids.dedup();
+        assert_eq!(ids.len(), CODES.len(), "a code is listed twice");
+        let mut names: Vec<&str> = CODES.iter().map(|c| c.name).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), CODES.len(), "a name is listed twice");
+        for c in CODES {
+            assert!(
+                c.id.len() == 6
+                    && c.id.starts_with("HW")
+                    && c.id[2..].bytes().all(|b| b.is_ascii_digit()),
+                "{}",
+                c.id
+            );
+            assert!(
+                c.name.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'),
+                "{}",
+                c.name
+            );
+            assert!(!c.summary.is_empty() && !c.example.is_empty() && !c.fix.is_empty());
+        }
+    }
+}
