@@ -59,6 +59,9 @@ pub enum Command {
     Plugin(PluginCommand),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completion(CompletionArgs),
+    /// Print the JSON Schema of the pipeline file, for editors (also in
+    /// docs/helmwasm.schema.json).
+    Schema,
 }
 
 /// What every verb that runs the pipeline takes: which file, environment, releases and
@@ -388,6 +391,14 @@ fn run(cli: &Cli, redactor: &mut Redactor) -> Result<Outcome> {
         Command::Completion(args) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(args.shell, &mut cmd, "helmwasm", &mut std::io::stdout());
+            Ok(Outcome::Done(()))
+        }
+        Command::Schema => {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            out.write_all(crate::spec::json_schema().as_bytes())
+                .and_then(|_| out.flush())
+                .context("cannot write to stdout")?;
             Ok(Outcome::Done(()))
         }
     }

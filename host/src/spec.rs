@@ -8,6 +8,7 @@
 use crate::names::{check_dns_label, check_subdomain};
 pub use crate::units::ByteSize;
 use crate::yaml::{self, YamlError};
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde_json::{Map, Value};
@@ -16,8 +17,9 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, PartialEq, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(title = "helmwasm pipeline file (helmwasm.yaml)")]
 pub struct PipelineFile {
     /// Environments by name; `-e NAME` selects one (default `default`).
     #[serde(default)]
@@ -36,21 +38,21 @@ pub struct PipelineFile {
 
 /// A chart repository: a classic HTTP repository (`index.yaml` plus archives) or an OCI
 /// registry path (`oci://…`, pulled with helm).
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, PartialEq, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RepositorySpec {
     pub name: String,
     pub url: String,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EnvironmentSpec {
     #[serde(default)]
     pub values: Vec<ValuesSource>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PluginsSpec {
     /// Folders scanned for `*.wasm` plugin components, relative to the pipeline file.
@@ -58,7 +60,7 @@ pub struct PluginsSpec {
     pub dirs: Vec<PathBuf>,
 }
 
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, PartialEq, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReleaseSpec {
     pub name: String,
@@ -93,7 +95,7 @@ pub struct ReleaseSpec {
 
 /// Where a release's chart schema and defaults are: `chartDir` (a chart folder holding
 /// `values.yaml` and `values.schema.json`) or `file` (a schema) with optional `defaults`.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct SchemaSpec {
     #[serde(default)]
@@ -104,7 +106,7 @@ pub struct SchemaSpec {
     pub defaults: Option<PathBuf>,
 }
 
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, PartialEq, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StepSpec {
     pub plugin: String,
@@ -123,7 +125,7 @@ pub struct StepSpec {
 
 /// `steps[].allow`: what a step may emit beyond the default (namespaced Secrets and
 /// ConfigMaps in the release namespace). The pipeline owner grants it, not the plugin.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct AllowSpec {
     /// More kinds the step may emit, e.g. `ServiceMonitor`, `Role`.
@@ -138,17 +140,20 @@ pub struct AllowSpec {
 }
 
 /// Per-step overrides of the sandbox limits.
-#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LimitsSpec {
     /// Linear memory cap, e.g. `64Mi`.
     #[serde(default)]
+    #[schemars(with = "Option<ByteSizeSchema>")]
     pub memory: Option<ByteSize>,
     /// Wall-time cap per call, e.g. `2s` or `500ms`.
-    #[serde(default, with = "humantime_opt")]
+    #[serde(default, deserialize_with = "humantime_opt::deserialize")]
+    #[schemars(with = "Option<DurationSchema>")]
     pub timeout: Option<Duration>,
     /// Cap on the response (values plus manifests), e.g. `16Mi`.
     #[serde(default)]
+    #[schemars(with = "Option<ByteSizeSchema>")]
     pub output: Option<ByteSize>,
 }
 
@@ -157,6 +162,67 @@ pub struct LimitsSpec {
 pub enum ValuesSource {
     File(PathBuf),
     Inline(Map<String, Value>),
+}
+
+impl JsonSchema for ValuesSource {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ValuesSource".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A values file (a path relative to the pipeline file; `.hbs` files are templates) or an inline map of values.",
+            "anyOf": [
+                {"type": "string", "minLength": 1},
+                {"type": "object"}
+            ]
+        })
+    }
+}
+
+/// The schema of a byte size: `64Mi`, `1Gi`, `512k`, or a number of bytes.
+struct ByteSizeSchema;
+
+impl JsonSchema for ByteSizeSchema {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ByteSize".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A byte size such as `64Mi` or `1Gi` (units Ki, Mi, Gi, K, M, G), or a number of bytes.",
+            "anyOf": [
+                {"type": "string", "pattern": "^\\s*[0-9]+(Ki|Mi|Gi|K|k|M|G)?\\s*$"},
+                {"type": "integer", "minimum": 0}
+            ]
+        })
+    }
+}
+
+/// The schema of a duration: `2s`, `500ms`, `1m 30s` (humantime's units).
+struct DurationSchema;
+
+impl JsonSchema for DurationSchema {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Duration".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A duration such as `2s`, `500ms` or `1m 30s`.",
+            "type": "string",
+            "pattern": "^\\s*([0-9]+\\s*[a-zA-Z\u{b5}]+\\s*)+$"
+        })
+    }
+}
+
+/// The JSON Schema of the pipeline file, generated from these types (committed as
+/// `docs/helmwasm.schema.json`; a test keeps it up to date).
+pub fn json_schema() -> String {
+    let schema = schemars::schema_for!(PipelineFile);
+    let mut text = serde_json::to_string_pretty(&schema).expect("a schema serializes");
+    text.push('\n');
+    text
 }
 
 impl<'de> Deserialize<'de> for ValuesSource {
@@ -389,6 +455,68 @@ fn check_release_name(name: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn repo() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+    }
+
+    #[test]
+    fn the_committed_json_schema_is_up_to_date() {
+        let committed =
+            std::fs::read_to_string(repo().join("docs/helmwasm.schema.json")).unwrap_or_default();
+        assert!(
+            committed == json_schema(),
+            "docs/helmwasm.schema.json is out of date: run `cargo run -p helmwasm -- schema > docs/helmwasm.schema.json`"
+        );
+    }
+
+    /// Every pipeline file of the examples and test cases: the JSON Schema accepts exactly the
+    /// files whose fields and types the parser accepts (cross-field rules are the parser's
+    /// alone), so editors flag what helmwasm rejects and nothing it accepts.
+    #[test]
+    fn the_json_schema_agrees_with_the_parser_on_every_example_and_case() {
+        let schema: Value = serde_json::from_str(&json_schema()).unwrap();
+        let validator = jsonschema::options().build(&schema).unwrap();
+        let mut files = vec![repo().join("examples/airflow-eks/helmwasm.yaml")];
+        for e in std::fs::read_dir(repo().join("tests/cases")).unwrap() {
+            let p = e.unwrap().path().join("helmwasm.yaml");
+            if p.is_file() {
+                files.push(p);
+            }
+        }
+        let (mut accepted, mut rejected) = (0, 0);
+        for f in &files {
+            let text = std::fs::read_to_string(f).unwrap();
+            let Ok(doc) = yaml::parse_values(&text, f) else {
+                continue; // not YAML at all: nothing for a schema to say
+            };
+            let typed = yaml::from_str::<PipelineFile>(&text, f);
+            let valid = validator.is_valid(&doc);
+            assert_eq!(
+                valid,
+                typed.is_ok(),
+                "{}: schema says {valid}, parser says {:?}",
+                f.display(),
+                typed.err()
+            );
+            if valid {
+                accepted += 1;
+            } else {
+                rejected += 1;
+            }
+        }
+        assert!(
+            accepted > 40 && rejected >= 3,
+            "{accepted} accepted, {rejected} rejected"
+        );
+        let unknown = serde_json::json!({"releases": [], "relases": []});
+        assert!(
+            !validator.is_valid(&unknown),
+            "an unknown field is rejected"
+        );
+        let nested = serde_json::json!({"releases": [{"name": "a", "namespace": "b", "chart": "c", "stepz": []}]});
+        assert!(!validator.is_valid(&nested));
+    }
 
     fn parse(text: &str) -> Result<PipelineFile, String> {
         let f: PipelineFile =
