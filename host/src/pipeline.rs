@@ -309,7 +309,7 @@ impl Stages<'_> {
         let coalesced = checks::coalesce(&defaults, &render.values);
         if self.trace {
             render.trace = Some(Box::new(crate::render::Trace {
-                defaults: defaults.clone(),
+                defaults: (release.schema.is_some() || chart.is_some()).then(|| defaults.clone()),
                 schema: schema.as_ref().map(|(s, _)| (*s).clone()),
             }));
         }

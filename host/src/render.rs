@@ -31,7 +31,8 @@ pub struct ReleaseRender {
 /// What `explain` shows beside the provenance.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Trace {
-    pub defaults: serde_json::Map<String, Value>,
+    /// `None` when neither the chart nor a `schema:` override could be read.
+    pub defaults: Option<serde_json::Map<String, Value>>,
     pub schema: Option<Value>,
 }
 

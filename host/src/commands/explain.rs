@@ -30,6 +30,7 @@ pub fn run(cli: &Cli, args: &ExplainArgs, redactor: &mut Redactor) -> Result<()>
     let mut show = |e: Event, r: &Redactor| crate::cli::print_event(cli, e, r);
     let outcome = session.run(&args.pipeline, how, redactor, &mut show)?;
     let redactor: &Redactor = redactor;
+    super::skip_notes(cli, &outcome.render, redactor);
     let show = |text: String| {
         if args.show_secrets {
             text
@@ -259,13 +260,16 @@ fn explain(r: &ReleaseRender, path: &str, query: &[Seg]) -> String {
     let mut out = format!("release `{}`: {path}\n", r.name);
     let mut rows: Vec<(String, String)> = Vec::new();
     if let Some(t) = &r.trace {
-        let defaults = Value::Object(t.defaults.clone());
         let chart = r
             .chart
             .as_ref()
             .map(|c| format!("chart default ({} {})", c.name, c.version))
             .unwrap_or_else(|| "chart default".to_owned());
-        rows.push((chart, short(at(&defaults, query))));
+        let value = match &t.defaults {
+            Some(d) => short(at(&Value::Object(d.clone()), query)),
+            None => "unknown (the chart could not be read; see the note above)".to_owned(),
+        };
+        rows.push((chart, value));
     }
     for row in history(&r.provenance, query) {
         let value = match row.value {
@@ -287,11 +291,13 @@ fn explain(r: &ReleaseRender, path: &str, query: &[Seg]) -> String {
         ));
     }
     if let Some(t) = &r.trace {
-        let coalesced = crate::checks::coalesce(&t.defaults, &r.values);
-        out.push_str(&format!(
-            "  final (chart defaults coalesced): {}\n",
-            short(at(&coalesced, query))
-        ));
+        let coalesced = crate::checks::coalesce(&t.defaults.clone().unwrap_or_default(), &r.values);
+        let label = if t.defaults.is_some() {
+            "final (chart defaults coalesced)"
+        } else {
+            "final (without the chart's defaults)"
+        };
+        out.push_str(&format!("  {label}: {}\n", short(at(&coalesced, query))));
         if let Some(s) = t.schema.as_ref().and_then(|s| schema_at(s, query)) {
             let ty = match s.get("type") {
                 Some(Value::String(t)) => t.clone(),

@@ -16,5 +16,6 @@ mod kubectl;
 mod limits;
 mod output_dir;
 mod properties;
+mod review;
 mod secrets;
 mod yaml_helm;

@@ -142,12 +142,12 @@ fn copy_if_changed(from: &Path, to: &Path) {
     }
 }
 
-fn cargo() -> Command {
+pub fn cargo() -> Command {
     Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
 }
 
 /// Run a nested cargo build without the outer build's flags and target dir.
-fn run_cargo(mut cmd: Command, what: &str) {
+pub fn run_cargo(mut cmd: Command, what: &str) {
     for var in [
         "RUSTFLAGS",
         "CARGO_ENCODED_RUSTFLAGS",
