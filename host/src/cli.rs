@@ -20,19 +20,30 @@ use std::path::PathBuf;
 )]
 pub struct Cli {
     /// Folder for compiled plugins [default: $HELMWASM_CACHE_DIR or ~/.cache/helmwasm].
-    #[arg(long, global = true, value_name = "DIR")]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        value_name = "DIR"
+    )]
     pub cache_dir: Option<PathBuf>,
     /// Do not read or write the compile cache.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = "Global options")]
     pub no_cache: bool,
     /// Show more: `-v` plugin info logs and output, `-vv` debug logs.
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    #[arg(short, long, global = true, help_heading = "Global options", action = clap::ArgAction::Count)]
     pub verbose: u8,
     /// Show only errors.
-    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    #[arg(
+        short,
+        long,
+        global = true,
+        help_heading = "Global options",
+        conflicts_with = "verbose"
+    )]
     pub quiet: bool,
     /// When to use colour: `auto` on a terminal only, and never when NO_COLOR is set.
-    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    #[arg(long, global = true, help_heading = "Global options", value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
     #[command(subcommand)]
     pub command: Command,
@@ -67,6 +78,7 @@ pub enum Command {
 /// What every verb that runs the pipeline takes: which file, environment, releases and
 /// values.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Pipeline options")]
 pub struct PipelineArgs {
     /// The pipeline file.
     #[arg(
@@ -85,8 +97,6 @@ pub struct PipelineArgs {
     /// More folders of `*.wasm` plugins (before the pipeline's `plugins.dirs`).
     #[arg(long = "plugin-dir", value_name = "DIR")]
     pub plugin_dirs: Vec<PathBuf>,
-    #[command(flatten)]
-    pub set: SetArgs,
     /// Fail (exit 1) when any part is skipped: a chart that cannot be fetched, or no helm.
     #[arg(long)]
     pub strict: bool,
@@ -96,12 +106,12 @@ pub struct PipelineArgs {
     /// The helm binary [default: $HELMWASM_HELM, else `helm` on PATH].
     #[arg(long, value_name = "PATH")]
     pub helm: Option<PathBuf>,
+    #[command(flatten)]
+    pub set: SetArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct TemplateArgs {
-    #[command(flatten)]
-    pub pipeline: PipelineArgs,
     /// Write DIR/RELEASE/values.yaml and manifests.yaml instead of printing.
     #[arg(long, value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
@@ -112,13 +122,13 @@ pub struct TemplateArgs {
     /// written to --output-dir).
     #[arg(long)]
     pub keep_going: bool,
+    #[command(flatten)]
+    pub pipeline: PipelineArgs,
 }
 
 #[derive(Debug, Args)]
 #[command(group = clap::ArgGroup::new("against_what").required(true).args(["against", "against_rev"]))]
 pub struct DiffArgs {
-    #[command(flatten)]
-    pub pipeline: PipelineArgs,
     /// A folder written by `template --output-dir`.
     #[arg(long, value_name = "DIR")]
     pub against: Option<PathBuf>,
@@ -138,6 +148,8 @@ pub struct DiffArgs {
     /// Lines of context around each change.
     #[arg(long, short = 'C', default_value_t = 3, value_name = "N")]
     pub context: usize,
+    #[command(flatten)]
+    pub pipeline: PipelineArgs,
 }
 
 /// `--color`: `auto` colours a terminal only, and never when `NO_COLOR` is set.
@@ -150,8 +162,6 @@ pub enum ColorChoice {
 
 #[derive(Debug, Args)]
 pub struct LintArgs {
-    #[command(flatten)]
-    pub pipeline: PipelineArgs,
     /// How to print the diagnostics.
     #[arg(long, short = 'o', value_enum, default_value_t = LintFormat::Text, value_name = "FORMAT")]
     pub output: LintFormat,
@@ -162,6 +172,8 @@ pub struct LintArgs {
     /// placeholders, so lint needs no credentials).
     #[arg(long)]
     pub resolve_secrets: bool,
+    #[command(flatten)]
+    pub pipeline: PipelineArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -185,8 +197,6 @@ pub enum FailOn {
 #[derive(Debug, Args)]
 #[command(group = clap::ArgGroup::new("what").required(true).args(["path", "all"]))]
 pub struct ExplainArgs {
-    #[command(flatten)]
-    pub pipeline: PipelineArgs,
     /// A values path, e.g. `workers.keda.enabled` or `workers.extraVolumes[0].name`.
     #[arg(value_name = "PATH")]
     pub path: Option<String>,
@@ -196,12 +206,12 @@ pub struct ExplainArgs {
     /// Show secret values in clear text (redacted by default).
     #[arg(long)]
     pub show_secrets: bool,
+    #[command(flatten)]
+    pub pipeline: PipelineArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct WriteValuesArgs {
-    #[command(flatten)]
-    pub pipeline: PipelineArgs,
     /// Where each file goes, a template over `{{release}}`, `{{namespace}}`,
     /// `{{environment}}` and `{{chart}}` (relative to the current directory).
     #[arg(long, value_name = "TEMPLATE", conflicts_with = "output_dir")]
@@ -209,6 +219,8 @@ pub struct WriteValuesArgs {
     /// Write DIR/RELEASE.yaml [default: the current directory].
     #[arg(long, value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub pipeline: PipelineArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -237,6 +249,7 @@ pub struct CompletionArgs {
 
 /// `--set` and its kin, as Helm has them.
 #[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Values options")]
 pub struct SetArgs {
     /// Set values for every selected release, as `helm --set` does (`a.b=1,l={x,y},m[0]=z`),
     /// after all files. Kinds apply in Helm's order: --set-json, --set, --set-string,
@@ -308,6 +321,11 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitStatus {
             };
         }
     };
+    anstream::ColorChoice::write_global(match cli.color {
+        ColorChoice::Auto => anstream::ColorChoice::Auto,
+        ColorChoice::Always => anstream::ColorChoice::Always,
+        ColorChoice::Never => anstream::ColorChoice::Never,
+    });
     silence_panic_messages();
     let mut redactor = Redactor::default();
     let outcome =
@@ -334,7 +352,10 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitStatus {
         Ok(Outcome::Changes) => ExitStatus::Changes,
         Ok(Outcome::Failed) => ExitStatus::Failure,
         Err(e) => {
-            eprint!("{}", redactor.redact(&error::render(&e)));
+            anstream::eprint!(
+                "{}",
+                crate::term::paint(&redactor.redact(&error::render(&e)))
+            );
             // With --detailed-exitcode, 2 means "changes" (helmfile's convention): every
             // error is 1 there.
             if error::is_internal(&e) && !detailed {
@@ -467,6 +488,9 @@ pub(crate) fn print_event(cli: &Cli, event: Event, redactor: &Redactor) {
     };
     if let Some(line) = line {
         // Plugin text was escaped at the runtime boundary; this is the safety net.
-        eprintln!("{}", crate::term::block(&redactor.redact(&line)));
+        anstream::eprintln!(
+            "{}",
+            crate::term::paint(&crate::term::block(&redactor.redact(&line)))
+        );
     }
 }

@@ -466,8 +466,8 @@ mod tests {
         let text = strip(&compare(&old, &new, Show::default(), &red).text);
         assert!(!text.contains("hunter"), "{text}");
         assert!(
-            text.contains("-   url: <redacted: old value>")
-                && text.contains("+   url: <redacted: new value>"),
+            text.contains("-   url: \"<redacted: old value>\"")
+                && text.contains("+   url: \"<redacted: new value>\""),
             "{text}"
         );
     }

@@ -29,6 +29,7 @@ pub mod output;
 pub mod overrides;
 pub mod pipeline;
 pub mod plan;
+pub mod progress;
 pub mod provenance;
 pub mod random;
 pub mod redact;

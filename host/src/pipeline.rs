@@ -47,6 +47,8 @@ pub struct Context<'a> {
     /// The folder holding the chart cache (`DIR/charts`).
     pub cache_dir: &'a Path,
     pub fetch: &'a dyn Fetch,
+    /// Show a progress line on stderr while plugins compile (a terminal, not `--quiet`).
+    pub progress: bool,
 }
 
 /// What a run produced: the releases that rendered and the failures (release order).
@@ -137,8 +139,13 @@ pub fn run(
     let mut events = |e: Event| events(e, redactor);
     let events: &mut dyn FnMut(Event) = &mut events;
     let dirs = registry::dirs(&opts.plugin_dirs, &plan.plugin_dirs, Some(&opts.file));
+    let compiling = crate::progress::Progress::start(
+        ctx.progress,
+        "compiling plugins (first run; later runs use the cache)…",
+    );
     let registry = Registry::load(ctx.runtime, crate::builtin::PLUGINS, &dirs)
         .map_err(|e| Failure::new(&diagnostics::PLUGIN_UNAVAILABLE, e))?;
+    drop(compiling);
     let helm = helm::locate(opts.helm.as_deref())
         .map_err(|e| Failure::new(&diagnostics::HELM_FAILED, anyhow!(e)))?;
     let resolver = chart::Resolver {

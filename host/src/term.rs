@@ -42,6 +42,43 @@ fn escape(s: &str, keep_newlines: bool) -> String {
     out
 }
 
+/// Style the severity word that starts each line of our own messages (`error:`, `warning:`,
+/// `note:`, `caused by:`, `error[HW…]`); everything else is left as is. Text must already be
+/// escaped: styles are added by us only, and [`anstream`] strips them where colour is off
+/// (not a terminal, `NO_COLOR`, `--color never`).
+pub fn paint(text: &str) -> String {
+    use anstyle::{AnsiColor, Style};
+    const STYLES: [(&str, Style); 5] = [
+        ("error", AnsiColor::Red.on_default().bold()),
+        ("warning", AnsiColor::Yellow.on_default().bold()),
+        ("note", AnsiColor::Cyan.on_default().bold()),
+        ("  caused by:", AnsiColor::Red.on_default()),
+        ("  -->", AnsiColor::Blue.on_default().bold()),
+    ];
+    let mut out = String::with_capacity(text.len() + 16);
+    for line in text.split_inclusive('\n') {
+        let styled = STYLES.iter().find_map(|(word, style)| {
+            let rest = line.strip_prefix(word)?;
+            let cut = if word.ends_with(':') || word.ends_with('>') {
+                0
+            } else {
+                // `error:` or `error[HW0101 name]:`
+                let end = rest
+                    .find(':')
+                    .filter(|i| *i == 0 || rest.starts_with('['))?;
+                end + 1
+            };
+            Some(format!(
+                "{style}{word}{}{style:#}{}",
+                &rest[..cut],
+                &rest[cut..]
+            ))
+        });
+        out.push_str(styled.as_deref().unwrap_or(line));
+    }
+    out
+}
+
 fn needs_escape(c: char, keep_newlines: bool) -> bool {
     match c {
         '\n' | '\t' => !keep_newlines,
@@ -69,5 +106,21 @@ mod tests {
         assert_eq!(block("one\ntwo\x1b"), "one\ntwo\\x1b");
         assert_eq!(block("tab\there\r"), "tab\there\\r");
         assert!(!line(&"\x1b".repeat(3)).contains('\x1b'));
+    }
+
+    #[test]
+    fn paint_styles_only_our_severity_words() {
+        let styled = paint("error: bad\n  caused by: x\nwarning[HW0202 w]: y\nerrors: z\n");
+        let plain = String::from_utf8(anstream::adapter::strip_bytes(styled.as_bytes()).into_vec())
+            .unwrap();
+        assert_eq!(
+            plain,
+            "error: bad\n  caused by: x\nwarning[HW0202 w]: y\nerrors: z\n"
+        );
+        assert!(styled.starts_with("\x1b["));
+        assert!(
+            styled.contains("errors: z"),
+            "a word that only starts like one is left alone"
+        );
     }
 }

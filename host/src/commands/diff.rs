@@ -3,7 +3,7 @@
 //! the same arguments). The comparison is [`crate::diff`]'s.
 
 use super::{How, Session};
-use crate::cli::{Cli, ColorChoice, DiffArgs, Outcome};
+use crate::cli::{Cli, DiffArgs, Outcome};
 use crate::diff::{self, Show};
 use crate::execute::Event;
 use crate::redact::Redactor;
@@ -73,12 +73,7 @@ pub fn run(cli: &Cli, args: &DiffArgs, redactor: &mut Redactor) -> Result<Outcom
         },
         redactor,
     );
-    let choice = match cli.color {
-        ColorChoice::Auto => anstream::ColorChoice::Auto,
-        ColorChoice::Always => anstream::ColorChoice::Always,
-        ColorChoice::Never => anstream::ColorChoice::Never,
-    };
-    let mut stdout = anstream::AutoStream::new(std::io::stdout().lock(), choice);
+    let mut stdout = anstream::AutoStream::auto(std::io::stdout().lock());
     stdout
         .write_all(report.text.as_bytes())
         .and_then(|_| stdout.flush())

@@ -123,7 +123,11 @@ pub fn run(cli: &Cli, args: &LintArgs, redactor: &mut Redactor) -> Result<Outcom
         LintFormat::Sarif => format::sarif(&out, env!("CARGO_PKG_VERSION")),
         LintFormat::Github => format::github(&out),
     };
-    let mut stdout = std::io::stdout().lock();
+    let text = match args.output {
+        LintFormat::Text => crate::term::paint(&text),
+        _ => text,
+    };
+    let mut stdout = anstream::AutoStream::auto(std::io::stdout().lock());
     stdout
         .write_all(text.as_bytes())
         .and_then(|_| stdout.flush())

@@ -36,6 +36,7 @@ pub struct Session {
     /// A folder that lives for this run when there is no cache folder.
     _run_dir: Option<tempfile::TempDir>,
     http: crate::chart::repo::Http,
+    progress: bool,
 }
 
 impl Session {
@@ -55,6 +56,7 @@ impl Session {
             cache_dir,
             _run_dir: run_dir,
             http: Default::default(),
+            progress: !cli.quiet,
         })
     }
 
@@ -73,6 +75,7 @@ impl Session {
             runtime: &self.runtime,
             cache_dir: &self.cache_dir,
             fetch: &self.http,
+            progress: self.progress,
         };
         pipeline::run(&opts, &ctx, redactor, events)
     }
@@ -112,7 +115,10 @@ fn options(args: &PipelineArgs, how: How) -> Result<Options> {
 pub fn fail(mut failures: Vec<Failure>, redactor: &Redactor) -> anyhow::Error {
     let last = failures.pop().expect("at least one failure");
     for f in &failures {
-        eprint!("{}", redactor.redact(&crate::error::render(&f.error)));
+        anstream::eprint!(
+            "{}",
+            crate::term::paint(&redactor.redact(&crate::error::render(&f.error)))
+        );
     }
     last.error
 }

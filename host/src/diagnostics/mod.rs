@@ -52,7 +52,7 @@ codes! {
     }
     DANGLING_SECRET = "HW0103" "dangling-secret-reference" {
         "The values or a pod template name a Secret (or a key of one) that no step emits and that is not listed in `existingSecrets`.",
-        example: "data.metadataSecretName: Secret `airflow-db` is never created",
+        example: "data.metadataSecretName: references Secret `prod-mydatabase`, which no step emits; fix the name, add a step that creates it, or list it under `existingSecrets` …",
         fix: "Emit it with a step (for example `airflow-database`), correct the name, or list it under the release's `existingSecrets` if it is created outside the pipeline."
     }
     UNRESOLVED_SECRET = "HW0104" "unresolved-secret-reference" {
@@ -62,12 +62,12 @@ codes! {
     }
     SELECTION = "HW0105" "invalid-selection" {
         "The command line selects nothing valid: an unknown environment, a bad selector, a bad `--set`.",
-        example: "unknown environment `Prod` (did you mean `prod`?)",
+        example: "helmwasm.yaml: environment `staging` is not defined in `environments` (defined: `prod`)",
         fix: "Use a name the pipeline defines; `--set` follows Helm's syntax (`a.b=1,l={x,y}`)."
     }
     PLUGIN_UNAVAILABLE = "HW0106" "plugin-unavailable" {
         "A step names a plugin that no plugin folder provides, or a plugin cannot be loaded.",
-        example: "releases[0].steps[2].plugin: unknown plugin `keda-autoscalling` (did you mean `keda-autoscaling`?)",
+        example: "unknown plugin `keda-autoscalling`; did you mean `keda-autoscaling`?",
         fix: "Correct the name (`helmwasm plugins list` shows what is available) or add the folder with `--plugin-dir`."
     }
     STEP_FAILED = "HW0201" "step-failed" {
@@ -77,7 +77,7 @@ codes! {
     }
     PLUGIN_WARNING = "HW0202" "plugin-warning" {
         "A plugin returned a warning: the render goes on.",
-        example: "git-sync: `ssh.privateKey` had CRLF line ends: emitted with LF",
+        example: "`ssh.privateKey` had CRLF line ends (OpenSSH cannot load such a key): emitted with LF",
         fix: "Read the plugin's message; usually the step's config can say what is meant."
     }
     TRUNCATED = "HW0203" "plugin-output-truncated" {
@@ -87,7 +87,7 @@ codes! {
     }
     NEEDS_SECRETS = "HW0204" "step-needs-secrets" {
         "`lint` without `--resolve-secrets` gave a step placeholders for its secret references, and the step failed on them; the rest of that release was not linted.",
-        example: "step 5 (`git-sync`) failed with placeholder secrets: `ssh.privateKey` must be the private key file's content",
+        example: "failed on the placeholders lint gives for secret references, so the rest of this release was not linted (…): invalid step config: `ssh.privateKey` must be the private key file's content …",
         fix: "Run `lint --resolve-secrets` where the secrets are available to lint that release fully."
     }
     SCHEMA = "HW0301" "schema-violation" {
@@ -97,57 +97,57 @@ codes! {
     }
     EMIT_POLICY = "HW0302" "emitted-object-not-allowed" {
         "A step emitted an object the pipeline does not allow: a kind, namespace or cluster-scoped object not granted under `allow:`, or an invalid object.",
-        example: "step 3 (`x`) emitted ClusterRole `admin`: kind `ClusterRole` is not allowed",
+        example: "a step may emit only Secrets and ConfigMaps unless the pipeline grants more: add `allow: {kinds: [Role]}` to step 3 if this plugin should create Role objects",
         fix: "Grant it in the step's `allow:` if intended; otherwise the plugin is misbehaving."
     }
     COLLISION = "HW0303" "object-collision" {
         "Two objects of the render have the same kind, namespace and name.",
-        example: "Secret airflow/airflow-fernet-key is emitted by step 4 and rendered by the chart",
+        example: "Secret `airflow-fernet-key` is also emitted by step 4 (`x`); an object may come from one step only",
         fix: "Rename one, or turn the chart's own object off in the values."
     }
     DANGLING_OBJECT = "HW0304" "dangling-object-reference" {
         "A pod template references a ConfigMap, volume claim or other object that the render does not contain and that is not declared existing.",
-        example: "Deployment airflow/airflow-webserver: ConfigMap `airflow-extra` is never created",
+        example: "Deployment `airflow-scheduler` (…volumes[2]): ConfigMap `airflow-extra` is not in the render: add a step that emits it, or list it under `existingConfigMaps` …",
         fix: "Emit it, correct the name, or list it under `existingConfigMaps`."
     }
     PGBOUNCER_BYPASS = "HW0310" "pgbouncer-bypassed" {
         "PgBouncer is enabled but Airflow connects to the database directly.",
-        example: "data.metadataConnection.host: points at the database, not at RELEASE-pgbouncer",
+        example: "pgbouncer.enabled: PgBouncer is on (set by values.yaml:3) but Airflow bypasses it: `data.metadataSecretName` is `prod-mydatabase` …",
         fix: "Let the `airflow-database` step (after `pgbouncer`) write the connection, or point it at the PgBouncer service."
     }
     ADMIN_PASSWORD = "HW0311" "exposed-admin-password" {
         "The UI is reachable from outside the cluster while the admin user keeps the chart's default password.",
-        example: "createUserJob: admin/admin behind a LoadBalancer",
+        example: "apiServer.service.type: the UI is exposed by a LoadBalancer (…) while the admin user the chart creates has the default password `admin` …",
         fix: "Give `airflow-ui` a `defaultUser.password` by reference (`ref+env://…`)."
     }
     PARTIAL_USER = "HW0312" "partial-default-user" {
         "`webserver.defaultUser` sets some fields but not the ones the chart needs with them.",
-        example: "webserver.defaultUser.password set without username",
+        example: "webserver.defaultUser: `webserver.defaultUser` is set (set by values.yaml:9) but lacks `role`, `email`, `firstName`, `lastName` …",
         fix: "Set the fields together, or let `airflow-ui` write them."
     }
     CONNECTION_URL = "HW0313" "connection-url" {
         "A database connection URL the chart or Celery cannot use (missing `db+`, `postgres://`, `verify-full` without a CA) or a weak setting.",
-        example: "data.resultBackendConnection: the Celery result backend needs `db+postgresql://`",
+        example: "data.resultBackendSecretName: Secret `result` holds a result-backend URL with scheme `postgresql`; Celery needs the `db+` prefix (`db+postgresql://…`)",
         fix: "Let `airflow-database` write the connections, or correct the URL as the message says."
     }
     KEDA_SETTING = "HW0314" "keda-setting-without-effect" {
         "A KEDA setting that has no effect with the other settings (for example a cooldown that only applies when scaling to zero).",
-        example: "workers.keda.cooldownPeriod: has no effect with minReplicaCount 2",
+        example: "workers.keda.cooldownPeriod: has no effect (set by values/prod.yaml:7): KEDA uses it only to scale down to zero, and `workers.keda.minReplicaCount` is 2",
         fix: "Remove the setting or change the one it depends on."
     }
     LOGS_STORAGE = "HW0315" "logs-on-block-storage" {
         "Task logs are shared by every pod but sit on a block-storage class that mounts on one node only.",
-        example: "logs.persistence.storageClassName: gp3 is EBS (ReadWriteOnce)",
+        example: "logs.persistence.storageClassName: `gp3` (set by values.yaml:4) is block storage (EBS), which one node at a time can mount …",
         fix: "Use a shared file system class (EFS) for `logs-persistence`."
     }
     EXECUTOR_REPLACED = "HW0316" "executor-replaced-by-step" {
         "A step replaced the executor a values file or `--set` chose.",
-        example: "step 1 (`celery-workers`) replaced the executor \"KubernetesExecutor\" (set by values.yaml:3)",
+        example: "executor: step 1 (`celery-workers`) replaced the executor \"KubernetesExecutor\" (set by values.yaml:3) with \"CeleryExecutor\"; remove one of the two",
         fix: "Remove one of the two."
     }
     EXTRA_OBJECT_NAME = "HW0317" "invalid-extra-object-name" {
         "A name under `extraSecrets` or `extraConfigMaps` is not a valid Kubernetes object name.",
-        example: "extraSecrets.Airflow_Conn: not a lowercase RFC 1123 name",
+        example: "extraSecrets.Airflow_Connections: `Airflow_Connections` is not a valid object name (RFC 1123 subdomain …); did you mean `airflow-connections`?",
         fix: "Use lowercase letters, digits, `-` and `.`."
     }
     CHART_NOT_RENDERED = "HW0401" "chart-not-rendered" {
@@ -157,12 +157,12 @@ codes! {
     }
     CHART_UNAVAILABLE = "HW0402" "chart-unavailable" {
         "The chart reference cannot be used: an unknown repository, a version that does not exist, a digest mismatch, an unreadable archive.",
-        example: "release `airflow`: cannot use chart `apache-airflow/airflow`: no version matches `9.9.9`",
+        example: "release `airflow`: cannot use chart `apache-airflow/airflow`: chart `airflow` version `9.9.9` is not in the repository https://airflow.apache.org (versions: 1.19.0, …)",
         fix: "Correct `chart:` / `version:` or the repository URL."
     }
     HELM_FAILED = "HW0403" "helm-template-failed" {
         "`helm template` of the chart with the final values failed, or printed something that is not YAML.",
-        example: "`helm template` of chart airflow 1.19.0 failed: … execution error …",
+        example: "release `airflow`: `helm template` of chart airflow 1.19.0 failed (helm v4.1.4): … execution error …",
         fix: "The message is helm's; `helmwasm explain` shows where the offending value came from."
     }
 }
@@ -277,5 +277,94 @@ mod tests {
             );
             assert!(!c.summary.is_empty() && !c.example.is_empty() && !c.fix.is_empty());
         }
+    }
+}
+
+/// `docs/diagnostics.md`: the output formats and every code with its example and fix
+/// (generated from [`CODES`]; a test keeps the committed file equal, `BLESS=1` rewrites it).
+pub fn reference_doc() -> String {
+    let mut out = String::from(DOC_HEAD);
+    for c in CODES {
+        out.push_str(&format!(
+            "\n### {} `{}`\n\n{}\n\n- Example: `{}`\n- Fix: {}\n",
+            c.id, c.name, c.summary, c.example, c.fix
+        ));
+    }
+    out
+}
+
+const DOC_HEAD: &str = r#"# Diagnostics
+
+`helmwasm lint` runs every stage and check of `template` (plugins, chart schema, the Airflow
+rules, `helm template` when the chart and helm are there, the checks on the rendered
+manifests) and writes nothing. Each finding is a diagnostic with a stable code, a severity
+(`error`, `warning`, `note`), the release, step and plugin it concerns, the file, line and
+column it points at (the values file line that set a key, the pipeline file line of a step),
+and the values path or object it is about. `template` stops on the same errors and prints the
+same warnings, as text without codes.
+
+```sh
+helmwasm lint -e prod                       # text, for people
+helmwasm lint -e prod --output json         # one JSON document (below)
+helmwasm lint -e prod --output sarif > helmwasm.sarif   # SARIF 2.1.0, for code scanning
+helmwasm lint -e prod --output github       # ::error file=…,line=…:: workflow commands
+helmwasm lint -e prod --fail-on warning     # warnings fail too
+helmwasm lint -e prod --resolve-secrets     # resolve references instead of checking their shape
+```
+
+Exit codes: 0 when nothing fails (by default: no error; with `--fail-on warning`: no error or
+warning), 1 otherwise, 2 on an internal error.
+
+**Secrets.** Without `--resolve-secrets`, lint reads no secret: each `ref+…` reference is
+checked for shape (scheme, fragment) and the steps get a placeholder
+(`helmwasm-lint-placeholder-` and 12 hex digits) in its place, so a pull request from a fork,
+without credentials, can lint. A step that fails while it may have seen a placeholder is the
+warning HW0204, and the rest of that release is not linted; a step that fails without one is
+an error as usual.
+
+## JSON output
+
+`{"version": 1, "diagnostics": [...], "summary": {"errors": N, "warnings": N, "notes": N}}`.
+Every diagnostic has every field (null when unknown):
+
+| field | type | what |
+| --- | --- | --- |
+| `severity` | `"error"`, `"warning"`, `"note"` | |
+| `code` | string | `HW` and four digits, below |
+| `name` | string | the code's kebab-case name |
+| `message` | string | what is wrong (secrets redacted) |
+| `release` | string or null | the release |
+| `step` | integer or null | the step number (1-based, as listed in the pipeline file) |
+| `plugin` | string or null | the step's plugin |
+| `file` | string or null | the file it points at (lint falls back to the pipeline file) |
+| `line`, `column` | integer or null | 1-based |
+| `path` | string or null | the values path (`workers.keda.enabled`) or object it is about |
+
+`version` changes only when a field changes meaning or goes away; fields may be added.
+
+## SARIF and GitHub
+
+SARIF logs list every code as a rule (`ruleIndex` is stable), with the release, step and
+plugin under `properties` and the values path as a logical location. Upload them with
+`github/codeql-action/upload-sarif`. `--output github` prints one workflow command per
+diagnostic for pull-request annotations; messages are escaped so none can forge a command.
+
+## Codes
+"#;
+
+#[cfg(test)]
+mod doc_tests {
+    #[test]
+    fn the_committed_reference_is_up_to_date() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/diagnostics.md");
+        let want = super::reference_doc();
+        if std::env::var_os("BLESS").is_some() {
+            std::fs::write(&path, &want).unwrap();
+        }
+        let have = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            have == want,
+            "docs/diagnostics.md is out of date: `BLESS=1 cargo test -p helmwasm --lib diagnostics` rewrites it"
+        );
     }
 }
