@@ -214,6 +214,22 @@ fn diff_against_a_revision_renders_it_from_a_temporary_worktree() {
         " M pw\n M values.yaml\n"
     );
 
+    // Colour only when asked for (the tests' stdout is not a terminal), and NO_COLOR wins over
+    // auto but not over an explicit --color always.
+    assert!(!run.stdout.contains('\x1b'));
+    let coloured = helmwasm(d, &["diff", "--against-rev", "HEAD", "--color", "always"]);
+    assert!(
+        coloured.stdout.contains("\x1b[32m+     parallelism: 64"),
+        "{}",
+        coloured.stdout
+    );
+    let no_color = helmwasm_with(
+        d,
+        &["diff", "--against-rev", "HEAD"],
+        &[("NO_COLOR", "1"), ("HELMWASM_OFFLINE", "1")],
+    );
+    assert!(!no_color.stdout.contains('\x1b') && no_color.code == 0);
+
     let bad = helmwasm(d, &["diff", "--against-rev", "no-such-rev"]);
     assert_eq!(bad.code, 1);
     assert!(
