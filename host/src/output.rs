@@ -160,13 +160,7 @@ pub fn write_dir(render: &Render, dir: &Path, redactor: &Redactor) -> Result<Vec
             0o600,
         )?);
     }
-    let mut written = Vec::with_capacity(staged.len());
-    for (tmp, target) in staged {
-        tmp.persist(&target)
-            .with_context(|| format!("cannot write {}", target.display()))?;
-        written.push(target);
-    }
-    Ok(written)
+    persist(staged)
 }
 
 /// Write files (path, text), all staged before any is renamed into place; each one private
@@ -190,6 +184,11 @@ pub fn write_files(files: &[(PathBuf, String)], redactor: &Redactor) -> Result<V
             mode,
         )?);
     }
+    persist(staged)
+}
+
+/// Rename every staged file into place, in order.
+fn persist(staged: Vec<(tempfile::NamedTempFile, PathBuf)>) -> Result<Vec<PathBuf>> {
     let mut written = Vec::with_capacity(staged.len());
     for (tmp, target) in staged {
         tmp.persist(&target)

@@ -20,6 +20,23 @@ pub fn counts(diagnostics: &[Diagnostic]) -> (usize, usize, usize) {
     (n(Severity::Error), n(Severity::Warning), n(Severity::Note))
 }
 
+/// `release `r` step N (`p`): path: message`, each part when known.
+fn subject_and_message(d: &Diagnostic) -> String {
+    let mut out = String::new();
+    if let Some(r) = &d.release {
+        out.push_str(&format!("release `{r}`"));
+        if let (Some(n), Some(p)) = (d.step, &d.plugin) {
+            out.push_str(&format!(" step {n} (`{p}`)"));
+        }
+        out.push_str(": ");
+    }
+    if let Some(p) = &d.path {
+        out.push_str(&format!("{p}: "));
+    }
+    out.push_str(&d.message);
+    out
+}
+
 fn plural(n: usize, word: &str) -> String {
     format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }
@@ -28,18 +45,13 @@ fn plural(n: usize, word: &str) -> String {
 pub fn text(diagnostics: &[Diagnostic]) -> String {
     let mut out = String::new();
     for d in diagnostics {
-        let mut head = format!("{}[{} {}]: ", d.severity.as_str(), d.code.id, d.code.name);
-        if let Some(r) = &d.release {
-            head.push_str(&format!("release `{r}`"));
-            if let (Some(n), Some(p)) = (d.step, &d.plugin) {
-                head.push_str(&format!(" step {n} (`{p}`)"));
-            }
-            head.push_str(": ");
-        }
-        if let Some(p) = &d.path {
-            head.push_str(&format!("{p}: "));
-        }
-        head.push_str(&d.message);
+        let head = format!(
+            "{}[{} {}]: {}",
+            d.severity.as_str(),
+            d.code.id,
+            d.code.name,
+            subject_and_message(d)
+        );
         out.push_str(&term::line(&head));
         out.push('\n');
         if let Some(file) = &d.file {
@@ -220,22 +232,10 @@ pub fn github(diagnostics: &[Diagnostic]) -> String {
             "title={}",
             property(&format!("{} {}", d.code.id, d.code.name))
         ));
-        let mut message = String::new();
-        if let Some(r) = &d.release {
-            message.push_str(&format!("release `{r}`"));
-            if let (Some(n), Some(p)) = (d.step, &d.plugin) {
-                message.push_str(&format!(" step {n} (`{p}`)"));
-            }
-            message.push_str(": ");
-        }
-        if let Some(p) = &d.path {
-            message.push_str(&format!("{p}: "));
-        }
-        message.push_str(&d.message);
         out.push_str(&format!(
             "::{command} {}::{}\n",
             props.join(","),
-            data(&message)
+            data(&subject_and_message(d))
         ));
     }
     out
