@@ -24,16 +24,20 @@ impl Progress {
                 thread: None,
             };
         }
+        Progress::on(Box::new(std::io::stderr()), message, DELAY)
+    }
+
+    /// Show `message` on `out` once `delay` has passed, until dropped.
+    fn on(mut err: Box<dyn Write + Send>, message: &'static str, delay: Duration) -> Progress {
         let (tx, rx) = mpsc::channel::<()>();
         let thread = std::thread::Builder::new()
             .name("helmwasm-progress".into())
             .spawn(move || {
-                if rx.recv_timeout(DELAY) != Err(RecvTimeoutError::Timeout) {
+                if rx.recv_timeout(delay) != Err(RecvTimeoutError::Timeout) {
                     return;
                 }
                 let frames = ['|', '/', '-', '\\'];
                 let mut i = 0;
-                let mut err = std::io::stderr();
                 loop {
                     let _ = write!(err, "\r{} {message}", frames[i % frames.len()]);
                     let _ = err.flush();
@@ -61,5 +65,65 @@ impl Drop for Progress {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    struct Sink(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Sink {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn text(s: &Sink) -> String {
+        String::from_utf8(s.0.lock().unwrap().clone()).unwrap()
+    }
+
+    #[test]
+    fn quick_work_prints_nothing() {
+        let sink = Sink::default();
+        drop(Progress::on(
+            Box::new(sink.clone()),
+            "compiling",
+            Duration::from_secs(3600),
+        ));
+        assert_eq!(text(&sink), "");
+    }
+
+    #[test]
+    fn slow_work_shows_one_line_then_erases_it() {
+        let sink = Sink::default();
+        let p = Progress::on(Box::new(sink.clone()), "compiling", Duration::ZERO);
+        // Watchdog, not a timing assertion: wait until the line is there.
+        let started = std::time::Instant::now();
+        while !text(&sink).contains("compiling") {
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "no progress line"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        drop(p);
+        let out = text(&sink);
+        assert!(out.starts_with("\r| compiling"), "{out:?}");
+        assert!(out.ends_with("\r\x1b[2K"), "{out:?}");
+        assert!(!out.contains('\n'), "one line, rewritten in place");
+    }
+
+    #[test]
+    fn off_a_terminal_nothing_starts() {
+        let p = Progress::start(false, "x");
+        assert!(p.thread.is_none());
     }
 }
