@@ -482,6 +482,9 @@ pub(crate) fn print_event(cli: &Cli, event: Event, redactor: &Redactor) {
         Event::Truncated { tag, what } => {
             (level >= 1).then(|| format!("warning: {tag}: dropped {what}"))
         }
+        Event::StepSkipped { tag, message } => (level >= 1).then(|| {
+            format!("warning: {tag} did not run: it failed on a secret placeholder: {message}")
+        }),
         Event::Warning { release, problem } => {
             (level >= 1).then(|| format!("warning: release `{release}`: {problem}"))
         }

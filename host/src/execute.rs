@@ -65,6 +65,9 @@ pub enum Event {
     },
     /// Something was cut to stay within a cap.
     Truncated { tag: StepTag, what: String },
+    /// A step failed and the release went on without it (only `lint` asks for that, when the
+    /// step may have failed on a secret placeholder).
+    StepSkipped { tag: StepTag, message: String },
     /// A host check's warning about a release (the render goes on).
     Warning {
         release: String,
@@ -80,7 +83,9 @@ pub struct ChartIdentity {
     pub version: String,
 }
 
-/// Run one release's steps in order: the final values and the emitted manifests. The chart's
+/// Run one release's steps in order: the final values and the emitted manifests. A step that
+/// fails stops the release, unless `skip` says to go on without it (`lint`, for a step that
+/// failed on a secret placeholder): then [`Event::StepSkipped`] says so. The chart's
 /// render and the checks are [`crate::pipeline`]'s.
 pub fn run_release(
     runtime: &Runtime,
@@ -89,6 +94,7 @@ pub fn run_release(
     release: &ReleasePlan,
     chart: &ChartIdentity,
     events: &mut dyn FnMut(Event),
+    skip: &dyn Fn(&StepPlan, &anyhow::Error) -> bool,
 ) -> Result<ReleaseRender> {
     let env_values = Value::Object(plan.environment.values()).to_string();
     let mut provenance = Provenance::default();
@@ -117,9 +123,19 @@ pub fn run_release(
             chart,
             env_values: &env_values,
         };
-        let (new_values, emitted) = call
-            .run_step(step, &values, &tag, events)
-            .context(StepFailed(tag.clone()))?;
+        let (new_values, emitted) = match call.run_step(step, &values, &tag, events) {
+            Ok(out) => out,
+            Err(e) if skip(step, &e) => {
+                let message = e
+                    .chain()
+                    .map(|c| c.to_string())
+                    .collect::<Vec<_>>()
+                    .join(": ");
+                events(Event::StepSkipped { tag, message });
+                continue;
+            }
+            Err(e) => return Err(e.context(StepFailed(tag))),
+        };
         provenance.record(
             &values,
             &new_values,

@@ -225,6 +225,20 @@ impl Stages<'_> {
                 version: release.version.clone().unwrap_or_default(),
             },
         };
+        // Without secrets (lint), a step that failed while it may have seen a placeholder is
+        // not to blame: the release goes on without it, and its check errors become warnings.
+        let skipped_steps = std::cell::RefCell::new(Vec::new());
+        let skip = |s: &crate::plan::StepPlan, e: &anyhow::Error| {
+            let yes = self.placeholders
+                && !e.chain().any(|c| c.is::<registry::UnknownPlugin>())
+                && saw_placeholder(self.plan, release, s.number);
+            if yes {
+                skipped_steps
+                    .borrow_mut()
+                    .push(format!("step {} (`{}`)", s.number, s.plugin));
+            }
+            yes
+        };
         let mut render = execute::run_release(
             self.ctx.runtime,
             self.registry,
@@ -232,16 +246,14 @@ impl Stages<'_> {
             release,
             &identity,
             events,
+            &skip,
         )
         .map_err(|e| {
             let Some(tag) = e.downcast_ref::<execute::StepFailed>() else {
                 return fail(&diagnostics::VALUES, e);
             };
-            // Without secrets (lint), a step that may have seen a placeholder is not to blame.
             let code = if e.chain().any(|c| c.is::<registry::UnknownPlugin>()) {
                 &diagnostics::PLUGIN_UNAVAILABLE
-            } else if self.placeholders && saw_placeholder(self.plan, release, tag.0.step) {
-                &diagnostics::NEEDS_SECRETS
             } else {
                 &diagnostics::STEP_FAILED
             };
@@ -330,7 +342,20 @@ impl Stages<'_> {
                 schema: schema.clone(),
                 full_render,
             };
-            let found = checks::run(phase, &input);
+            let mut found = checks::run(phase, &input);
+            let skipped = skipped_steps.borrow();
+            if !skipped.is_empty() {
+                // What the checks find may follow from the steps that did not run.
+                for (_, problems) in std::mem::take(&mut found.errors) {
+                    for mut p in problems {
+                        p.message.push_str(&format!(
+                            " (a warning in this lint, not an error: {} did not run for want of secrets, and this may follow from it)",
+                            skipped.join(", ")
+                        ));
+                        found.warnings.push(p);
+                    }
+                }
+            }
             for problem in found.warnings {
                 events(Event::Warning {
                     release: release.name.clone(),

@@ -28,7 +28,8 @@ pub fn run(cli: &Cli, args: &LintArgs, redactor: &mut Redactor) -> Result<Outcom
     };
     let locator = Locator::new(&args.pipeline.file);
     let mut found: Vec<Found> = Vec::new();
-    let mut collect = |e: Event, r: &Redactor| match e {
+    let mut collect = |e: Event, r: &Redactor| {
+        match e {
         Event::Diagnostic {
             tag,
             severity,
@@ -54,8 +55,19 @@ pub fn run(cli: &Cli, args: &LintArgs, redactor: &mut Redactor) -> Result<Outcom
             format!("dropped {what}"),
             None,
         ))),
+        Event::StepSkipped { tag, message } => found.push(Found::Ready(locator.step_diagnostic(
+            Severity::Warning,
+            &diagnostics::NEEDS_SECRETS,
+            &tag,
+            format!(
+                "did not run: it failed on the placeholders lint gives for secret references (run `lint --resolve-secrets` where the secrets are available); the release was linted without it: {}",
+                r.redact(&message)
+            ),
+            None,
+        ))),
         Event::Warning { release, problem } => found.push(Found::Warning(release, problem)),
         other => crate::cli::print_event(cli, other, r),
+    }
     };
     let result = session.run(&args.pipeline, how, redactor, &mut collect);
     let redactor: &Redactor = redactor;

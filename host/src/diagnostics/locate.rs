@@ -113,11 +113,7 @@ impl Locator {
 /// A failed stage: each problem of a failed check phase on its own, anything else as one
 /// diagnostic with the whole error chain as its message.
 pub fn from_failure(locator: &Locator, f: &Failure, redactor: &Redactor) -> Vec<Diagnostic> {
-    let severity = if std::ptr::eq(f.code, &super::NEEDS_SECRETS) {
-        Severity::Warning
-    } else {
-        Severity::Error
-    };
+    let severity = Severity::Error;
     if !f.problems.is_empty() {
         let release = f.release.as_deref().unwrap_or_default();
         return f
@@ -129,18 +125,14 @@ pub fn from_failure(locator: &Locator, f: &Failure, redactor: &Redactor) -> Vec<
     // A failed step's diagnostic names the release and step itself: its message starts below
     // the "release `x` step N (`p`) failed" context.
     let skip = usize::from(f.step.is_some() && f.error.downcast_ref::<StepFailed>().is_some());
-    let mut message = f
+    let message = f
         .error
         .chain()
         .skip(skip)
         .map(|c| c.to_string())
         .collect::<Vec<_>>()
         .join(": ");
-    if std::ptr::eq(f.code, &super::NEEDS_SECRETS) {
-        message = format!(
-            "failed on the placeholders lint gives for secret references, so the rest of this release was not linted (run `lint --resolve-secrets` where the secrets are available): {message}"
-        );
-    }
+
     let mut d = Diagnostic::new(severity, f.code, redactor.redact(&message));
     d.release = f.release.clone();
     if let Some((n, plugin)) = &f.step {

@@ -86,8 +86,8 @@ codes! {
         fix: "Ask the plugin's author to log less; the cap protects terminals and CI logs."
     }
     NEEDS_SECRETS = "HW0204" "step-needs-secrets" {
-        "`lint` without `--resolve-secrets` gave a step placeholders for its secret references, and the step failed on them; the rest of that release was not linted.",
-        example: "failed on the placeholders lint gives for secret references, so the rest of this release was not linted (…): invalid step config: `ssh.privateKey` must be the private key file's content …",
+        "`lint` without `--resolve-secrets` gave a step placeholders for its secret references, and the step failed on them: the release was linted without that step, and what the checks found there is reported as warnings.",
+        example: "release `airflow` step 6 (`git-sync`): did not run: it failed on the placeholders lint gives for secret references (…): invalid step config: `ssh.privateKey` must be the private key file's content …",
         fix: "Run `lint --resolve-secrets` where the secrets are available to lint that release fully."
     }
     SCHEMA = "HW0301" "schema-violation" {
@@ -318,8 +318,10 @@ warning), 1 otherwise, 2 on an internal error.
 **Secrets.** Without `--resolve-secrets`, lint reads no secret: each `ref+…` reference is
 checked for shape (scheme, fragment) and the steps get a placeholder
 (`helmwasm-lint-placeholder-` and 12 hex digits) in its place, so a pull request from a fork,
-without credentials, can lint. A step that fails while it may have seen a placeholder is the
-warning HW0204, and the rest of that release is not linted; a step that fails without one is
+without credentials, can lint. A step that fails while it may have seen a placeholder (in its
+own config, an earlier step's, or the values) is the warning HW0204: the release goes on
+without that step, and the errors the checks then find in that release are reported as
+warnings (they may follow from the missing step). A step that fails without having seen one is
 an error as usual.
 
 ## JSON output

@@ -451,19 +451,59 @@ fn lint_passes_with_an_unset_env_reference_and_template_does_not() {
 }
 
 #[test]
-fn lint_blames_placeholders_only_where_a_step_saw_one() {
-    // git-sync cannot take a placeholder for a key: a warning, the release unfinished.
-    let ssh = "  - plugin: git-sync\n    with: {repo: 'git@github.com:o/r.git', ssh: {privateKey: ref+file://key, knownHosts: 'github.com ssh-ed25519 AAAA'}}\n";
-    let dir = project(&pipeline(ssh));
+fn lint_goes_on_without_a_step_that_failed_on_a_placeholder() {
+    // git-sync cannot take a placeholder for a key: HW0204, and the release goes on without
+    // it: the later step runs (its warning shows), and what the checks find is a warning.
+    let text = |key: &str| {
+        format!(
+            "{}  - plugin: git-sync\n    with: {{repo: 'git@github.com:o/r.git', ssh: {{privateKey: {key}, knownHosts: 'github.com ssh-ed25519 AAAA'}}}}\n  - plugin: celery-workers\n    with: {{executor: CeleryExecutor}}\n  values:\n  - {{executor: KubernetesExecutor, logs: {{persistence: {{enabled: true, storageClassName: gp3}}}}}}\n",
+            pipeline("")
+        )
+    };
+    let dir = project(&text("ref+file://key"));
     let run = helmwasm(dir.path(), &["lint", "-o", "json"]);
     assert_eq!(run.code, 0, "{}", run.stdout);
-    assert!(run.stdout.contains("\"code\":\"HW0204\""), "{}", run.stdout);
-    // The same mistake written out is the step's own error.
-    let literal = ssh.replace("ref+file://key", "not-a-key");
-    std::fs::write(dir.path().join("helmwasm.yaml"), pipeline(&literal)).unwrap();
+    let doc: Value = serde_json::from_str(&run.stdout).unwrap();
+    let codes: Vec<&str> = doc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"HW0204"), "{codes:?}");
+    assert!(
+        codes.contains(&"HW0316"),
+        "the step after it ran: {codes:?}"
+    );
+    let logs = doc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "HW0315")
+        .expect("the checks ran");
+    assert_eq!(logs["severity"], "warning");
+    assert!(
+        logs["message"]
+            .as_str()
+            .unwrap()
+            .contains("step 1 (`git-sync`) did not run for want of secrets"),
+        "{logs}"
+    );
+    assert_eq!(doc["summary"]["errors"], 0);
+    // The same mistake written out is the step's own error, and the checks' errors stay errors.
+    std::fs::write(dir.path().join("helmwasm.yaml"), text("not-a-key")).unwrap();
     let run = helmwasm(dir.path(), &["lint", "-o", "json"]);
     assert_eq!(run.code, 1, "{}", run.stdout);
     assert!(run.stdout.contains("\"code\":\"HW0201\""), "{}", run.stdout);
+    assert!(
+        !run.stdout.contains("\"code\":\"HW0204\""),
+        "{}",
+        run.stdout
+    );
+    // template never goes on without a step.
+    std::fs::write(dir.path().join("key"), "not a key either\n").unwrap();
+    std::fs::write(dir.path().join("helmwasm.yaml"), text("ref+file://key")).unwrap();
+    assert_eq!(helmwasm(dir.path(), &["template"]).code, 1);
 }
 
 #[test]
