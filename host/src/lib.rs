@@ -10,8 +10,12 @@
 //! [`helm`] (`helm template`) → [`checks`] (render phase) → [`output`] (print or write the
 //! [`render`]).
 //!
+//! Verbs live in [`commands`] (template, diff, lint, explain, write-values, plugins), each
+//! calling [`pipeline::run`]; [`diff`] compares two renders; [`diagnostics`] gives every
+//! finding a stable code and prints it for people, programs, SARIF and GitHub.
+//!
 //! Helpers: [`yaml`] is the only module that touches a YAML crate (and reads as Helm does);
-//! [`overrides`] is `--set` and its kin (Helm's strvals); [`values`] layers and coalesces; [`names`] holds the RFC 1123 rules and did-you-mean; [`units`] byte sizes;
+//! [`overrides`] is `--set` and its kin (Helm's strvals); [`values`] layers and coalesces; [`names`] holds the RFC 1123 rules and did-you-mean; [`units`] byte sizes; [`progress`] the compile indicator; [`term`] safe terminal text;
 //! [`cli`] parses arguments and maps outcomes to [`exit`] codes.
 
 pub mod chart;
