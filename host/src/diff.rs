@@ -1,6 +1,6 @@
 //! Comparing two renders object by object, for `helmwasm diff`.
 //!
-//! A render is a list of [`Object`]s: the chart's manifests, the emitted ones, and each
+//! A render is a map of keyed objects ([`objects`]): the chart's manifests, the emitted ones, and each
 //! release's final values as one more object (kind `Values`), keyed by release, kind,
 //! namespace and name. Both sides are printed with the same YAML writer, so only content
 //! differences show. Each changed object is a unified diff (Myers, by `similar`) under a

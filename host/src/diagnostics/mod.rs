@@ -4,7 +4,7 @@
 //! diagnostic, a failed stage's error); this module gives each a [`Code`] from one table
 //! ([`CODES`], listed with an example and a fix in `docs/diagnostics.md`, checked by a test)
 //! and a [`Diagnostic`] that `lint` prints as text, JSON, SARIF or GitHub workflow commands
-//! ([`format`]). Codes never change meaning; a retired code is never reused.
+//! ([`format`](mod@format)). Codes never change meaning; a retired code is never reused.
 
 pub mod format;
 mod locate;
