@@ -2,7 +2,7 @@
 //! captured output, names, versions, descriptions) reach terminals, CI logs and annotations.
 //! Every control character is made visible (`\x1b`, `\x07`, `\r`, C1 controls such as
 //! `\u{9b}`, bidirectional overrides), so no escape sequence runs and no carriage return
-//! overwrites a line. [`line`] also escapes newlines, so an untrusted string can never start
+//! overwrites a line. [`line()`] also escapes newlines, so an untrusted string can never start
 //! a line of its own; [`block`] keeps them for multi-line text that the caller indents.
 
 use std::fmt::Write as _;
