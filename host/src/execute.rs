@@ -83,9 +83,17 @@ pub struct ChartIdentity {
     pub version: String,
 }
 
+/// What a caller asks of [`run_release`] beyond the plan.
+pub struct How<'a> {
+    /// Whether to go on without a step that failed with this error (`lint`, for a step that
+    /// failed on a secret placeholder); [`Event::StepSkipped`] then says so.
+    pub skip: &'a dyn Fn(&StepPlan, &anyhow::Error) -> bool,
+    /// Keep the full provenance history (`explain`).
+    pub history: bool,
+}
+
 /// Run one release's steps in order: the final values and the emitted manifests. A step that
-/// fails stops the release, unless `skip` says to go on without it (`lint`, for a step that
-/// failed on a secret placeholder): then [`Event::StepSkipped`] says so. The chart's
+/// fails stops the release unless [`How::skip`] says otherwise. The chart's
 /// render and the checks are [`crate::pipeline`]'s.
 pub fn run_release(
     runtime: &Runtime,
@@ -94,10 +102,14 @@ pub fn run_release(
     release: &ReleasePlan,
     chart: &ChartIdentity,
     events: &mut dyn FnMut(Event),
-    skip: &dyn Fn(&StepPlan, &anyhow::Error) -> bool,
+    how: &How,
 ) -> Result<ReleaseRender> {
     let env_values = Value::Object(plan.environment.values()).to_string();
-    let mut provenance = Provenance::default();
+    let mut provenance = if how.history {
+        Provenance::with_history()
+    } else {
+        Provenance::default()
+    };
     let mut values = Value::Object(
         release
             .values_traced(&plan.overrides, &mut provenance)
@@ -125,7 +137,7 @@ pub fn run_release(
         };
         let (new_values, emitted) = match call.run_step(step, &values, &tag, events) {
             Ok(out) => out,
-            Err(e) if skip(step, &e) => {
+            Err(e) if (how.skip)(step, &e) => {
                 let message = e
                     .chain()
                     .map(|c| c.to_string())

@@ -246,7 +246,10 @@ impl Stages<'_> {
             release,
             &identity,
             events,
-            &skip,
+            &execute::How {
+                skip: &skip,
+                history: self.trace,
+            },
         )
         .map_err(|e| {
             let Some(tag) = e.downcast_ref::<execute::StepFailed>() else {

@@ -3,6 +3,11 @@
 //! are composed and the steps run, by diffing each stage's values against the previous ones;
 //! the rules on the final values ([`crate::checks`]) name it in their messages.
 //!
+//! Every run keeps the last origin of each key and the keys a step changed after the user set
+//! them ([`Provenance::overridden`]); the full history with the value at every stage
+//! ([`Provenance::changes`], for `explain`) is kept only when asked for
+//! ([`Provenance::with_history`]).
+//!
 //! Paths are dotted (`workers.keda.enabled`), list items `[N]`, keys as written.
 
 use serde_json::Value;
@@ -53,14 +58,38 @@ pub struct Change {
     pub origin: Origin,
 }
 
+/// A key the user set (a values layer or `--set`) that a step then changed or deleted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Overridden {
+    pub path: String,
+    /// The user's value and where it was set.
+    pub user_value: Value,
+    pub user_origin: Origin,
+    /// The step and the value it left (`Null`: deleted).
+    pub by: Origin,
+    pub value: Value,
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Provenance {
     last: BTreeMap<String, Origin>,
-    /// Every change, in order (for rules such as "a step replaced what the user wrote").
+    history: bool,
+    /// Every change, in order: kept only [`Provenance::with_history`].
     pub changes: Vec<Change>,
+    /// Every user-set key a step changed, in order (always kept; rules such as "a step
+    /// replaced the executor the user chose" read it).
+    pub overridden: Vec<Overridden>,
 }
 
 impl Provenance {
+    /// A provenance that also keeps every change with its values (`explain`).
+    pub fn with_history() -> Self {
+        Provenance {
+            history: true,
+            ..Provenance::default()
+        }
+    }
+
     /// Record what changed from `before` to `after` as set by `origin`. For a layer, `lines`
     /// gives the line of each path in its file.
     pub fn record(
@@ -81,6 +110,19 @@ impl Provenance {
                 },
                 _ => origin.clone(),
             };
+            if matches!(origin, Origin::Step { .. })
+                && let Some(user) = self
+                    .of(&path)
+                    .filter(|o| matches!(o, Origin::Layer { .. } | Origin::Set))
+            {
+                self.overridden.push(Overridden {
+                    path: path.clone(),
+                    user_value: b.clone(),
+                    user_origin: user.clone(),
+                    by: origin.clone(),
+                    value: a.clone(),
+                });
+            }
             // A new value at a path replaces whatever was recorded beneath it.
             let below: Vec<String> = self
                 .last
@@ -93,12 +135,14 @@ impl Provenance {
                 self.last.remove(&k);
             }
             self.last.insert(path.clone(), origin.clone());
-            self.changes.push(Change {
-                path,
-                before: b.clone(),
-                after: a.clone(),
-                origin,
-            });
+            if self.history {
+                self.changes.push(Change {
+                    path,
+                    before: b.clone(),
+                    after: a.clone(),
+                    origin,
+                });
+            }
         }
     }
 
@@ -172,7 +216,7 @@ mod tests {
 
     #[test]
     fn the_last_stage_to_touch_a_key_is_its_origin() {
-        let mut p = Provenance::default();
+        let mut p = Provenance::with_history();
         let layer = Origin::Layer {
             label: "values.yaml".into(),
             line: None,
@@ -207,5 +251,29 @@ mod tests {
             .find(|c| c.path == "c" && c.origin == step)
             .unwrap();
         assert_eq!((&change.before, &change.after), (&json!("x"), &json!("y")));
+        // The user's `c` replaced by step 2 is remembered without the history too.
+        assert_eq!(p.overridden.len(), 1);
+        let o = &p.overridden[0];
+        assert_eq!(
+            (o.path.as_str(), &o.user_value, &o.value),
+            ("c", &json!("x"), &json!("y"))
+        );
+        assert_eq!(o.user_origin.to_string(), "values.yaml:4");
+        assert_eq!(o.by, step);
+    }
+
+    #[test]
+    fn without_history_only_origins_and_overrides_are_kept() {
+        let mut p = Provenance::default();
+        p.record(&json!({}), &json!({"a": 1}), &Origin::Set, None);
+        let step = Origin::Step {
+            number: 1,
+            plugin: "p".into(),
+        };
+        p.record(&json!({"a": 1}), &json!({"a": 2, "b": 3}), &step, None);
+        assert!(p.changes.is_empty());
+        assert_eq!(p.of("b"), Some(&step));
+        assert_eq!(p.overridden.len(), 1, "b was new, a was the user's");
+        assert_eq!(p.overridden[0].user_origin, Origin::Set);
     }
 }

@@ -2,9 +2,8 @@
 //! in order, with the value after each; then the final value (chart defaults coalesced) and
 //! the chart schema's type and description. `--all`: every leaf with where it was last set.
 //!
-//! It reads the provenance the pipeline always keeps (one record per changed key per stage)
-//! and asks the pipeline to keep each release's chart defaults and schema, which only this
-//! verb needs.
+//! It asks the pipeline for what only this verb needs: the provenance's full history (every
+//! changed key per stage with its values) and each release's chart defaults and schema.
 
 use super::{How, Session};
 use crate::cli::{Cli, ExplainArgs};
@@ -425,7 +424,7 @@ mod tests {
 
     #[test]
     fn history_follows_the_query_above_at_and_below() {
-        let mut p = Provenance::default();
+        let mut p = Provenance::with_history();
         let file = Origin::Layer {
             label: "values.yaml".into(),
             line: None,

@@ -2,39 +2,29 @@
 //! wins silently unless someone says so.
 
 use super::{Ctx, Finding};
-use crate::provenance::Origin;
 
 pub fn replaced_by_a_step(ctx: &Ctx) -> Vec<Finding> {
-    let changes = &ctx.provenance.changes;
-    let mut written: Option<(&serde_json::Value, &Origin)> = None;
-    let mut out = Vec::new();
-    for c in changes.iter().filter(|c| c.path == "executor") {
-        match &c.origin {
-            Origin::Step { .. } => {
-                if let Some((value, by)) = written.take()
-                    && !c.after.is_null()
-                    && *value != c.after
-                {
-                    out.push(Finding::warning(
-                        "executor",
-                        format!(
-                            "{} replaced the executor {value} (set by {by}) with {}; remove one of the two",
-                            c.origin, c.after
-                        ),
-                    ));
-                }
-            }
-            origin => written = Some((&c.after, origin)),
-        }
-    }
-    out
+    ctx.provenance
+        .overridden
+        .iter()
+        .filter(|o| o.path == "executor" && !o.value.is_null() && o.user_value != o.value)
+        .map(|o| {
+            Finding::warning(
+                "executor",
+                format!(
+                    "{} replaced the executor {} (set by {}) with {}; remove one of the two",
+                    o.by, o.user_value, o.user_origin, o.value
+                ),
+            )
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::test_support::run_with;
     use super::*;
-    use crate::provenance::Provenance;
+    use crate::provenance::{Origin, Provenance};
     use serde_json::json;
 
     #[test]
