@@ -19,6 +19,9 @@ const BUILTIN: &[&str] = &[
     "resources-policy",
     "airflow-keys",
     "airflow-gitops",
+    "labels",
+    "pod-security",
+    "container-resources",
 ];
 
 const OUTER_BUILD_VARS: &[&str] = &[

@@ -62,6 +62,8 @@ pub enum Command {
     Explain(Box<ExplainArgs>),
     /// Write each selected release's final values file, and nothing else.
     WriteValues(Box<WriteValuesArgs>),
+    /// Apply a pipeline's post-render steps to manifests on stdin (for `helm --post-renderer`).
+    PostRender(PostRenderArgs),
     /// Inspect the available plugins.
     #[command(subcommand)]
     Plugins(PluginsCommand),
@@ -221,6 +223,23 @@ pub struct WriteValuesArgs {
     pub output_dir: Option<PathBuf>,
     #[command(flatten)]
     pub pipeline: PipelineArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct PostRenderArgs {
+    /// The pipeline file [default: $HELMWASM_PIPELINE, else helmwasm.yaml].
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// The environment [default: $HELMWASM_ENVIRONMENT, else default].
+    #[arg(short = 'e', long = "environment", value_name = "ENV")]
+    pub environment: Option<String>,
+    /// The pipeline release whose post-render steps apply [default: $HELMWASM_RELEASE, else
+    /// the pipeline's only release].
+    #[arg(long, value_name = "NAME")]
+    pub release: Option<String>,
+    /// More folders of `*.wasm` plugins.
+    #[arg(long = "plugin-dir", value_name = "DIR")]
+    pub plugin_dirs: Vec<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -402,6 +421,9 @@ fn run(cli: &Cli, redactor: &mut Redactor) -> Result<Outcome> {
         Command::Explain(args) => commands::explain::run(cli, args, redactor).map(Outcome::Done),
         Command::WriteValues(args) => {
             commands::write_values::run(cli, args, redactor).map(Outcome::Done)
+        }
+        Command::PostRender(args) => {
+            commands::post_render::run(cli, args, redactor).map(Outcome::Done)
         }
         Command::Plugins(PluginsCommand::List(args)) => {
             commands::plugins::list(cli, args).map(Outcome::Done)

@@ -4,7 +4,7 @@
 //!
 //! Every failure is wrapped in the release, step number and plugin it happened in.
 
-use crate::plan::{Plan, ReleasePlan, StepPlan};
+use crate::plan::{Plan, ReleasePlan, StepKind, StepPlan};
 use crate::provenance::{Origin, Provenance};
 use crate::registry::Registry;
 use crate::render::{Manifest, ReleaseRender};
@@ -12,19 +12,35 @@ use crate::runtime::{self, LogLevel, ReleaseContext, Request, Runtime, Severity}
 use anyhow::{Context, Result, anyhow, bail};
 use serde_json::{Map, Value};
 
-/// Where a message came from: release, step and plugin.
+/// Where a message came from: release, step (values or post-render) and plugin.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StepTag {
     pub release: String,
+    pub kind: StepKind,
     pub step: usize,
     pub plugin: String,
 }
 
+impl StepTag {
+    pub fn new(release: &ReleasePlan, step: &StepPlan) -> Self {
+        StepTag {
+            release: release.name.clone(),
+            kind: step.kind,
+            step: step.number,
+            plugin: step.plugin.clone(),
+        }
+    }
+}
+
 impl std::fmt::Display for StepTag {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let stage = match self.kind {
+            StepKind::Values => "",
+            StepKind::PostRender => "post-render ",
+        };
         write!(
             f,
-            "release `{}` step {} (`{}`)",
+            "release `{}` {stage}step {} (`{}`)",
             self.release, self.step, self.plugin
         )
     }
@@ -122,11 +138,7 @@ pub fn run_release(
     );
     let mut manifests = Vec::new();
     for step in &release.steps {
-        let tag = StepTag {
-            release: release.name.clone(),
-            step: step.number,
-            plugin: step.plugin.clone(),
-        };
+        let tag = StepTag::new(release, step);
         let call = Call {
             runtime,
             registry,
@@ -159,6 +171,7 @@ pub fn run_release(
         );
         values = new_values;
         manifests.extend(emitted.into_iter().map(|object| Manifest {
+            kind: step.kind,
             step: step.number,
             plugin: step.plugin.clone(),
             object,
@@ -203,6 +216,7 @@ impl Call<'_> {
             env_values,
         } = *self;
         let plugin = registry.get(&step.plugin)?;
+        plugin.check_stage(step.kind)?;
         let problems = plugin.check_config(&step.config, &step.config_path);
         if !problems.is_empty() {
             bail!(
@@ -303,7 +317,7 @@ impl Call<'_> {
 pub const MAX_CONTAINERS: usize = 200_000;
 
 /// The number of maps and lists in a JSON text (strings skipped), without parsing it.
-fn json_containers(text: &str) -> usize {
+pub(crate) fn json_containers(text: &str) -> usize {
     let mut count = 0;
     let mut in_string = false;
     let mut escaped = false;
@@ -326,18 +340,19 @@ fn json_containers(text: &str) -> usize {
     count
 }
 
-fn plugin_error(e: runtime::PluginError) -> anyhow::Error {
+pub(crate) fn plugin_error(e: runtime::PluginError) -> anyhow::Error {
     use runtime::PluginError as E;
     match e {
         E::InvalidConfig(m) => anyhow!("invalid step config: {m}"),
         E::InvalidValues(m) => anyhow!("invalid values: {m}"),
         E::UnsupportedChart(m) => anyhow!("unsupported chart: {m}"),
+        E::UnsupportedStage(m) => anyhow!("the plugin does not implement this stage: {m}"),
         E::Internal(m) => anyhow!("the plugin failed: {m}"),
     }
 }
 
 /// A manifest must be an object with `apiVersion`, `kind` and `metadata.name` strings.
-fn check_manifest(m: &Value) -> Result<(), String> {
+pub(crate) fn check_manifest(m: &Value) -> Result<(), String> {
     let obj = m.as_object().ok_or("is not a JSON object")?;
     let non_empty = |o: &Map<String, Value>, k: &str| {
         o.get(k)
@@ -378,7 +393,7 @@ fn check_manifest(m: &Value) -> Result<(), String> {
     Ok(())
 }
 
-fn report_captured(tag: &StepTag, captured: runtime::Captured, events: &mut dyn FnMut(Event)) {
+pub(crate) fn report_captured(tag: &StepTag, captured: runtime::Captured, events: &mut dyn FnMut(Event)) {
     for line in captured.logs {
         events(Event::Log {
             tag: tag.clone(),

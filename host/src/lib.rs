@@ -7,7 +7,7 @@
 //! [`redact`]) → [`registry`] + [`runtime`] (load plugins, sandboxed calls) → per release:
 //! [`chart`] (resolve and cache the chart) → [`execute`] (run the steps) → [`rollout`] (a
 //! keyed digest of the emitted Secrets on the pod templates) → [`checks`] (values phase) →
-//! [`helm`] (`helm template`) → [`checks`] (render phase) → [`output`] (print or write the
+//! [`helm`] (`helm template`) → [`postrender`] (post-render steps) → [`checks`] (render phase) → [`output`] (print or write the
 //! [`render`]).
 //!
 //! Verbs live in [`commands`] (template, diff, lint, explain, write-values, plugins), each
@@ -33,6 +33,7 @@ pub mod output;
 pub mod overrides;
 pub mod pipeline;
 pub mod plan;
+pub mod postrender;
 pub mod progress;
 pub mod provenance;
 pub mod random;

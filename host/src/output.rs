@@ -109,8 +109,12 @@ fn manifest_doc(release: &str, m: &Manifest, mask: bool) -> String {
     } else {
         m.object.clone()
     };
+    let stage = match m.kind {
+        crate::plan::StepKind::Values => "",
+        crate::plan::StepKind::PostRender => "post-render ",
+    };
     format!(
-        "---\n# Source: {release}/manifests.yaml\n# Step: {} ({})\n{}",
+        "---\n# Source: {release}/manifests.yaml\n# Step: {stage}{} ({})\n{}",
         m.step,
         m.plugin,
         yaml::to_string(&object)
@@ -229,6 +233,7 @@ mod tests {
                 namespace: "airflow".into(),
                 values: json!({"postgresql": {"enabled": false}}),
                 manifests: vec![Manifest {
+                    kind: crate::plan::StepKind::Values,
                     step: 1,
                     plugin: "p".into(),
                     object: json!({"kind": "Secret", "apiVersion": "v1", "metadata": {"name": "s"}}),

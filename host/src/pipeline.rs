@@ -1,5 +1,5 @@
 //! Orchestration, shared by every verb: spec → plan → secrets → registry, then per release:
-//! chart → steps → values checks → `helm template` → render checks.
+//! chart → steps → values checks → `helm template` → post-render steps → render checks.
 //!
 //! The stages are the modules named above; this one only sequences them and decides what a
 //! skipped part means (`--strict`). Verbs (`template` today) call [`run`] and then decide
@@ -15,7 +15,7 @@ use crate::redact::Redactor;
 use crate::registry::{self, Registry};
 use crate::render::{ChartDocument, ChartRender, ReleaseRender, Render, Skipped};
 use crate::runtime::Runtime;
-use crate::{rollout, secrets, spec, yaml};
+use crate::{postrender, rollout, secrets, spec, yaml};
 use anyhow::{Context as _, Result, anyhow, bail};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -122,30 +122,11 @@ pub fn run(
     redactor: &mut Redactor,
     events: &mut dyn FnMut(Event, &Redactor),
 ) -> Result<Outcome, Failure> {
-    let file =
-        spec::load(&opts.file).map_err(|e| Failure::new(&diagnostics::PIPELINE_FILE, e.into()))?;
-    let mut plan = plan::build(&file, &opts.file, &opts.selection).map_err(|e| {
-        let code = plan_code(&e);
-        Failure::new(code, e)
-    })?;
-    secrets::resolve_plan(&mut plan, redactor, opts.secrets)
-        .map_err(|e| Failure::new(&diagnostics::UNRESOLVED_SECRET, e))?;
-    // Test hook: a host panic after the secrets stage, to prove its message is redacted.
-    if let Some(message) = std::env::var_os("HELMWASM_DEBUG_PANIC_WITH") {
-        panic!("{}", message.to_string_lossy());
-    }
+    let (plan, registry) = prepare(opts, ctx, redactor)?;
     // From here on every secret is known: events are shown as they happen, redacted.
     let redactor: &Redactor = redactor;
     let mut events = |e: Event| events(e, redactor);
     let events: &mut dyn FnMut(Event) = &mut events;
-    let dirs = registry::dirs(&opts.plugin_dirs, &plan.plugin_dirs, Some(&opts.file));
-    let compiling = crate::progress::Progress::start(
-        ctx.progress,
-        "compiling plugins (first run; later runs use the cache)…",
-    );
-    let registry = Registry::load(ctx.runtime, crate::builtin::PLUGINS, &dirs)
-        .map_err(|e| Failure::new(&diagnostics::PLUGIN_UNAVAILABLE, e))?;
-    drop(compiling);
     let helm = helm::locate(opts.helm.as_deref())
         .map_err(|e| Failure::new(&diagnostics::HELM_FAILED, anyhow!(e)))?;
     let resolver = chart::Resolver {
@@ -183,6 +164,127 @@ pub fn run(
     })
 }
 
+/// The stages before any release: spec, plan, secrets (registered with the redactor) and the
+/// plugin registry.
+#[allow(clippy::result_large_err)]
+fn prepare(
+    opts: &Options,
+    ctx: &Context,
+    redactor: &mut Redactor,
+) -> Result<(Plan, Registry), Failure> {
+    let file =
+        spec::load(&opts.file).map_err(|e| Failure::new(&diagnostics::PIPELINE_FILE, e.into()))?;
+    let mut plan = plan::build(&file, &opts.file, &opts.selection).map_err(|e| {
+        let code = plan_code(&e);
+        Failure::new(code, e)
+    })?;
+    secrets::resolve_plan(&mut plan, redactor, opts.secrets)
+        .map_err(|e| Failure::new(&diagnostics::UNRESOLVED_SECRET, e))?;
+    // Test hook: a host panic after the secrets stage, to prove its message is redacted.
+    if let Some(message) = std::env::var_os("HELMWASM_DEBUG_PANIC_WITH") {
+        panic!("{}", message.to_string_lossy());
+    }
+    let dirs = registry::dirs(&opts.plugin_dirs, &plan.plugin_dirs, Some(&opts.file));
+    let compiling = crate::progress::Progress::start(
+        ctx.progress,
+        "compiling plugins (first run; later runs use the cache)…",
+    );
+    let registry = Registry::load(ctx.runtime, crate::builtin::PLUGINS, &dirs)
+        .map_err(|e| Failure::new(&diagnostics::PLUGIN_UNAVAILABLE, e))?;
+    drop(compiling);
+    Ok((plan, registry))
+}
+
+/// `helm --post-renderer`: the post-render steps of one release of the pipeline over a
+/// manifest stream someone else rendered (helm's), returned as a stream. The values steps,
+/// the chart and the checks are helm's business here; what each post-render step may change
+/// is held to its grant as in a full render. `release` names the release when the pipeline
+/// selects more than one.
+#[allow(clippy::result_large_err)]
+pub fn post_render_stream(
+    opts: &Options,
+    ctx: &Context,
+    release: Option<&str>,
+    stream: &str,
+    redactor: &mut Redactor,
+    events: &mut dyn FnMut(Event, &Redactor),
+) -> Result<String, Failure> {
+    let (plan, registry) = prepare(opts, ctx, redactor)?;
+    let redactor: &Redactor = redactor;
+    let mut events = |e: Event| events(e, redactor);
+    let names: Vec<&str> = plan.releases.iter().map(|r| r.name.as_str()).collect();
+    let chosen = match release {
+        Some(name) => plan.releases.iter().find(|r| r.name == name).ok_or_else(|| {
+            Failure::new(
+                &diagnostics::SELECTION,
+                anyhow!(
+                    "the pipeline {} selects no release `{name}` (it selects: {})",
+                    opts.file.display(),
+                    names.join(", ")
+                ),
+            )
+        })?,
+        None => match plan.releases.as_slice() {
+            [one] => one,
+            _ => {
+                return Err(Failure::new(
+                    &diagnostics::SELECTION,
+                    anyhow!(
+                        "the pipeline {} selects {} releases ({}): name one with `--release NAME` (under helm: `--post-renderer-args --release=NAME`) or HELMWASM_RELEASE",
+                        opts.file.display(),
+                        names.len(),
+                        names.join(", ")
+                    ),
+                ));
+            }
+        },
+    };
+    let mut documents = Vec::new();
+    for doc in helm::split_documents(stream) {
+        let object = yaml::parse_values(&doc.text, Path::new("<stdin>"))
+            .context("the manifests on stdin are not YAML maps")
+            .map_err(|e| Failure::new(&diagnostics::HELM_FAILED, e))?;
+        if object.as_object().is_some_and(|m| !m.is_empty()) {
+            documents.push(ChartDocument {
+                source: doc.source,
+                text: doc.text,
+                object,
+            });
+        }
+    }
+    let identity = ChartIdentity {
+        chart: chosen.chart.clone(),
+        version: chosen.version.clone().unwrap_or_default(),
+    };
+    let mut render = ReleaseRender {
+        name: chosen.name.clone(),
+        namespace: chosen.namespace.clone(),
+        values: Value::Object(Default::default()),
+        manifests: Vec::new(),
+        provenance: Default::default(),
+        chart: Some(ChartRender {
+            name: identity.chart.clone(),
+            version: identity.version.clone(),
+            documents,
+        }),
+        skipped: None,
+        trace: None,
+    };
+    postrender::run(
+        ctx.runtime,
+        &registry,
+        &plan,
+        chosen,
+        &identity,
+        &mut render,
+        &mut events,
+    )
+    .map_err(|e| Failure::new(&diagnostics::STEP_FAILED, e).release(&chosen.name))?;
+    Ok(crate::output::to_stream(&Render {
+        releases: vec![render],
+    }))
+}
+
 struct Stages<'a> {
     ctx: &'a Context<'a>,
     plan: &'a Plan,
@@ -205,6 +307,29 @@ impl Stages<'_> {
     ) -> Result<ReleaseRender, Failure> {
         let fail =
             |code: &'static Code, e: anyhow::Error| Failure::new(code, e).release(&release.name);
+        // A failed step (values or post-render): its code, step and place in the file.
+        let step_failure = |e: anyhow::Error| {
+            let Some(tag) = e.downcast_ref::<execute::StepFailed>() else {
+                return fail(&diagnostics::VALUES, e);
+            };
+            let code = if e.chain().any(|c| c.is::<registry::UnknownPlugin>()) {
+                &diagnostics::PLUGIN_UNAVAILABLE
+            } else {
+                &diagnostics::STEP_FAILED
+            };
+            let step_path = release
+                .steps
+                .iter()
+                .chain(&release.post_render)
+                .find(|s| s.number == tag.0.step && s.kind == tag.0.kind)
+                .map(|s| s.config_path.trim_end_matches(".with").to_owned());
+            let step = Some((tag.0.step, tag.0.plugin.clone()));
+            Failure {
+                step,
+                step_path,
+                ..fail(code, e)
+            }
+        };
         let resolved = self.resolver.resolve(&release.source).with_context(|| {
             format!(
                 "release `{}`: cannot use chart `{}`",
@@ -251,27 +376,7 @@ impl Stages<'_> {
                 history: self.trace,
             },
         )
-        .map_err(|e| {
-            let Some(tag) = e.downcast_ref::<execute::StepFailed>() else {
-                return fail(&diagnostics::VALUES, e);
-            };
-            let code = if e.chain().any(|c| c.is::<registry::UnknownPlugin>()) {
-                &diagnostics::PLUGIN_UNAVAILABLE
-            } else {
-                &diagnostics::STEP_FAILED
-            };
-            let step_path = release
-                .steps
-                .iter()
-                .find(|s| s.number == tag.0.step)
-                .map(|s| s.config_path.trim_end_matches(".with").to_owned());
-            let step = Some((tag.0.step, tag.0.plugin.clone()));
-            Failure {
-                step,
-                step_path,
-                ..fail(code, e)
-            }
-        })?;
+        .map_err(step_failure)?;
         let chart = chart.as_ref();
         let skipped = match (chart, self.helm) {
             (Err(s), Some(_)) => Some(s.clone()),
@@ -380,6 +485,18 @@ impl Stages<'_> {
             );
         }
         render.skipped = skipped;
+        if !release.post_render.is_empty() {
+            postrender::run(
+                self.ctx.runtime,
+                self.registry,
+                self.plan,
+                release,
+                &identity,
+                &mut render,
+                events,
+            )
+            .map_err(step_failure)?;
+        }
         check(Phase::Render, &render, events)?;
         Ok(render)
     }

@@ -87,6 +87,8 @@ pub struct ReleasePlan {
     /// `values`, then `environmentValues.ENV`, in order (`--set` and its kin are the plan's).
     pub layers: Vec<Layer>,
     pub steps: Vec<StepPlan>,
+    /// `postRender`: steps over the rendered objects, after the chart render.
+    pub post_render: Vec<StepPlan>,
     pub existing_secrets: Vec<String>,
     pub existing_config_maps: Vec<String>,
     /// An explicit `schema:` override; otherwise the chart's own schema is used.
@@ -139,9 +141,19 @@ pub struct ChartSchema {
     pub defaults: Map<String, Value>,
 }
 
+/// Which list a step is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepKind {
+    /// `steps[]`: a values step (the plugin's `run`).
+    Values,
+    /// `postRender[]`: after the chart render (the plugin's `post-render`).
+    PostRender,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct StepPlan {
-    /// 1-based, as shown to users.
+    pub kind: StepKind,
+    /// 1-based within its list, as shown to users.
     pub number: usize,
     pub plugin: String,
     pub config: Value,
@@ -276,28 +288,8 @@ impl Loader {
                     .with_context(load_err)?,
             );
         }
-        let mut steps = Vec::new();
-        for (j, s) in r.steps.iter().enumerate() {
-            if !s
-                .environments
-                .as_ref()
-                .is_none_or(|envs| envs.contains(&self.env_name))
-            {
-                continue;
-            }
-            steps.push(StepPlan {
-                number: j + 1,
-                plugin: s.plugin.clone(),
-                config: s
-                    .config
-                    .clone()
-                    .unwrap_or_else(|| Value::Object(Map::new())),
-                config_path: format!("releases[{index}].steps[{j}].with"),
-                base: base.to_path_buf(),
-                limits: step_limits(&s.limits),
-                allow: s.allow.clone(),
-            });
-        }
+        let steps = self.steps(&r.steps, StepKind::Values, index, base);
+        let post_render = self.steps(&r.post_render, StepKind::PostRender, index, base);
         let schema = r
             .schema
             .as_ref()
@@ -316,7 +308,43 @@ impl Loader {
             labels: r.labels.clone(),
             layers,
             steps,
+            post_render,
         })
+    }
+
+    /// The steps of one list that run in the selected environment.
+    fn steps(
+        &self,
+        list: &[spec::StepSpec],
+        kind: StepKind,
+        index: usize,
+        base: &Path,
+    ) -> Vec<StepPlan> {
+        let key = match kind {
+            StepKind::Values => "steps",
+            StepKind::PostRender => "postRender",
+        };
+        list.iter()
+            .enumerate()
+            .filter(|(_, s)| {
+                s.environments
+                    .as_ref()
+                    .is_none_or(|envs| envs.contains(&self.env_name))
+            })
+            .map(|(j, s)| StepPlan {
+                kind,
+                number: j + 1,
+                plugin: s.plugin.clone(),
+                config: s
+                    .config
+                    .clone()
+                    .unwrap_or_else(|| Value::Object(Map::new())),
+                config_path: format!("releases[{index}].{key}[{j}].with"),
+                base: base.to_path_buf(),
+                limits: step_limits(&s.limits),
+                allow: s.allow.clone(),
+            })
+            .collect()
     }
 
     /// Values layers in order. Files are relative to `base`; a `.hbs` file is rendered first;
@@ -485,6 +513,7 @@ mod tests {
                 .collect(),
             values: vec![],
             steps: vec![],
+            post_render: vec![],
             environment_values: Default::default(),
             existing_secrets: vec![],
             existing_config_maps: vec![],

@@ -5,7 +5,8 @@
 //! the name and version, and compiles its config schema. Two plugins with one name is an
 //! error naming both; an unknown name suggests the closest known one.
 
-use crate::runtime::{Limits, Plugin, Runtime};
+use crate::plan::StepKind;
+use crate::runtime::{Limits, Plugin, Runtime, Stage};
 use anyhow::{Context, Result, anyhow, bail};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -34,10 +35,37 @@ pub struct Registered {
     pub description: String,
     pub source: Source,
     pub plugin: Plugin,
+    /// The stages its metadata declares (a 0.1.0 component: values only).
+    pub stages: Vec<Stage>,
     config_schema: jsonschema::Validator,
 }
 
 impl Registered {
+    /// An error unless the plugin implements the stage of `kind`, saying where it belongs.
+    pub fn check_stage(&self, kind: StepKind) -> Result<()> {
+        let (stage, list, other) = match kind {
+            StepKind::Values => (Stage::Values, "steps", "postRender"),
+            StepKind::PostRender => (Stage::PostRender, "postRender", "steps"),
+        };
+        if self.stages.contains(&stage) {
+            return Ok(());
+        }
+        Err(anyhow!(
+            "plugin `{}` {} is not a {} plugin (its metadata declares: {}); list it under `{other}`, not `{list}`",
+            self.name,
+            self.version,
+            match kind {
+                StepKind::Values => "values-step",
+                StepKind::PostRender => "post-render",
+            },
+            stage_names(&self.stages)
+        ))
+    }
+
+    /// `values, post-render`.
+    pub fn stage_list(&self) -> String {
+        stage_names(&self.stages)
+    }
     /// Check a step config against the plugin's config schema. Each problem is reported with
     /// its path under `prefix`; offending values are never echoed (they may be secrets).
     pub fn check_config(&self, config: &Value, prefix: &str) -> Vec<String> {
@@ -160,6 +188,21 @@ pub const METADATA_LIMITS: Limits = Limits {
 /// Cap on a plugin's config schema.
 pub const MAX_CONFIG_SCHEMA: u64 = 1 << 20;
 
+fn stage_names(stages: &[Stage]) -> String {
+    let names: Vec<&str> = stages
+        .iter()
+        .map(|s| match s {
+            Stage::Values => "values",
+            Stage::PostRender => "post-render",
+        })
+        .collect();
+    if names.is_empty() {
+        "no stage".to_owned()
+    } else {
+        names.join(", ")
+    }
+}
+
 fn load_one(runtime: &Runtime, bytes: &[u8], source: Source) -> Result<Registered> {
     let plugin = runtime.load(bytes)?;
     let meta = runtime
@@ -174,6 +217,14 @@ fn load_one(runtime: &Runtime, bytes: &[u8], source: Source) -> Result<Registere
         );
     }
     check_name(&meta.name)?;
+    if meta.stages.is_empty() {
+        bail!(
+            "plugin `{}` declares no stage in its metadata (`values`, `post-render` or both)",
+            meta.name
+        );
+    }
+    let mut stages = meta.stages.clone();
+    stages.dedup();
     let version = semver::Version::parse(&meta.version).map_err(|e| {
         anyhow!(
             "plugin `{}` reports version `{}`, which is not semver: {e}",
@@ -199,6 +250,7 @@ fn load_one(runtime: &Runtime, bytes: &[u8], source: Source) -> Result<Registere
         description: meta.description,
         source,
         plugin,
+        stages,
         config_schema,
     })
 }

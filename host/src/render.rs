@@ -16,7 +16,7 @@ pub struct ReleaseRender {
     pub namespace: String,
     /// The final values (what `helm template` got).
     pub values: Value,
-    /// Objects emitted by the steps, in step order.
+    /// Objects emitted by the steps, in step order (then those post-render steps added).
     pub manifests: Vec<Manifest>,
     /// Where each values key came from (layers, `--set`, steps).
     pub provenance: crate::provenance::Provenance,
@@ -48,6 +48,8 @@ impl ReleaseRender {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Manifest {
+    /// The list of the step that emitted it (a post-render step may add objects too).
+    pub kind: crate::plan::StepKind,
     pub step: usize,
     pub plugin: String,
     pub object: Value,

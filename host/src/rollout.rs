@@ -100,6 +100,7 @@ mod tests {
             manifests: secrets
                 .iter()
                 .map(|o| Manifest {
+                    kind: crate::plan::StepKind::Values,
                     step: 1,
                     plugin: "p".into(),
                     object: o.clone(),

@@ -78,6 +78,10 @@ pub struct ReleaseSpec {
     pub values: Vec<ValuesSource>,
     #[serde(default)]
     pub steps: Vec<StepSpec>,
+    /// Post-render steps: plugins run after the chart render over every rendered object, in
+    /// order, before the checks on the rendered manifests.
+    #[serde(default, rename = "postRender")]
+    pub post_render: Vec<StepSpec>,
     /// More values layers per environment, applied after `values` when that environment is
     /// selected.
     #[serde(default, rename = "environmentValues")]
@@ -137,6 +141,12 @@ pub struct AllowSpec {
     /// Whether the step may emit cluster-scoped objects (of the allowed kinds).
     #[serde(default)]
     pub cluster_scoped: bool,
+    /// Post-render steps: whether the step may change the `data` and `stringData` of Secrets.
+    #[serde(default)]
+    pub secret_data: bool,
+    /// Post-render steps: whether the step may remove objects from the render.
+    #[serde(default)]
+    pub remove: bool,
 }
 
 /// Per-step overrides of the sandbox limits.
@@ -404,16 +414,20 @@ fn check(file: &PipelineFile, path: &Path) -> Result<(), SpecError> {
                 ));
             }
         }
-        for (j, s) in r.steps.iter().enumerate() {
+        let lists = [("steps", &r.steps), ("postRender", &r.post_render)];
+        for (j, s, list) in lists
+            .iter()
+            .flat_map(|(list, steps)| steps.iter().enumerate().map(move |(j, s)| (j, s, *list)))
+        {
             if s.plugin.trim().is_empty() {
                 return Err(err(
-                    format!("releases[{i}].steps[{j}].plugin"),
+                    format!("releases[{i}].{list}[{j}].plugin"),
                     "must not be empty".into(),
                 ));
             }
             if s.limits.output.is_some_and(|b| b.0 > MAX_OUTPUT_LIMIT) {
                 return Err(err(
-                    format!("releases[{i}].steps[{j}].limits.output"),
+                    format!("releases[{i}].{list}[{j}].limits.output"),
                     format!(
                         "may be at most {}: the runtime copies at most twice the output limit out of a plugin in one call, and the host holds the whole response",
                         ByteSize(MAX_OUTPUT_LIMIT)
@@ -422,13 +436,13 @@ fn check(file: &PipelineFile, path: &Path) -> Result<(), SpecError> {
             }
             for (k, ns) in s.allow.namespaces.iter().enumerate() {
                 check_dns_label(ns).map_err(|m| {
-                    err(format!("releases[{i}].steps[{j}].allow.namespaces[{k}]"), m)
+                    err(format!("releases[{i}].{list}[{j}].allow.namespaces[{k}]"), m)
                 })?;
             }
             for name in s.environments.iter().flatten() {
                 if !known_env(name) {
                     return Err(err(
-                        format!("releases[{i}].steps[{j}].environments"),
+                        format!("releases[{i}].{list}[{j}].environments"),
                         format!("environment `{name}` is not defined in `environments`"),
                     ));
                 }

@@ -12,6 +12,7 @@ mod airflow;
 mod facts;
 pub use facts::{POD_ANNOTATIONS as AIRFLOW_POD_ANNOTATIONS, is_apache_airflow_1_19_release};
 mod objects;
+pub(crate) use objects::{capability, identity};
 mod references;
 mod schema;
 

@@ -7,7 +7,9 @@
 //! - [`lint`]: every stage and check, diagnostics only ([`crate::diagnostics`]);
 //! - [`explain`]: where values came from ([`crate::provenance`]);
 //! - [`write_values`]: the final values files;
-//! - [`plugins`]: list plugins, scaffold a new one.
+//! - [`plugins`]: list plugins, scaffold a new one;
+//! - [`post_render`]: a pipeline's post-render steps over helm's manifests (`helm
+//!   --post-renderer`).
 //!
 //! What they share, running the pipeline with the cache and chart fetcher of this machine, is
 //! [`Session`].
@@ -16,6 +18,7 @@ pub mod diff;
 pub mod explain;
 pub mod lint;
 pub mod plugins;
+pub mod post_render;
 pub mod template;
 pub mod write_values;
 
@@ -61,6 +64,16 @@ impl Session {
     }
 
     #[allow(clippy::result_large_err)]
+    /// The pipeline context of this session.
+    pub fn context(&self) -> pipeline::Context<'_> {
+        pipeline::Context {
+            runtime: &self.runtime,
+            cache_dir: &self.cache_dir,
+            fetch: &self.http,
+            progress: self.progress,
+        }
+    }
+
     /// Run the pipeline `args` describe (with `file` in place of `args.file` when given).
     pub fn run(
         &self,
@@ -71,13 +84,7 @@ impl Session {
     ) -> Result<Outcome, Failure> {
         let opts =
             options(args, how).map_err(|e| Failure::new(&crate::diagnostics::SELECTION, e))?;
-        let ctx = pipeline::Context {
-            runtime: &self.runtime,
-            cache_dir: &self.cache_dir,
-            fetch: &self.http,
-            progress: self.progress,
-        };
-        pipeline::run(&opts, &ctx, redactor, events)
+        pipeline::run(&opts, &self.context(), redactor, events)
     }
 }
 

@@ -215,7 +215,9 @@ mod tests {{
         r#"# {name}
 
 A [helmwasm](https://example.invalid/helmwasm) plugin: a WebAssembly component built for
-`wasm32-wasip2` against the `helmwasm:plugin@0.1.0` world, through the helmwasm plugin SDK.
+`wasm32-wasip2` against the `helmwasm:plugin@0.2.0` world, through the helmwasm plugin SDK.
+It is a values step (`steps:`); for a post-render step (`postRender:`) implement the SDK's
+`PostRender` trait and call `export_post_render!` instead.
 
 ```sh
 rustup target add wasm32-wasip2

@@ -5,6 +5,7 @@
 use super::{Code, Diagnostic, Severity};
 use crate::checks::Problem;
 use crate::execute::{StepFailed, StepTag};
+use crate::plan::StepKind;
 use crate::pipeline::Failure;
 use crate::provenance::{Origin, Provenance};
 use crate::redact::Redactor;
@@ -39,11 +40,15 @@ impl Locator {
         (self.file.clone(), self.lines.get(key).copied())
     }
 
-    /// `releases[I].steps[N-1]` for step N of a release.
-    fn step_key(&self, release: &str, number: usize) -> Option<String> {
+    /// `releases[I].steps[N-1]` (or `postRender[N-1]`) for step N of a release.
+    fn step_key(&self, release: &str, kind: StepKind, number: usize) -> Option<String> {
         let releases = self.document.get("releases")?.as_array()?;
         let i = releases.iter().position(|r| r["name"] == release)?;
-        Some(format!("releases[{i}].steps[{}]", number.checked_sub(1)?))
+        let list = match kind {
+            StepKind::Values => "steps",
+            StepKind::PostRender => "postRender",
+        };
+        Some(format!("releases[{i}].{list}[{}]", number.checked_sub(1)?))
     }
 
     /// Where a values path was set: its layer's file and line, the pipeline file for an
@@ -58,7 +63,7 @@ impl Locator {
                 }
             }
             Origin::Step { number, .. } => {
-                let key = self.step_key(release, *number)?;
+                let key = self.step_key(release, StepKind::Values, *number)?;
                 Some(self.pipeline_at(&key))
             }
             Origin::Set | Origin::Host(_) => None,
@@ -102,7 +107,7 @@ impl Locator {
             .release(&tag.release)
             .step(tag.step, &tag.plugin);
         d.path = path;
-        if let Some(key) = self.step_key(&tag.release, tag.step) {
+        if let Some(key) = self.step_key(&tag.release, tag.kind, tag.step) {
             let (file, line) = self.pipeline_at(&key);
             d = d.at(file, line, None);
         }

@@ -5,20 +5,14 @@
 //! `metadata` and `run`, and turns traps into a [`CallError`] that says which limit was hit.
 //! The caller adds the plugin, release and step to the error.
 
-mod bindings {
-    wasmtime::component::bindgen!({
-        path: "../wit/v0.1.0",
-        world: "plugin",
-    });
-}
-
 pub mod cache;
 pub mod sandbox;
 pub mod untrusted;
+pub mod worlds;
 
-pub use bindings::helmwasm::plugin::host::LogLevel;
-pub use bindings::helmwasm::plugin::types::{
-    Diagnostic, Metadata, PluginError, ReleaseContext, Request, Response, Severity,
+pub use worlds::{
+    Diagnostic, LogLevel, Metadata, ObjectRef, PluginError, PostRenderRequest,
+    PostRenderResponse, ReleaseContext, Request, Response, Severity, Stage,
 };
 
 use crate::units::ByteSize;
@@ -27,7 +21,7 @@ use cache::CompileCache;
 use sandbox::{LogLine, StepState};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
-use wasmtime::component::{HasSelf, Linker};
+use wasmtime::component::Linker;
 use wasmtime::{Config, Engine, Store, Trap};
 
 /// How often the epoch advances; the granularity of time limits.
@@ -63,7 +57,7 @@ pub struct Runtime {
 
 /// A compiled, linked plugin component, ready to instantiate.
 pub struct Plugin {
-    pre: bindings::PluginPre<StepState>,
+    pre: worlds::Pre,
     /// SHA-256 of the component bytes.
     digest: String,
 }
@@ -146,8 +140,7 @@ impl Runtime {
         >(&mut linker, |s| &mut s.random)
         .map_err(anyhow::Error::from)?;
         linker.allow_shadowing(false);
-        bindings::Plugin::add_to_linker::<StepState, HasSelf<StepState>>(&mut linker, |s| s)
-            .map_err(anyhow::Error::from)?;
+        worlds::add_to_linker(&mut linker).map_err(anyhow::Error::from)?;
         let cache = cache_dir.map(|d| CompileCache::new(d, &engine));
         Ok(Runtime {
             engine,
@@ -181,7 +174,8 @@ impl Runtime {
         if bytes.get(4..8) == Some(&[1, 0, 0, 0]) {
             anyhow::bail!(
                 "a core WebAssembly module, not a component: build the plugin for the \
-                 `wasm32-wasip2` target so it is a component of the helmwasm:plugin@0.1.0 world"
+                 `wasm32-wasip2` target so it is a component of the {} world",
+                worlds::SUPPORTED
             );
         }
         let digest = cache::digest(bytes);
@@ -193,10 +187,13 @@ impl Runtime {
             .linker
             .instantiate_pre(&component)
             .map_err(anyhow::Error::from)
-            .context("the component imports something the host does not provide (plugins may import only `helmwasm:plugin/host@0.1.0` and WASI 0.2)")?;
-        let pre = bindings::PluginPre::new(instance_pre)
-            .map_err(anyhow::Error::from)
-            .context("the component does not export the `helmwasm:plugin@0.1.0` world (`metadata` and `run`)")?;
+            .context("the component imports something the host does not provide (plugins may import only `helmwasm:plugin/host` and WASI 0.2)")?;
+        let pre = worlds::Pre::new(instance_pre).ok_or_else(|| {
+            anyhow::anyhow!(
+                "the component does not export a supported world ({}: `metadata` and `run`, and `post-render` from 0.2.0)",
+                worlds::SUPPORTED
+            )
+        })?;
         Ok(Plugin { pre, digest })
     }
 
@@ -222,7 +219,7 @@ impl Runtime {
         plugin: &Plugin,
         limits: Limits,
     ) -> (Result<Metadata, CallError>, Captured) {
-        let (result, captured) = self.call(plugin, limits, None, |store, p| p.call_metadata(store));
+        let (result, captured) = self.call(plugin, limits, None, |store, p| p.metadata(store));
         (result.map(untrusted::metadata), captured)
     }
 
@@ -235,12 +232,35 @@ impl Runtime {
         request: &Request,
         random_key: Option<[u8; 32]>,
     ) -> (Result<Result<Response, PluginError>, CallError>, Captured) {
+        let (result, captured) =
+            self.call(plugin, limits, random_key, |store, p| p.run(store, request));
+        let result = result.map(|r| match r {
+            Ok(mut response) => {
+                untrusted::diagnostics(&mut response.diagnostics);
+                Ok(response)
+            }
+            Err(e) => Err(untrusted::plugin_error(e)),
+        });
+        (result, captured)
+    }
+
+    /// Call `post-render` in a fresh instance (a 0.1.0 component answers `unsupported-stage`).
+    pub fn post_render(
+        &self,
+        plugin: &Plugin,
+        limits: Limits,
+        request: &PostRenderRequest,
+        random_key: Option<[u8; 32]>,
+    ) -> (
+        Result<Result<PostRenderResponse, PluginError>, CallError>,
+        Captured,
+    ) {
         let (result, captured) = self.call(plugin, limits, random_key, |store, p| {
-            p.call_run(store, request)
+            p.post_render(store, request)
         });
         let result = result.map(|r| match r {
             Ok(mut response) => {
-                untrusted::diagnostics(&mut response);
+                untrusted::diagnostics(&mut response.diagnostics);
                 Ok(response)
             }
             Err(e) => Err(untrusted::plugin_error(e)),
@@ -253,7 +273,7 @@ impl Runtime {
         plugin: &Plugin,
         limits: Limits,
         random_key: Option<[u8; 32]>,
-        f: impl FnOnce(&mut Store<StepState>, &bindings::Plugin) -> wasmtime::Result<R>,
+        f: impl FnOnce(&mut Store<StepState>, &worlds::Pre) -> wasmtime::Result<R>,
     ) -> (Result<R, CallError>, Captured) {
         let mut store = Store::new(
             &self.engine,
@@ -270,10 +290,7 @@ impl Runtime {
             f();
         }
         let started = Instant::now();
-        let result = plugin
-            .pre
-            .instantiate(&mut store)
-            .and_then(|instance| f(&mut store, &instance));
+        let result = f(&mut store, &plugin.pre);
         let elapsed = started.elapsed();
         let state = store.into_data();
         let (stderr_bytes, dropped_stderr) = state.stderr.contents();
@@ -302,9 +319,17 @@ pub fn hostcall_fuel(output: u64) -> usize {
 }
 
 fn metadata_to_json(m: &Metadata) -> String {
+    let stages: Vec<&str> = m
+        .stages
+        .iter()
+        .map(|s| match s {
+            Stage::Values => "values",
+            Stage::PostRender => "post-render",
+        })
+        .collect();
     serde_json::json!({
         "name": m.name, "version": m.version, "description": m.description,
-        "configSchema": m.config_schema,
+        "configSchema": m.config_schema, "stages": stages,
     })
     .to_string()
 }
@@ -317,6 +342,15 @@ fn metadata_from_json(text: &str) -> Option<Metadata> {
         version: field("version")?,
         description: field("description")?,
         config_schema: field("configSchema")?,
+        stages: v["stages"]
+            .as_array()?
+            .iter()
+            .map(|s| match s.as_str()? {
+                "values" => Some(Stage::Values),
+                "post-render" => Some(Stage::PostRender),
+                _ => None,
+            })
+            .collect::<Option<Vec<_>>>()?,
     })
 }
 

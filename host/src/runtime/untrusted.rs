@@ -3,7 +3,7 @@
 //! length (with one "N more dropped" notice) and made safe for a terminal ([`crate::term`])
 //! before any other module sees it.
 
-use super::{Diagnostic, Metadata, PluginError, Response, Severity};
+use super::{Diagnostic, Metadata, ObjectRef, PluginError, Severity};
 use crate::term;
 
 /// Diagnostics kept per call.
@@ -31,26 +31,33 @@ pub fn line(s: &str, max: usize) -> String {
 }
 
 /// Cap and escape a response's diagnostics; returns how many were dropped.
-pub fn diagnostics(response: &mut Response) -> usize {
-    let dropped = response.diagnostics.len().saturating_sub(MAX_DIAGNOSTICS);
-    let dropped_errors = response.diagnostics[response.diagnostics.len() - dropped..]
+pub fn diagnostics(diagnostics: &mut Vec<Diagnostic>) -> usize {
+    let dropped = diagnostics.len().saturating_sub(MAX_DIAGNOSTICS);
+    let dropped_errors = diagnostics[diagnostics.len() - dropped..]
         .iter()
         .filter(|d| matches!(d.severity, Severity::Error))
         .count();
-    response.diagnostics.truncate(MAX_DIAGNOSTICS);
-    response.diagnostics.shrink_to_fit();
-    for d in &mut response.diagnostics {
+    diagnostics.truncate(MAX_DIAGNOSTICS);
+    diagnostics.shrink_to_fit();
+    for d in diagnostics.iter_mut() {
         d.message = line(&d.message, MAX_TEXT);
         d.path = d.path.as_deref().map(|p| line(p, MAX_TEXT));
+        d.object = d.object.take().map(|o| ObjectRef {
+            kind: line(&o.kind, MAX_SHORT),
+            namespace: o.namespace.map(|n| line(&n, MAX_SHORT)),
+            name: line(&o.name, MAX_SHORT),
+            pointer: o.pointer.map(|p| line(&p, MAX_TEXT)),
+        });
     }
     if dropped > 0 {
         // An error among the dropped ones still fails the step.
-        response.diagnostics.push(Diagnostic {
+        diagnostics.push(Diagnostic {
             severity: if dropped_errors > 0 { Severity::Error } else { Severity::Warning },
             message: format!(
                 "{dropped} more diagnostics dropped ({dropped_errors} of them errors; the limit is {MAX_DIAGNOSTICS} per call)"
             ),
             path: None,
+            object: None,
         });
     }
     dropped
@@ -62,6 +69,7 @@ pub fn plugin_error(e: PluginError) -> PluginError {
         PluginError::InvalidConfig(m) => PluginError::InvalidConfig(line(&m, MAX_TEXT)),
         PluginError::InvalidValues(m) => PluginError::InvalidValues(line(&m, MAX_TEXT)),
         PluginError::UnsupportedChart(m) => PluginError::UnsupportedChart(line(&m, MAX_TEXT)),
+        PluginError::UnsupportedStage(m) => PluginError::UnsupportedStage(line(&m, MAX_TEXT)),
         PluginError::Internal(m) => PluginError::Internal(line(&m, MAX_TEXT)),
     }
 }
@@ -73,6 +81,7 @@ pub fn metadata(m: Metadata) -> Metadata {
         version: line(&m.version, MAX_SHORT),
         description: line(&m.description, MAX_TEXT),
         config_schema: m.config_schema,
+        stages: m.stages,
     }
 }
 
@@ -88,26 +97,28 @@ mod tests {
 
     #[test]
     fn diagnostics_are_capped_and_escaped() {
-        let mut r = Response {
-            values: "{}".into(),
-            manifests: vec![],
-            diagnostics: (0..MAX_DIAGNOSTICS + 5)
-                .map(|_| Diagnostic {
-                    severity: Severity::Info,
-                    message: "x\x1b[2J".repeat(2000),
-                    path: Some("a\nb".into()),
-                })
-                .collect(),
-        };
-        assert_eq!(diagnostics(&mut r), 5);
-        assert_eq!(r.diagnostics.len(), MAX_DIAGNOSTICS + 1);
-        assert!(r.diagnostics[0].message.len() < MAX_TEXT * 2);
-        assert!(!r.diagnostics[0].message.contains('\x1b'));
-        assert_eq!(r.diagnostics[0].path.as_deref(), Some("a\\nb"));
-        assert!(
-            r.diagnostics[MAX_DIAGNOSTICS]
-                .message
-                .starts_with("5 more diagnostics dropped")
-        );
+        let mut d: Vec<Diagnostic> = (0..MAX_DIAGNOSTICS + 5)
+            .map(|_| Diagnostic {
+                severity: Severity::Info,
+                message: "x\x1b[2J".repeat(2000),
+                path: Some("a\nb".into()),
+                object: Some(ObjectRef {
+                    kind: "Pod\x1b]0;".into(),
+                    namespace: None,
+                    name: "n".repeat(10_000),
+                    pointer: Some("/spec\r".into()),
+                }),
+            })
+            .collect();
+        assert_eq!(diagnostics(&mut d), 5);
+        assert_eq!(d.len(), MAX_DIAGNOSTICS + 1);
+        assert!(d[0].message.len() < MAX_TEXT * 2);
+        assert!(!d[0].message.contains('\x1b'));
+        assert_eq!(d[0].path.as_deref(), Some("a\\nb"));
+        let o = d[0].object.as_ref().unwrap();
+        assert_eq!(o.kind, "Pod\\x1b]0;");
+        assert!(o.name.len() < MAX_SHORT * 2);
+        assert_eq!(o.pointer.as_deref(), Some("/spec\\r"));
+        assert!(d[MAX_DIAGNOSTICS].message.starts_with("5 more diagnostics dropped"));
     }
 }

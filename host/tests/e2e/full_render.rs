@@ -43,8 +43,13 @@ pub fn example_with_fixture_chart() -> tempfile::TempDir {
 }
 
 fn check_refs(stream: &str) -> (i32, String) {
+    check_tool("check_refs.py", stream)
+}
+
+/// Run one of the independent Python checkers of `tests/tools/` on a stream.
+fn check_tool(script: &str, stream: &str) -> (i32, String) {
     let mut child = Command::new("python3")
-        .arg(root().join("tests/tools/check_refs.py"))
+        .arg(root().join("tests/tools").join(script))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -109,6 +114,13 @@ fn the_example_renders_in_full_for_every_environment() {
             code, 0,
             "{env}: the independent checker found dangling references:\n{report}"
         );
+        // The container-resources post-render step: explicit requests and limits on every
+        // container of every workload, as an independent script reads the render.
+        let (code, report) = check_tool("check_resources.py", &run.stdout);
+        assert_eq!(
+            code, 0,
+            "{env}: a container without explicit requests and limits:\n{report}"
+        );
         // The chart's generated keys are managed by the `airflow-keys` step: a second render
         // is byte-identical, chart objects included.
         let again = helmwasm(dir.path(), &["template", "-e", env, "--strict"]);
@@ -138,6 +150,15 @@ fn the_independent_checker_catches_a_dangling_reference() {
         report.contains("Deployment/d: Secret gone is missing"),
         "{report}"
     );
+}
+
+#[test]
+fn the_independent_resources_checker_catches_a_missing_limit() {
+    let stream = "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\nspec:\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          initContainers:\n          - name: i\n            resources: {requests: {cpu: 100m, memory: 1Gi}, limits: {cpu: 50m, memory: 2Gi}}\n          containers:\n          - name: a\n            resources: {requests: {cpu: 1, memory: 1Gi}, limits: {cpu: 2}}\n";
+    let (code, report) = check_tool("check_resources.py", stream);
+    assert_eq!(code, 1, "{report}");
+    assert!(report.contains("CronJob/c containers a: no limits.memory"), "{report}");
+    assert!(report.contains("CronJob/c initContainers i: limits.cpu is below requests.cpu"), "{report}");
 }
 
 /// The Fernet key the `airflow-keys` step emits is one Python's `cryptography` accepts, and the

@@ -15,6 +15,7 @@ mod isolation;
 mod kubectl;
 mod limits;
 mod output_dir;
+mod postrender;
 mod properties;
 mod review;
 mod secrets;

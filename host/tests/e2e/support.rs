@@ -64,6 +64,8 @@ pub fn test_plugins() -> &'static Path {
                 "evil-name",
                 "-p",
                 "big-schema",
+                "-p",
+                "post-render-probe",
             ]);
         run_cargo(cmd, "the test plugins");
         // Only the loadable plugins go in the folder the tests pass as --plugin-dir; the
@@ -71,7 +73,13 @@ pub fn test_plugins() -> &'static Path {
         let built = target.join("wasm32-wasip2").join("release");
         let loadable = target.join("loadable");
         std::fs::create_dir_all(&loadable).unwrap();
-        for name in ["misbehave", "pause_dags", "hostile_raw", "emit_objects"] {
+        for name in [
+            "misbehave",
+            "pause_dags",
+            "hostile_raw",
+            "emit_objects",
+            "post_render_probe",
+        ] {
             copy_if_changed(
                 &built.join(format!("{name}.wasm")),
                 &loadable.join(format!("{name}.wasm")),
@@ -102,35 +110,44 @@ pub fn test_artifact(name: &str) -> PathBuf {
         .join(format!("{}.wasm", name.replace('-', "_")))
 }
 
-/// Build `tests/external-plugin` the way an organisation would in its own repository: the
-/// crate is copied out of the workspace (into `target/external-plugin`), the WIT files are
-/// vendored into its `wit/` folder, and it is built with its own lock file. Returns the
-/// `.wasm` path. Nothing of the host is involved.
+/// Build `tests/external-plugin` (a `helmwasm:plugin@0.1.0` component) the way an
+/// organisation would in its own repository: the crate is copied out of the workspace (into
+/// `target/external-plugin`), the WIT files are vendored into its `wit/` folder, and it is
+/// built with its own lock file. Returns the `.wasm` path. Nothing of the host is involved.
 pub fn external_plugin() -> &'static Path {
     static WASM: OnceLock<PathBuf> = OnceLock::new();
-    WASM.get_or_init(|| {
-        let src = root().join("tests").join("external-plugin");
-        let dst = root().join("target").join("external-plugin");
-        std::fs::create_dir_all(dst.join("src")).unwrap();
-        std::fs::create_dir_all(dst.join("wit")).unwrap();
-        for file in ["Cargo.toml", "Cargo.lock", "src/lib.rs"] {
-            copy_if_changed(&src.join(file), &dst.join(file));
-        }
-        copy_if_changed(
-            &root().join("wit/v0.1.0/plugin.wit"),
-            &dst.join("wit/plugin.wit"),
-        );
-        let mut cmd = cargo();
-        cmd.current_dir(&dst).args([
-            "build",
-            "--locked",
-            "--release",
-            "--target",
-            "wasm32-wasip2",
-        ]);
-        run_cargo(cmd, "the external plugin");
-        dst.join("target/wasm32-wasip2/release/raw_annotations.wasm")
-    })
+    WASM.get_or_init(|| build_external("external-plugin", "v0.1.0", "raw_annotations"))
+}
+
+/// [`external_plugin`] for `tests/external-plugin-v2`, a `helmwasm:plugin@0.2.0` post-render
+/// plugin built the same way from `wit/v0.2.0`.
+pub fn external_plugin_v2() -> &'static Path {
+    static WASM: OnceLock<PathBuf> = OnceLock::new();
+    WASM.get_or_init(|| build_external("external-plugin-v2", "v0.2.0", "raw_stamp"))
+}
+
+fn build_external(folder: &str, wit: &str, artifact: &str) -> PathBuf {
+    let src = root().join("tests").join(folder);
+    let dst = root().join("target").join(folder);
+    std::fs::create_dir_all(dst.join("src")).unwrap();
+    std::fs::create_dir_all(dst.join("wit")).unwrap();
+    for file in ["Cargo.toml", "Cargo.lock", "src/lib.rs"] {
+        copy_if_changed(&src.join(file), &dst.join(file));
+    }
+    copy_if_changed(
+        &root().join("wit").join(wit).join("plugin.wit"),
+        &dst.join("wit/plugin.wit"),
+    );
+    let mut cmd = cargo();
+    cmd.current_dir(&dst).args([
+        "build",
+        "--locked",
+        "--release",
+        "--target",
+        "wasm32-wasip2",
+    ]);
+    run_cargo(cmd, folder);
+    dst.join(format!("target/wasm32-wasip2/release/{artifact}.wasm"))
 }
 
 /// Copy without touching the target's mtime when the bytes are the same (keeps cargo's

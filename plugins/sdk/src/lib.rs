@@ -1,9 +1,12 @@
 //! The helmwasm plugin SDK.
 //!
-//! A plugin is a `cdylib` crate built for `wasm32-wasip2` that implements [`Plugin`] and
-//! calls [`export_plugin!`]. The SDK owns the wit-bindgen glue for the `helmwasm:plugin@0.1.0`
-//! world (`wit/v0.1.0/plugin.wit`), turns the JSON text that crosses the boundary into
-//! [`serde_json::Value`]s, and offers helpers for dotted values paths ([`values`]), Kubernetes
+//! A plugin is a `cdylib` crate built for `wasm32-wasip2` that implements [`Plugin`] (a values
+//! step), [`PostRender`] (a post-render step over every rendered object) or both, and calls
+//! [`export_plugin!`] or [`export_post_render!`]. The SDK owns the wit-bindgen glue for the
+//! `helmwasm:plugin@0.2.0` world (`wit/v0.2.0/plugin.wit`), fills in the stages the metadata
+//! declares, turns the JSON text that crosses the boundary into [`serde_json::Value`]s, and
+//! offers helpers for dotted values paths ([`values`]), rendered objects ([`objects`]: by
+//! kind, pod specs of every workload kind, patches by JSON pointer, labels), Kubernetes
 //! objects ([`k8s`]) and the host log ([`log`]).
 //!
 //! ```ignore
@@ -29,20 +32,24 @@
 
 pub mod k8s;
 pub mod log;
+pub mod objects;
 pub mod values;
 
 mod types;
 
 pub use serde_json::{self, Value, json};
-pub use types::{Diagnostic, Metadata, PluginError, Release, Request, Response, Severity};
+pub use types::{
+    Diagnostic, Metadata, ObjectRef, PluginError, PostRenderRequest, PostRenderResponse,
+    Release, Request, Response, Severity, Stage,
+};
 
-/// The generated bindings for the `helmwasm:plugin@0.1.0` world. Plugin authors do not need
-/// them; they are public for [`export_plugin!`].
+/// The generated bindings for the `helmwasm:plugin@0.2.0` world. Plugin authors do not need
+/// them; they are public for the export macros.
 #[doc(hidden)]
 #[allow(clippy::too_many_arguments)]
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "../../wit/v0.1.0",
+        path: "../../wit/v0.2.0",
         world: "plugin",
         pub_export_macro: true,
         export_macro_name: "__export_world",
@@ -50,24 +57,66 @@ pub mod bindings {
     });
 }
 
-/// What a plugin implements. Both functions are called in a fresh instance each time.
+/// What every plugin implements: its metadata and, for a values step, `run`. Each function is
+/// called in a fresh instance.
 pub trait Plugin {
-    /// Name, version, description and config schema. Called once when the host loads the plugin.
+    /// Name, version, description and config schema. Called when the host scans the plugin's
+    /// folder (the stages are filled in by the export macro).
     fn metadata() -> Metadata;
-    /// Run one step: read `req.values` and `req.config`, return the new values and manifests.
-    fn run(req: Request) -> Result<Response, PluginError>;
+    /// Run one values step: read `req.values` and `req.config`, return the new values and
+    /// manifests. A post-render-only plugin keeps this default.
+    fn run(req: Request) -> Result<Response, PluginError> {
+        let _ = req;
+        Err(PluginError::UnsupportedStage(
+            "this plugin has no values stage".into(),
+        ))
+    }
 }
 
-/// Export a [`Plugin`] implementation as the component's `metadata` and `run`.
+/// A post-render step: every object of the render in, the new list out.
+pub trait PostRender {
+    fn post_render(req: PostRenderRequest) -> Result<PostRenderResponse, PluginError>;
+}
+
+/// Export a [`Plugin`] as a values-step component; `export_plugin!(P, post_render)` also
+/// exports its [`PostRender`] implementation (a plugin with both stages).
 #[macro_export]
 macro_rules! export_plugin {
     ($plugin:ty) => {
+        $crate::__export!($plugin, [$crate::Stage::Values], |request| {
+            let _ = request;
+            ::core::result::Result::Err($crate::__private::unsupported_post_render())
+        });
+    };
+    ($plugin:ty, post_render) => {
+        $crate::__export!(
+            $plugin,
+            [$crate::Stage::Values, $crate::Stage::PostRender],
+            |request| $crate::__private::post_render::<$plugin>(request)
+        );
+    };
+}
+
+/// Export a post-render-only plugin ([`Plugin`] for its metadata, [`PostRender`]).
+#[macro_export]
+macro_rules! export_post_render {
+    ($plugin:ty) => {
+        $crate::__export!($plugin, [$crate::Stage::PostRender], |request| {
+            $crate::__private::post_render::<$plugin>(request)
+        });
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __export {
+    ($plugin:ty, [$($stage:expr),*], |$req:ident| $post_render:expr) => {
         #[doc(hidden)]
         struct __HelmwasmExport;
 
         impl $crate::bindings::Guest for __HelmwasmExport {
             fn metadata() -> $crate::bindings::helmwasm::plugin::types::Metadata {
-                $crate::__private::metadata::<$plugin>()
+                $crate::__private::metadata::<$plugin>(&[$($stage),*])
             }
             fn run(
                 request: $crate::bindings::helmwasm::plugin::types::Request,
@@ -76,6 +125,14 @@ macro_rules! export_plugin {
                 $crate::bindings::helmwasm::plugin::types::PluginError,
             > {
                 $crate::__private::run::<$plugin>(request)
+            }
+            fn post_render(
+                $req: $crate::bindings::helmwasm::plugin::types::PostRenderRequest,
+            ) -> ::core::result::Result<
+                $crate::bindings::helmwasm::plugin::types::PostRenderResponse,
+                $crate::bindings::helmwasm::plugin::types::PluginError,
+            > {
+                $post_render
             }
         }
 
@@ -86,10 +143,13 @@ macro_rules! export_plugin {
 #[doc(hidden)]
 pub mod __private {
     use crate::bindings::helmwasm::plugin::types as wit;
-    use crate::{Plugin, PluginError, Request, Response};
+    use crate::{
+        Plugin, PluginError, PostRender, PostRenderRequest, PostRenderResponse, Request,
+        Response, Stage,
+    };
 
-    pub fn metadata<P: Plugin>() -> wit::Metadata {
-        P::metadata().into_wit()
+    pub fn metadata<P: Plugin>(stages: &[Stage]) -> wit::Metadata {
+        P::metadata().into_wit(stages)
     }
 
     pub fn run<P: Plugin>(request: wit::Request) -> Result<wit::Response, wit::PluginError> {
@@ -97,5 +157,18 @@ pub mod __private {
         P::run(request)
             .and_then(Response::into_wit)
             .map_err(PluginError::into_wit)
+    }
+
+    pub fn post_render<P: PostRender>(
+        request: wit::PostRenderRequest,
+    ) -> Result<wit::PostRenderResponse, wit::PluginError> {
+        let request = PostRenderRequest::from_wit(request).map_err(PluginError::into_wit)?;
+        P::post_render(request)
+            .map(PostRenderResponse::into_wit)
+            .map_err(PluginError::into_wit)
+    }
+
+    pub fn unsupported_post_render() -> wit::PluginError {
+        PluginError::UnsupportedStage("this plugin has no post-render stage".into()).into_wit()
     }
 }

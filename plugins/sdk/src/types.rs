@@ -5,6 +5,15 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::fmt;
 
+/// The pipeline stages a plugin takes part in (the export macros declare them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// A values step (`steps[]`, [`crate::Plugin::run`]).
+    Values,
+    /// A post-render step (`postRender[]`, [`crate::PostRender::post_render`]).
+    PostRender,
+}
+
 /// What [`crate::Plugin::metadata`] returns.
 #[derive(Debug, Clone)]
 pub struct Metadata {
@@ -30,12 +39,19 @@ impl Metadata {
         self
     }
 
-    pub(crate) fn into_wit(self) -> wit::Metadata {
+    pub(crate) fn into_wit(self, stages: &[Stage]) -> wit::Metadata {
         wit::Metadata {
             name: self.name,
             version: self.version,
             description: self.description,
             config_schema: self.config_schema.to_string(),
+            stages: stages
+                .iter()
+                .map(|s| match s {
+                    Stage::Values => wit::Stage::Values,
+                    Stage::PostRender => wit::Stage::PostRender,
+                })
+                .collect(),
         }
     }
 }
@@ -71,22 +87,133 @@ impl Request {
     }
 
     pub(crate) fn from_wit(r: wit::Request) -> Result<Self, PluginError> {
-        let parse = |what: &str, text: &str| {
-            serde_json::from_str::<Value>(text)
-                .map_err(|e| PluginError::Internal(format!("host sent invalid {what} JSON: {e}")))
-        };
         Ok(Request {
-            release: Release {
-                name: r.release.name,
-                namespace: r.release.namespace,
-                chart: r.release.chart,
-                chart_version: r.release.chart_version,
-                environment: r.release.environment,
-            },
+            release: Release::from_wit(r.release),
             values: parse("values", &r.values)?,
             environment_values: parse("environment values", &r.environment_values)?,
             config: parse("config", &r.config)?,
         })
+    }
+}
+
+fn parse(what: &str, text: &str) -> Result<Value, PluginError> {
+    serde_json::from_str::<Value>(text)
+        .map_err(|e| PluginError::Internal(format!("host sent invalid {what} JSON: {e}")))
+}
+
+impl Release {
+    fn from_wit(r: wit::ReleaseContext) -> Self {
+        Release {
+            name: r.name,
+            namespace: r.namespace,
+            chart: r.chart,
+            chart_version: r.chart_version,
+            environment: r.environment,
+        }
+    }
+}
+
+/// The input of one post-render step.
+#[derive(Debug, Clone)]
+pub struct PostRenderRequest {
+    pub release: Release,
+    /// Every object of the render, in render order.
+    pub objects: Vec<Value>,
+    /// The release's final values (`{}` when the host does not know them, as under
+    /// `helm --post-renderer`).
+    pub values: Value,
+    pub environment_values: Value,
+    /// The step's `with:` config (`{}` when absent).
+    pub config: Value,
+}
+
+impl PostRenderRequest {
+    /// Deserialize the step config into the plugin's own config type.
+    pub fn config<T: DeserializeOwned>(&self) -> Result<T, PluginError> {
+        serde_json::from_value(self.config.clone())
+            .map_err(|e| PluginError::InvalidConfig(e.to_string()))
+    }
+
+    pub(crate) fn from_wit(r: wit::PostRenderRequest) -> Result<Self, PluginError> {
+        Ok(PostRenderRequest {
+            release: Release::from_wit(r.release),
+            objects: r
+                .objects
+                .iter()
+                .map(|o| parse("object", o))
+                .collect::<Result<_, _>>()?,
+            values: parse("values", &r.values)?,
+            environment_values: parse("environment values", &r.environment_values)?,
+            config: parse("config", &r.config)?,
+        })
+    }
+}
+
+/// The output of one post-render step: the new object list (it replaces the input list).
+#[derive(Debug, Clone, Default)]
+pub struct PostRenderResponse {
+    pub objects: Vec<Value>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl PostRenderResponse {
+    pub fn new(objects: Vec<Value>) -> Self {
+        PostRenderResponse {
+            objects,
+            diagnostics: Vec::new(),
+        }
+    }
+
+    /// A warning about an object (and a place in it, a JSON pointer).
+    pub fn warning(&mut self, object: ObjectRef, message: impl Into<String>) {
+        self.diagnostics
+            .push(Diagnostic::about(Severity::Warning, message.into(), object));
+    }
+
+    /// An error about an object: the step fails after the plugin returns.
+    pub fn error(&mut self, object: ObjectRef, message: impl Into<String>) {
+        self.diagnostics
+            .push(Diagnostic::about(Severity::Error, message.into(), object));
+    }
+
+    pub fn info(&mut self, object: ObjectRef, message: impl Into<String>) {
+        self.diagnostics
+            .push(Diagnostic::about(Severity::Info, message.into(), object));
+    }
+
+    pub(crate) fn into_wit(self) -> wit::PostRenderResponse {
+        wit::PostRenderResponse {
+            objects: self.objects.iter().map(Value::to_string).collect(),
+            diagnostics: self.diagnostics.into_iter().map(Diagnostic::into_wit).collect(),
+        }
+    }
+}
+
+/// An object of the render a finding is about, with an optional JSON pointer into it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectRef {
+    pub kind: String,
+    pub namespace: Option<String>,
+    pub name: String,
+    pub pointer: Option<String>,
+}
+
+impl ObjectRef {
+    /// The reference of `object` (kind, namespace, name).
+    pub fn of(object: &Value) -> Self {
+        let s = |v: &Value| v.as_str().map(str::to_owned);
+        ObjectRef {
+            kind: s(&object["kind"]).unwrap_or_default(),
+            namespace: s(&object["metadata"]["namespace"]),
+            name: s(&object["metadata"]["name"]).unwrap_or_default(),
+            pointer: None,
+        }
+    }
+
+    /// The same object, at `pointer` (e.g. `/spec/template/spec/containers/0`).
+    pub fn at(mut self, pointer: impl Into<String>) -> Self {
+        self.pointer = Some(pointer.into());
+        self
     }
 }
 
@@ -102,7 +229,39 @@ pub enum Severity {
 pub struct Diagnostic {
     pub severity: Severity,
     pub message: String,
+    /// The values path it is about (values steps).
     pub path: Option<String>,
+    /// The object it is about (post-render steps).
+    pub object: Option<ObjectRef>,
+}
+
+impl Diagnostic {
+    fn about(severity: Severity, message: String, object: ObjectRef) -> Self {
+        Diagnostic {
+            severity,
+            message,
+            path: None,
+            object: Some(object),
+        }
+    }
+
+    fn into_wit(self) -> wit::Diagnostic {
+        wit::Diagnostic {
+            severity: match self.severity {
+                Severity::Info => wit::Severity::Info,
+                Severity::Warning => wit::Severity::Warning,
+                Severity::Error => wit::Severity::Error,
+            },
+            message: self.message,
+            path: self.path,
+            object: self.object.map(|o| wit::ObjectRef {
+                kind: o.kind,
+                namespace: o.namespace,
+                name: o.name,
+                pointer: o.pointer,
+            }),
+        }
+    }
 }
 
 /// The output of one step.
@@ -145,23 +304,12 @@ impl Response {
             severity,
             message,
             path: path.map(str::to_owned),
+            object: None,
         });
     }
 
     pub(crate) fn into_wit(self) -> Result<wit::Response, PluginError> {
-        let diagnostics = self
-            .diagnostics
-            .into_iter()
-            .map(|d| wit::Diagnostic {
-                severity: match d.severity {
-                    Severity::Info => wit::Severity::Info,
-                    Severity::Warning => wit::Severity::Warning,
-                    Severity::Error => wit::Severity::Error,
-                },
-                message: d.message,
-                path: d.path,
-            })
-            .collect();
+        let diagnostics = self.diagnostics.into_iter().map(Diagnostic::into_wit).collect();
         Ok(wit::Response {
             values: self.values.to_string(),
             manifests: self.manifests.iter().map(Value::to_string).collect(),
@@ -176,6 +324,8 @@ pub enum PluginError {
     InvalidConfig(String),
     InvalidValues(String),
     UnsupportedChart(String),
+    /// The plugin does not implement the stage it was called for.
+    UnsupportedStage(String),
     Internal(String),
 }
 
@@ -185,6 +335,7 @@ impl fmt::Display for PluginError {
             PluginError::InvalidConfig(m) => write!(f, "invalid config: {m}"),
             PluginError::InvalidValues(m) => write!(f, "invalid values: {m}"),
             PluginError::UnsupportedChart(m) => write!(f, "unsupported chart: {m}"),
+            PluginError::UnsupportedStage(m) => write!(f, "unsupported stage: {m}"),
             PluginError::Internal(m) => write!(f, "internal error: {m}"),
         }
     }
@@ -198,6 +349,7 @@ impl PluginError {
             PluginError::InvalidConfig(m) => wit::PluginError::InvalidConfig(m),
             PluginError::InvalidValues(m) => wit::PluginError::InvalidValues(m),
             PluginError::UnsupportedChart(m) => wit::PluginError::UnsupportedChart(m),
+            PluginError::UnsupportedStage(m) => wit::PluginError::UnsupportedStage(m),
             PluginError::Internal(m) => wit::PluginError::Internal(m),
         }
     }
