@@ -312,7 +312,7 @@ impl SetArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum PluginsCommand {
-    /// Print name, version, source and description of every plugin.
+    /// Print name, version, source, stages and description of every plugin.
     List(ListArgs),
 }
 

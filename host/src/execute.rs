@@ -393,7 +393,11 @@ pub(crate) fn check_manifest(m: &Value) -> Result<(), String> {
     Ok(())
 }
 
-pub(crate) fn report_captured(tag: &StepTag, captured: runtime::Captured, events: &mut dyn FnMut(Event)) {
+pub(crate) fn report_captured(
+    tag: &StepTag,
+    captured: runtime::Captured,
+    events: &mut dyn FnMut(Event),
+) {
     for line in captured.logs {
         events(Event::Log {
             tag: tag.clone(),

@@ -214,16 +214,20 @@ pub fn post_render_stream(
     let mut events = |e: Event| events(e, redactor);
     let names: Vec<&str> = plan.releases.iter().map(|r| r.name.as_str()).collect();
     let chosen = match release {
-        Some(name) => plan.releases.iter().find(|r| r.name == name).ok_or_else(|| {
-            Failure::new(
-                &diagnostics::SELECTION,
-                anyhow!(
-                    "the pipeline {} selects no release `{name}` (it selects: {})",
-                    opts.file.display(),
-                    names.join(", ")
-                ),
-            )
-        })?,
+        Some(name) => plan
+            .releases
+            .iter()
+            .find(|r| r.name == name)
+            .ok_or_else(|| {
+                Failure::new(
+                    &diagnostics::SELECTION,
+                    anyhow!(
+                        "the pipeline {} selects no release `{name}` (it selects: {})",
+                        opts.file.display(),
+                        names.join(", ")
+                    ),
+                )
+            })?,
         None => match plan.releases.as_slice() {
             [one] => one,
             _ => {

@@ -47,9 +47,20 @@ pub fn run(
     let env_values = Value::Object(plan.environment.values()).to_string();
     for step in &release.post_render {
         let tag = StepTag::new(release, step);
-        let objects = call(runtime, registry, plan, release, chart, render, &env_values, step, &tag, events)
-            .and_then(|objects| apply(render, objects, step, &tag))
-            .context(StepFailed(tag.clone()));
+        let objects = call(
+            runtime,
+            registry,
+            plan,
+            release,
+            chart,
+            render,
+            &env_values,
+            step,
+            &tag,
+            events,
+        )
+        .and_then(|objects| apply(render, objects, step, &tag))
+        .context(StepFailed(tag.clone()));
         objects?;
     }
     Ok(())
@@ -114,7 +125,11 @@ fn call(
             crate::units::ByteSize(step.limits.output)
         );
     }
-    let containers: usize = response.objects.iter().map(|o| execute::json_containers(o)).sum();
+    let containers: usize = response
+        .objects
+        .iter()
+        .map(|o| execute::json_containers(o))
+        .sum();
     if containers > execute::MAX_CONTAINERS {
         bail!(
             "the plugin returned {containers} maps and lists in its objects, past the limit of {} per step",
@@ -123,8 +138,8 @@ fn call(
     }
     let mut objects = Vec::with_capacity(response.objects.len());
     for (i, text) in response.objects.iter().enumerate() {
-        let o: Value = serde_json::from_str(text)
-            .map_err(|e| anyhow!("object {} is not JSON: {e}", i + 1))?;
+        let o: Value =
+            serde_json::from_str(text).map_err(|e| anyhow!("object {} is not JSON: {e}", i + 1))?;
         execute::check_manifest(&o).map_err(|e| anyhow!("object {} {e}", i + 1))?;
         objects.push(o);
     }
@@ -166,19 +181,19 @@ fn call(
 }
 
 /// Put a step's object list into the render, holding it to the step's grant.
-fn apply(render: &mut ReleaseRender, objects: Vec<Value>, step: &StepPlan, tag: &StepTag) -> Result<()> {
+fn apply(
+    render: &mut ReleaseRender,
+    objects: Vec<Value>,
+    step: &StepPlan,
+    tag: &StepTag,
+) -> Result<()> {
     let ns = render.namespace.clone();
     let mut new: BTreeMap<Key, Value> = BTreeMap::new();
     let mut order: Vec<Key> = Vec::with_capacity(objects.len());
     for o in objects {
         let k = key(&o, &ns);
         if new.insert(k.clone(), o).is_some() {
-            bail!(
-                "it returned {} `{}` (namespace `{}`) twice",
-                k.0,
-                k.2,
-                k.1
-            );
+            bail!("it returned {} `{}` (namespace `{}`) twice", k.0, k.2, k.1);
         }
         order.push(k);
     }
@@ -218,8 +233,13 @@ fn apply(render: &mut ReleaseRender, objects: Vec<Value>, step: &StepPlan, tag: 
         if let Err(m) = crate::names::check_subdomain(&k.2) {
             problems.push(format!("added {} `{}`: {m}", k.0, k.2));
         }
-        if let Err(m) = crate::checks::capability(o, &k.0, &k.1, &ns, step.number, Some(&step.allow)) {
-            problems.push(format!("added {} `{}` (namespace `{}`): {m}", k.0, k.2, k.1));
+        if let Err(m) =
+            crate::checks::capability(o, &k.0, &k.1, &ns, step.number, Some(&step.allow))
+        {
+            problems.push(format!(
+                "added {} `{}` (namespace `{}`): {m}",
+                k.0, k.2, k.1
+            ));
         }
     }
     if !problems.is_empty() {
@@ -310,8 +330,12 @@ mod tests {
                 name: "c".into(),
                 version: "1.0.0".into(),
                 documents: vec![
-                    doc(json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"}})),
-                    doc(json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "svc"}})),
+                    doc(
+                        json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"}}),
+                    ),
+                    doc(
+                        json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "svc"}}),
+                    ),
                 ],
             }),
             skipped: None,
@@ -354,8 +378,15 @@ mod tests {
         deployment["metadata"]["labels"] = json!({"team": "data"});
         apply(&mut r, list, &step(Default::default()), &tag()).unwrap();
         let chart = r.chart.as_ref().unwrap();
-        assert_eq!(chart.documents[0].object["metadata"]["labels"]["team"], "data");
-        assert!(chart.documents[0].text.starts_with("# Source: c/templates/x.yaml\napiVersion: apps/v1\n"));
+        assert_eq!(
+            chart.documents[0].object["metadata"]["labels"]["team"],
+            "data"
+        );
+        assert!(
+            chart.documents[0]
+                .text
+                .starts_with("# Source: c/templates/x.yaml\napiVersion: apps/v1\n")
+        );
         assert!(chart.documents[0].text.contains("team: data"));
         assert_eq!(chart.documents[1], render().chart.unwrap().documents[1]);
         assert_eq!(r.manifests.len(), 1);
@@ -367,9 +398,20 @@ mod tests {
         list.push(json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding", "metadata": {"name": "admin"}}));
         list.retain(|o| o["kind"] != "Service");
         list[1]["data"]["k"] = json!("eA==");
-        let e = apply(&mut render(), list.clone(), &step(Default::default()), &tag()).unwrap_err();
+        let e = apply(
+            &mut render(),
+            list.clone(),
+            &step(Default::default()),
+            &tag(),
+        )
+        .unwrap_err();
         let m = e.to_string();
-        assert!(m.starts_with("release `r` post-render step 1 (`labels`) broke the pipeline's grant in 3 places:"), "{m}");
+        assert!(
+            m.starts_with(
+                "release `r` post-render step 1 (`labels`) broke the pipeline's grant in 3 places:"
+            ),
+            "{m}"
+        );
         assert!(m.contains("removed Service `svc`"), "{m}");
         assert!(m.contains("changed the data of Secret `s`"), "{m}");
         assert!(m.contains("added ClusterRoleBinding `admin`"), "{m}");
@@ -393,6 +435,9 @@ mod tests {
         let mut list = objects(&render());
         list.push(list[0].clone());
         let e = apply(&mut render(), list, &step(Default::default()), &tag()).unwrap_err();
-        assert!(e.to_string().contains("returned Deployment `d` (namespace `ns`) twice"));
+        assert!(
+            e.to_string()
+                .contains("returned Deployment `d` (namespace `ns`) twice")
+        );
     }
 }

@@ -429,14 +429,17 @@ fn check(file: &PipelineFile, path: &Path) -> Result<(), SpecError> {
                 return Err(err(
                     format!("releases[{i}].{list}[{j}].limits.output"),
                     format!(
-                        "may be at most {}: the runtime copies at most twice the output limit out of a plugin in one call, and the host holds the whole response",
+                        "may be at most {}: the runtime copies at most three times the output limit out of a plugin in one call, and the host holds the whole response",
                         ByteSize(MAX_OUTPUT_LIMIT)
                     ),
                 ));
             }
             for (k, ns) in s.allow.namespaces.iter().enumerate() {
                 check_dns_label(ns).map_err(|m| {
-                    err(format!("releases[{i}].{list}[{j}].allow.namespaces[{k}]"), m)
+                    err(
+                        format!("releases[{i}].{list}[{j}].allow.namespaces[{k}]"),
+                        m,
+                    )
                 })?;
             }
             for name in s.environments.iter().flatten() {

@@ -63,7 +63,6 @@ impl Session {
         })
     }
 
-    #[allow(clippy::result_large_err)]
     /// The pipeline context of this session.
     pub fn context(&self) -> pipeline::Context<'_> {
         pipeline::Context {
@@ -75,6 +74,7 @@ impl Session {
     }
 
     /// Run the pipeline `args` describe (with `file` in place of `args.file` when given).
+    #[allow(clippy::result_large_err)]
     pub fn run(
         &self,
         args: &PipelineArgs,

@@ -19,19 +19,20 @@ pub fn list(cli: &Cli, args: &ListArgs) -> Result<()> {
     let runtime = crate::cli::runtime(cli)?;
     let dirs = registry::dirs(&args.plugin_dirs, &pipeline_dirs, args.file.as_deref());
     let registry = Registry::load(&runtime, crate::builtin::PLUGINS, &dirs)?;
-    let rows: Vec<[String; 4]> = registry
+    let rows: Vec<[String; 5]> = registry
         .iter()
         .map(|p| {
             [
                 p.name.clone(),
                 p.version.to_string(),
                 p.source.to_string(),
+                p.stage_list().replace(", ", ","),
                 p.description.clone(),
             ]
         })
         .collect();
-    let header = ["NAME", "VERSION", "SOURCE", "DESCRIPTION"].map(String::from);
-    let widths: Vec<usize> = (0..3)
+    let header = ["NAME", "VERSION", "SOURCE", "STAGES", "DESCRIPTION"].map(String::from);
+    let widths: Vec<usize> = (0..4)
         .map(|i| {
             rows.iter()
                 .chain([&header])
@@ -42,16 +43,11 @@ pub fn list(cli: &Cli, args: &ListArgs) -> Result<()> {
         .collect();
     let mut out = String::new();
     for r in std::iter::once(&header).chain(&rows) {
-        out.push_str(&format!(
-            "{:w0$}  {:w1$}  {:w2$}  {}\n",
-            r[0],
-            r[1],
-            r[2],
-            r[3],
-            w0 = widths[0],
-            w1 = widths[1],
-            w2 = widths[2]
-        ));
+        for (i, w) in widths.iter().enumerate() {
+            out.push_str(&format!("{:w$}  ", r[i], w = *w));
+        }
+        out.push_str(&r[4]);
+        out.push('\n');
     }
     std::io::stdout()
         .write_all(out.as_bytes())

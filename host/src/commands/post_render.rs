@@ -42,7 +42,10 @@ pub fn run(cli: &Cli, args: &PostRenderArgs, redactor: &mut Redactor) -> Result<
     let opts = Options {
         file,
         selection: Selection {
-            environment: args.environment.clone().or_else(|| env("HELMWASM_ENVIRONMENT")),
+            environment: args
+                .environment
+                .clone()
+                .or_else(|| env("HELMWASM_ENVIRONMENT")),
             ..Selection::default()
         },
         plugin_dirs: args.plugin_dirs.clone(),

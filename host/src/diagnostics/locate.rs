@@ -5,8 +5,8 @@
 use super::{Code, Diagnostic, Severity};
 use crate::checks::Problem;
 use crate::execute::{StepFailed, StepTag};
-use crate::plan::StepKind;
 use crate::pipeline::Failure;
+use crate::plan::StepKind;
 use crate::provenance::{Origin, Provenance};
 use crate::redact::Redactor;
 use crate::spec::{LoadError, SpecError};

@@ -11,8 +11,8 @@ pub mod untrusted;
 pub mod worlds;
 
 pub use worlds::{
-    Diagnostic, LogLevel, Metadata, ObjectRef, PluginError, PostRenderRequest,
-    PostRenderResponse, ReleaseContext, Request, Response, Severity, Stage,
+    Diagnostic, LogLevel, Metadata, ObjectRef, PluginError, PostRenderRequest, PostRenderResponse,
+    ReleaseContext, Request, Response, Severity, Stage,
 };
 
 use crate::units::ByteSize;
@@ -311,11 +311,14 @@ impl Runtime {
 }
 
 /// Hostcall fuel for an output limit: what wasmtime may copy out of the guest in one call,
-/// counted in bytes (strings, plus each list element's size). Twice the limit plus 1 MiB
-/// leaves room for the response's framing and diagnostics; a response past that stops at
-/// the copy, before the host holds it ([`CallError::OutputTooLarge`]).
+/// counted in bytes of what the host allocates (strings, plus each list element's host-side
+/// size). Three times the limit plus 1 MiB leaves room for the response's framing: a 0.2.0
+/// diagnostic (with its optional object reference) takes about 150 bytes on the host besides
+/// its text, so the 1,000-times-capped flood of 200,000 short diagnostics a plugin may send
+/// within a 16 MiB limit fits. A response past that stops at the copy, before the host holds
+/// it ([`CallError::OutputTooLarge`]).
 pub fn hostcall_fuel(output: u64) -> usize {
-    usize::try_from(output.saturating_mul(2).saturating_add(1 << 20)).unwrap_or(usize::MAX)
+    usize::try_from(output.saturating_mul(3).saturating_add(1 << 20)).unwrap_or(usize::MAX)
 }
 
 fn metadata_to_json(m: &Metadata) -> String {

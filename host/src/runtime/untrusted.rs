@@ -119,6 +119,10 @@ mod tests {
         assert_eq!(o.kind, "Pod\\x1b]0;");
         assert!(o.name.len() < MAX_SHORT * 2);
         assert_eq!(o.pointer.as_deref(), Some("/spec\\r"));
-        assert!(d[MAX_DIAGNOSTICS].message.starts_with("5 more diagnostics dropped"));
+        assert!(
+            d[MAX_DIAGNOSTICS]
+                .message
+                .starts_with("5 more diagnostics dropped")
+        );
     }
 }

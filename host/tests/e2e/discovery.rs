@@ -97,21 +97,24 @@ fn plugins_list_shows_built_ins_and_folders() {
     let rows: Vec<Vec<&str>> = run
         .stdout
         .lines()
-        .map(|l| l.split_whitespace().take(3).collect())
+        .map(|l| l.split_whitespace().take(4).collect())
         .collect();
     let expected: Vec<Vec<&str>> = [
-        ["NAME", "VERSION", "SOURCE"],
-        ["airflow-database", "0.1.0", "built-in"],
-        ["airflow-gitops", "0.1.0", "built-in"],
-        ["airflow-keys", "0.1.0", "built-in"],
-        ["airflow-ui", "0.1.0", "built-in"],
-        ["celery-workers", "0.1.0", "built-in"],
-        ["git-sync", "0.1.0", "built-in"],
-        ["keda-autoscaling", "0.1.0", "built-in"],
-        ["logs-persistence", "0.1.0", "built-in"],
-        ["pgbouncer", "0.1.0", "built-in"],
-        ["raw-annotations", "0.3.1", "./raw.wasm"],
-        ["resources-policy", "0.1.0", "built-in"],
+        ["NAME", "VERSION", "SOURCE", "STAGES"],
+        ["airflow-database", "0.1.0", "built-in", "values"],
+        ["airflow-gitops", "0.1.0", "built-in", "values"],
+        ["airflow-keys", "0.1.0", "built-in", "values"],
+        ["airflow-ui", "0.1.0", "built-in", "values"],
+        ["celery-workers", "0.1.0", "built-in", "values"],
+        ["container-resources", "0.1.0", "built-in", "post-render"],
+        ["git-sync", "0.1.0", "built-in", "values"],
+        ["keda-autoscaling", "0.1.0", "built-in", "values"],
+        ["labels", "0.1.0", "built-in", "post-render"],
+        ["logs-persistence", "0.1.0", "built-in", "values"],
+        ["pgbouncer", "0.1.0", "built-in", "values"],
+        ["pod-security", "0.1.0", "built-in", "post-render"],
+        ["raw-annotations", "0.3.1", "./raw.wasm", "values"],
+        ["resources-policy", "0.1.0", "built-in", "values"],
     ]
     .iter()
     .map(|r| r.to_vec())

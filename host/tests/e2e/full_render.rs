@@ -157,8 +157,14 @@ fn the_independent_resources_checker_catches_a_missing_limit() {
     let stream = "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\nspec:\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          initContainers:\n          - name: i\n            resources: {requests: {cpu: 100m, memory: 1Gi}, limits: {cpu: 50m, memory: 2Gi}}\n          containers:\n          - name: a\n            resources: {requests: {cpu: 1, memory: 1Gi}, limits: {cpu: 2}}\n";
     let (code, report) = check_tool("check_resources.py", stream);
     assert_eq!(code, 1, "{report}");
-    assert!(report.contains("CronJob/c containers a: no limits.memory"), "{report}");
-    assert!(report.contains("CronJob/c initContainers i: limits.cpu is below requests.cpu"), "{report}");
+    assert!(
+        report.contains("CronJob/c containers a: no limits.memory"),
+        "{report}"
+    );
+    assert!(
+        report.contains("CronJob/c initContainers i: limits.cpu is below requests.cpu"),
+        "{report}"
+    );
 }
 
 /// The Fernet key the `airflow-keys` step emits is one Python's `cryptography` accepts, and the

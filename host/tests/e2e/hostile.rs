@@ -240,7 +240,7 @@ fn artifacts_that_are_not_plugins_are_refused_by_file_name() {
         (
             "wrong-wit.wasm",
             std::fs::read(test_artifact("wrong-wit")).unwrap(),
-            "imports something the host does not provide",
+            "does not export a supported world (helmwasm:plugin@0.2.0 or helmwasm:plugin@0.1.0",
         ),
         (
             "extra-import.wasm",

@@ -5,8 +5,8 @@
 
 use crate::full_render::example_with_fixture_chart;
 use crate::support::{
-    cache_dir, external_plugin, external_plugin_v2, fixture, helmwasm, project, root,
-    test_plugins, tool,
+    cache_dir, external_plugin, external_plugin_v2, fixture, helmwasm, project, root, test_plugins,
+    tool,
 };
 use serde_json::Value;
 use std::path::Path;
@@ -109,11 +109,17 @@ fn built_in_post_renderers_apply_to_every_object_and_container() {
     // What the chart set is kept; the defaults fill the rest.
     let web = &all.iter().find(|(_, c)| c["name"] == "web").unwrap().1;
     assert_eq!(web["resources"]["requests"]["cpu"], "1");
-    assert_eq!(web["resources"]["limits"]["cpu"], "1", "raised to its request");
+    assert_eq!(
+        web["resources"]["limits"]["cpu"], "1",
+        "raised to its request"
+    );
     assert_eq!(web["securityContext"]["readOnlyRootFilesystem"], false);
     // Unchanged chart documents keep helm's text and `# Source:`; changed ones are printed
     // anew under the same `# Source:`.
-    assert!(run.stdout.contains("# Source: workloads/templates/workloads.yaml\n"));
+    assert!(
+        run.stdout
+            .contains("# Source: workloads/templates/workloads.yaml\n")
+    );
     // The Secret's data is untouched (and shown only with --show-secrets).
     let shown = helmwasm(dir.path(), &["template", "--show-secrets"]);
     assert!(
@@ -124,13 +130,19 @@ fn built_in_post_renderers_apply_to_every_object_and_container() {
         shown.stdout
     );
     // Deterministic.
-    assert_eq!(helmwasm(dir.path(), &["template", "--strict"]).stdout, run.stdout);
+    assert_eq!(
+        helmwasm(dir.path(), &["template", "--strict"]).stdout,
+        run.stdout
+    );
 }
 
 #[test]
 fn pod_security_refuses_privileged_host_path_and_host_network() {
     tool("helm");
-    let dir = project(&pipeline("  - plugin: pod-security\n", "{privileged: true}"));
+    let dir = project(&pipeline(
+        "  - plugin: pod-security\n",
+        "{privileged: true}",
+    ));
     let run = helmwasm(dir.path(), &["template", "--strict"]);
     assert_eq!(run.code, 1, "{}", run.stdout);
     for needle in [
@@ -175,7 +187,8 @@ fn a_post_renderer_is_held_to_its_grant() {
     let (run, _d) = probe("cluster-role-binding", "");
     assert_eq!(run.code, 1);
     assert!(
-        run.stderr.contains("added ClusterRoleBinding `probe-admin`"),
+        run.stderr
+            .contains("added ClusterRoleBinding `probe-admin`"),
         "{}",
         run.stderr
     );
@@ -191,7 +204,11 @@ fn a_post_renderer_is_held_to_its_grant() {
     assert!(!run.stderr.contains("c3RvbGVu"));
     let (run, _d) = probe("remove-services", "");
     assert_eq!(run.code, 1);
-    assert!(run.stderr.contains("removed Service `t-web`"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("removed Service `t-web`"),
+        "{}",
+        run.stderr
+    );
     // What the default grant allows, and what the pipeline grants.
     let (run, _d) = probe("config-map", "");
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -228,10 +245,7 @@ fn a_looping_post_renderer_is_stopped_within_its_limit() {
 #[test]
 fn a_values_plugin_in_post_render_is_refused_with_where_it_belongs() {
     tool("helm");
-    let dir = project(&pipeline(
-        "  - plugin: airflow-keys\n",
-        "{}",
-    ));
+    let dir = project(&pipeline("  - plugin: airflow-keys\n", "{}"));
     let run = helmwasm(dir.path(), &["template"]);
     assert_eq!(run.code, 1);
     assert!(
@@ -245,7 +259,11 @@ fn a_values_plugin_in_post_render_is_refused_with_where_it_belongs() {
 fn a_0_1_0_and_a_0_2_0_component_run_in_one_pipeline() {
     tool("helm");
     let plugins = tempfile::tempdir().unwrap();
-    std::fs::copy(external_plugin(), plugins.path().join("raw_annotations.wasm")).unwrap();
+    std::fs::copy(
+        external_plugin(),
+        plugins.path().join("raw_annotations.wasm"),
+    )
+    .unwrap();
     std::fs::copy(external_plugin_v2(), plugins.path().join("raw_stamp.wasm")).unwrap();
     let text = format!(
         "plugins:\n  dirs: [{}]\n{}  steps:\n  - plugin: raw-annotations\n    with: {{team: data}}\n",
@@ -256,18 +274,28 @@ fn a_0_1_0_and_a_0_2_0_component_run_in_one_pipeline() {
     let run = helmwasm(dir.path(), &["template", "--strict", "-v"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     for o in objects(&run.stdout) {
-        assert_eq!(o["metadata"]["annotations"]["stamp.example.com/by"], "ci", "{o}");
+        assert_eq!(
+            o["metadata"]["annotations"]["stamp.example.com/by"], "ci",
+            "{o}"
+        );
     }
-    assert!(run.stderr.contains("[release `t` post-render step 1 (`raw-stamp`)] info: stamping 5 objects"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("[release `t` post-render step 1 (`raw-stamp`)] info: stamping 5 objects"),
+        "{}",
+        run.stderr
+    );
     let list = helmwasm(dir.path(), &["plugins", "list", "-f", "helmwasm.yaml"]);
     assert!(list.stdout.contains("raw-annotations"), "{}", list.stdout);
     assert!(list.stdout.contains("raw-stamp"), "{}", list.stdout);
     // The 0.1.0 values step ran: its annotation is in the values helm got.
     let values = helmwasm(dir.path(), &["write-values", "--output-dir", "v"]);
     assert_eq!(values.code, 0, "{}", values.stderr);
-    assert!(std::fs::read_to_string(dir.path().join("v/t.yaml"))
-        .unwrap()
-        .contains("airflowPodAnnotations:\n  team: data\n"));
+    assert!(
+        std::fs::read_to_string(dir.path().join("v/t.yaml"))
+            .unwrap()
+            .contains("airflowPodAnnotations:\n  team: data\n")
+    );
 }
 
 /// A Helm home of its own: plugins, config, data and cache in a temp folder.
@@ -282,7 +310,13 @@ impl HelmHome {
         }
     }
 
-    fn helm(&self, name: &str, cwd: &Path, args: &[&str], env: &[(&str, String)]) -> crate::support::Run {
+    fn helm(
+        &self,
+        name: &str,
+        cwd: &Path,
+        args: &[&str],
+        env: &[(&str, String)],
+    ) -> crate::support::Run {
         let h = self.dir.path();
         let mut cmd = Command::new(tool(name));
         cmd.current_dir(cwd)
@@ -315,7 +349,12 @@ impl HelmHome {
 fn helm_4_post_renderer_plugin_applies_the_pipeline_to_the_real_chart() {
     let home = HelmHome::new();
     let plugin = root().join("helm-plugin");
-    let install = home.helm("helm", root().as_path(), &["plugin", "install", plugin.to_str().unwrap()], &[]);
+    let install = home.helm(
+        "helm",
+        root().as_path(),
+        &["plugin", "install", plugin.to_str().unwrap()],
+        &[],
+    );
     assert_eq!(install.code, 0, "{}{}", install.stdout, install.stderr);
     // The example's release, with a labels step, over the packaged Airflow chart.
     let dir = example_with_fixture_chart();
@@ -347,11 +386,19 @@ fn helm_4_post_renderer_plugin_applies_the_pipeline_to_the_real_chart() {
     let objects = objects(&run.stdout);
     assert!(objects.len() > 20, "{} objects", objects.len());
     for o in &objects {
-        assert_eq!(o["metadata"]["labels"]["team"], "data-platform", "{}", o["metadata"]["name"]);
+        assert_eq!(
+            o["metadata"]["labels"]["team"], "data-platform",
+            "{}",
+            o["metadata"]["name"]
+        );
     }
     // The example's container-resources step ran too: every container has resources.
     for (name, c) in containers(&objects) {
-        assert!(c["resources"]["limits"]["memory"].is_string(), "{name}/{}", c["name"]);
+        assert!(
+            c["resources"]["limits"]["memory"].is_string(),
+            "{name}/{}",
+            c["name"]
+        );
     }
     // A post-renderer refused by its grant fails helm, with a non-zero exit.
     let plugins = test_plugins().display().to_string();
@@ -359,14 +406,23 @@ fn helm_4_post_renderer_plugin_applies_the_pipeline_to_the_real_chart() {
         dir.path().join("bad.yaml"),
         format!(
             "plugins:\n  dirs: [{plugins}]\n{}",
-            pipeline("  - plugin: post-render-probe\n    with: {mode: cluster-role-binding}\n", "{}")
+            pipeline(
+                "  - plugin: post-render-probe\n    with: {mode: cluster-role-binding}\n",
+                "{}"
+            )
         ),
     )
     .unwrap();
     let bad = home.helm(
         "helm",
         dir.path(),
-        &["template", "t", &workloads_chart(), "--post-renderer", "helmwasm"],
+        &[
+            "template",
+            "t",
+            &workloads_chart(),
+            "--post-renderer",
+            "helmwasm",
+        ],
         &[("HELMWASM_PIPELINE", "bad.yaml".to_owned())],
     );
     assert_ne!(bad.code, 0, "{}", bad.stdout);
@@ -378,12 +434,21 @@ fn helm_4_post_renderer_plugin_applies_the_pipeline_to_the_real_chart() {
 fn helm_3_post_renderer_path_and_helm_wasm_cli_plugin() {
     // Helm 3 takes an executable path.
     let home = HelmHome::new();
-    let dir = project(&pipeline("  - plugin: labels\n    with: {labels: {team: three}}\n", "{}"));
+    let dir = project(&pipeline(
+        "  - plugin: labels\n    with: {labels: {team: three}}\n",
+        "{}",
+    ));
     let script = root().join("helm-plugin/bin/post-render");
     let run = home.helm(
         "helm3",
         dir.path(),
-        &["template", "t", &workloads_chart(), "--post-renderer", script.to_str().unwrap()],
+        &[
+            "template",
+            "t",
+            &workloads_chart(),
+            "--post-renderer",
+            script.to_str().unwrap(),
+        ],
         &[],
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -392,7 +457,12 @@ fn helm_3_post_renderer_path_and_helm_wasm_cli_plugin() {
     }
     // `helm wasm …` runs helmwasm.
     let cli = root().join("helm-plugin/cli");
-    let install = home.helm("helm", root().as_path(), &["plugin", "install", cli.to_str().unwrap()], &[]);
+    let install = home.helm(
+        "helm",
+        root().as_path(),
+        &["plugin", "install", cli.to_str().unwrap()],
+        &[],
+    );
     assert_eq!(install.code, 0, "{}{}", install.stdout, install.stderr);
     let run = home.helm("helm", dir.path(), &["wasm", "template", "--strict"], &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);

@@ -9,8 +9,8 @@
 
 use helmwasm_plugin_sdk::objects::{containers_mut, pod_spec_mut};
 use helmwasm_plugin_sdk::{
-    Metadata, ObjectRef, Plugin, PluginError, PostRender, PostRenderRequest,
-    PostRenderResponse, Value, export_post_render, json,
+    Metadata, ObjectRef, Plugin, PluginError, PostRender, PostRenderRequest, PostRenderResponse,
+    Value, export_post_render, json,
 };
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -141,7 +141,9 @@ pub fn apply(c: &Config, objects: &mut [Value]) -> Found {
                     if have.as_str().and_then(quantity).is_none() && !have.is_number() {
                         found.errors.push((
                             at(&format!("{section}/{key}")),
-                            format!("container `{name}`: `{section}.{key}` {have} is not a quantity"),
+                            format!(
+                                "container `{name}`: `{section}.{key}` {have} is not a quantity"
+                            ),
                         ));
                     }
                     continue;
@@ -155,11 +157,19 @@ pub fn apply(c: &Config, objects: &mut [Value]) -> Found {
                 }
                 let mut value = c.defaults[section][key].clone();
                 // Keep the pair valid against the container's own other half.
-                let other = if section == "limits" { "requests" } else { "limits" };
+                let other = if section == "limits" {
+                    "requests"
+                } else {
+                    "limits"
+                };
                 let own = container["resources"][other][key]
                     .as_str()
                     .map(str::to_owned)
-                    .or_else(|| container["resources"][other][key].as_f64().map(|n| n.to_string()));
+                    .or_else(|| {
+                        container["resources"][other][key]
+                            .as_f64()
+                            .map(|n| n.to_string())
+                    });
                 if let Some(own) = own
                     && let (Some(o), Some(v)) = (quantity(&own), quantity(&value))
                     && ((section == "limits" && v < o) || (section == "requests" && v > o))
@@ -234,7 +244,9 @@ mod tests {
     }
 
     fn fill() -> Config {
-        config(json!({"defaults": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "200m", "memory": "256Mi"}}}))
+        config(
+            json!({"defaults": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "200m", "memory": "256Mi"}}}),
+        )
     }
 
     #[test]
@@ -250,10 +262,12 @@ mod tests {
 
     #[test]
     fn fills_every_container_and_init_container_keeping_what_is_set() {
-        let mut objects = vec![json!({"kind": "StatefulSet", "metadata": {"name": "s"}, "spec": {"template": {"spec": {
-            "containers": [{"name": "a", "resources": {"requests": {"cpu": "1", "memory": "1Gi"}}}],
-            "initContainers": [{"name": "i"}]
-        }}}})];
+        let mut objects = vec![
+            json!({"kind": "StatefulSet", "metadata": {"name": "s"}, "spec": {"template": {"spec": {
+                "containers": [{"name": "a", "resources": {"requests": {"cpu": "1", "memory": "1Gi"}}}],
+                "initContainers": [{"name": "i"}]
+            }}}}),
+        ];
         let found = apply(&fill(), &mut objects);
         let spec = &objects[0]["spec"]["template"]["spec"];
         assert_eq!(
@@ -271,11 +285,17 @@ mod tests {
 
     #[test]
     fn fail_mode_names_each_missing_field() {
-        let mut objects = vec![json!({"kind": "CronJob", "metadata": {"name": "c"}, "spec": {"jobTemplate": {"spec": {"template": {"spec": {
-            "containers": [{"name": "a", "resources": {"limits": {"cpu": "1", "memory": "1Gi"}}}]
-        }}}}}})];
+        let mut objects = vec![
+            json!({"kind": "CronJob", "metadata": {"name": "c"}, "spec": {"jobTemplate": {"spec": {"template": {"spec": {
+                "containers": [{"name": "a", "resources": {"limits": {"cpu": "1", "memory": "1Gi"}}}]
+            }}}}}}),
+        ];
         let found = apply(&config(json!({"onMissing": "fail"})), &mut objects);
-        let pointers: Vec<String> = found.errors.iter().map(|(r, _)| r.pointer.clone().unwrap()).collect();
+        let pointers: Vec<String> = found
+            .errors
+            .iter()
+            .map(|(r, _)| r.pointer.clone().unwrap())
+            .collect();
         assert_eq!(
             pointers,
             [

@@ -3,12 +3,12 @@
 //! `overwrite: true`. Selectors are never touched (adding template labels keeps them valid).
 
 use helmwasm_plugin_sdk::objects::{self, WORKLOADS};
+use helmwasm_plugin_sdk::serde_json::Map;
 use helmwasm_plugin_sdk::{
     Metadata, Plugin, PluginError, PostRender, PostRenderRequest, PostRenderResponse, Value,
     export_post_render, json,
 };
 use serde::Deserialize;
-use helmwasm_plugin_sdk::serde_json::Map;
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -134,11 +134,23 @@ mod tests {
                    "spec": {"selector": {"matchLabels": {"app": "d"}}, "template": {"metadata": {"labels": {"app": "d"}}, "spec": {}}}}),
             json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}}),
         ];
-        let c = config(json!({"labels": {"team": "data", "env": "prod"}, "annotations": {"owner": "x"}}));
+        let c = config(
+            json!({"labels": {"team": "data", "env": "prod"}, "annotations": {"owner": "x"}}),
+        );
         apply(&c, &mut objects);
-        assert_eq!(objects[0]["metadata"]["labels"], json!({"team": "mine", "env": "prod"}));
-        assert_eq!(objects[0]["spec"]["template"]["metadata"]["labels"], json!({"app": "d", "team": "data", "env": "prod"}));
-        assert_eq!(objects[0]["spec"]["selector"], json!({"matchLabels": {"app": "d"}}), "selectors untouched");
+        assert_eq!(
+            objects[0]["metadata"]["labels"],
+            json!({"team": "mine", "env": "prod"})
+        );
+        assert_eq!(
+            objects[0]["spec"]["template"]["metadata"]["labels"],
+            json!({"app": "d", "team": "data", "env": "prod"})
+        );
+        assert_eq!(
+            objects[0]["spec"]["selector"],
+            json!({"matchLabels": {"app": "d"}}),
+            "selectors untouched"
+        );
         assert_eq!(objects[1]["metadata"]["annotations"], json!({"owner": "x"}));
         let c = config(json!({"labels": {"team": "data"}, "overwrite": true}));
         apply(&c, &mut objects);

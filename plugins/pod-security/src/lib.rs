@@ -10,8 +10,8 @@
 
 use helmwasm_plugin_sdk::objects::{containers_mut, pod_spec_mut};
 use helmwasm_plugin_sdk::{
-    Metadata, ObjectRef, Plugin, PluginError, PostRender, PostRenderRequest,
-    PostRenderResponse, Value, export_post_render, json,
+    Metadata, ObjectRef, Plugin, PluginError, PostRender, PostRenderRequest, PostRenderResponse,
+    Value, export_post_render, json,
 };
 use serde::Deserialize;
 
@@ -134,7 +134,10 @@ pub fn apply(c: &Config, objects: &mut [Value]) -> Vec<Finding> {
 }
 
 /// `v[key]` as a map, made one when absent or null.
-fn ensure_map<'a>(v: &'a mut Value, key: &str) -> &'a mut helmwasm_plugin_sdk::serde_json::Map<String, Value> {
+fn ensure_map<'a>(
+    v: &'a mut Value,
+    key: &str,
+) -> &'a mut helmwasm_plugin_sdk::serde_json::Map<String, Value> {
     if !v[key].is_object() {
         v[key] = json!({});
     }
@@ -209,8 +212,14 @@ mod tests {
             spec["containers"][0]["securityContext"],
             json!({"allowPrivilegeEscalation": false, "readOnlyRootFilesystem": true})
         );
-        assert_eq!(spec["containers"][1]["securityContext"]["readOnlyRootFilesystem"], false);
-        assert_eq!(spec["initContainers"][0]["securityContext"]["allowPrivilegeEscalation"], false);
+        assert_eq!(
+            spec["containers"][1]["securityContext"]["readOnlyRootFilesystem"],
+            false
+        );
+        assert_eq!(
+            spec["initContainers"][0]["securityContext"]["allowPrivilegeEscalation"],
+            false
+        );
     }
 
     #[test]
@@ -221,7 +230,10 @@ mod tests {
             "containers": [{"name": "a", "securityContext": {"privileged": true}}]
         }));
         let errors = apply(&Config::default(), &mut [bad.clone()]);
-        let pointers: Vec<String> = errors.iter().map(|(r, _)| r.pointer.clone().unwrap()).collect();
+        let pointers: Vec<String> = errors
+            .iter()
+            .map(|(r, _)| r.pointer.clone().unwrap())
+            .collect();
         assert_eq!(
             pointers,
             [
@@ -230,7 +242,10 @@ mod tests {
                 "/spec/template/spec/containers/0/securityContext/privileged"
             ]
         );
-        let allowed: Config = serde_json::from_value(json!({"allow": {"privileged": true, "hostPath": true, "hostNetwork": true}})).unwrap();
+        let allowed: Config = serde_json::from_value(
+            json!({"allow": {"privileged": true, "hostPath": true, "hostNetwork": true}}),
+        )
+        .unwrap();
         assert!(apply(&allowed, &mut [bad.clone()]).is_empty());
         let exempt: Config = serde_json::from_value(json!({"exempt": ["Deployment/d"]})).unwrap();
         let mut objects = [bad.clone()];

@@ -39,8 +39,8 @@ mod types;
 
 pub use serde_json::{self, Value, json};
 pub use types::{
-    Diagnostic, Metadata, ObjectRef, PluginError, PostRenderRequest, PostRenderResponse,
-    Release, Request, Response, Severity, Stage,
+    Diagnostic, Metadata, ObjectRef, PluginError, PostRenderRequest, PostRenderResponse, Release,
+    Request, Response, Severity, Stage,
 };
 
 /// The generated bindings for the `helmwasm:plugin@0.2.0` world. Plugin authors do not need
@@ -144,8 +144,8 @@ macro_rules! __export {
 pub mod __private {
     use crate::bindings::helmwasm::plugin::types as wit;
     use crate::{
-        Plugin, PluginError, PostRender, PostRenderRequest, PostRenderResponse, Request,
-        Response, Stage,
+        Plugin, PluginError, PostRender, PostRenderRequest, PostRenderResponse, Request, Response,
+        Stage,
     };
 
     pub fn metadata<P: Plugin>(stages: &[Stage]) -> wit::Metadata {

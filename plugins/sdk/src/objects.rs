@@ -9,11 +9,31 @@ use serde_json::{Map, Value};
 /// metadata pointer)`. A bare Pod's metadata is its own.
 pub const WORKLOADS: &[(&str, &str, &str)] = &[
     ("Pod", "/spec", "/metadata"),
-    ("Deployment", "/spec/template/spec", "/spec/template/metadata"),
-    ("StatefulSet", "/spec/template/spec", "/spec/template/metadata"),
-    ("DaemonSet", "/spec/template/spec", "/spec/template/metadata"),
-    ("ReplicaSet", "/spec/template/spec", "/spec/template/metadata"),
-    ("ReplicationController", "/spec/template/spec", "/spec/template/metadata"),
+    (
+        "Deployment",
+        "/spec/template/spec",
+        "/spec/template/metadata",
+    ),
+    (
+        "StatefulSet",
+        "/spec/template/spec",
+        "/spec/template/metadata",
+    ),
+    (
+        "DaemonSet",
+        "/spec/template/spec",
+        "/spec/template/metadata",
+    ),
+    (
+        "ReplicaSet",
+        "/spec/template/spec",
+        "/spec/template/metadata",
+    ),
+    (
+        "ReplicationController",
+        "/spec/template/spec",
+        "/spec/template/metadata",
+    ),
     ("Job", "/spec/template/spec", "/spec/template/metadata"),
     (
         "CronJob",
@@ -79,7 +99,9 @@ pub fn patch(object: &mut Value, pointer: &str, value: Value) -> Result<(), Plug
         .split('/')
         .map(|t| t.replace("~1", "/").replace("~0", "~"))
         .collect();
-    let (last, parents) = tokens.split_last().expect("split yields one token at least");
+    let (last, parents) = tokens
+        .split_last()
+        .expect("split yields one token at least");
     let mut node = object;
     for t in parents {
         node = step(node, t, pointer)?;
@@ -123,7 +145,9 @@ fn step<'a>(node: &'a mut Value, token: &str, pointer: &str) -> Result<&'a mut V
 }
 
 fn bad_index(pointer: &str, token: &str) -> PluginError {
-    PluginError::Internal(format!("`{pointer}`: `{token}` is not an index of that list"))
+    PluginError::Internal(format!(
+        "`{pointer}`: `{token}` is not an index of that list"
+    ))
 }
 
 /// Add labels to an object's `metadata.labels` and, for a workload, to its pod template's;
@@ -175,8 +199,12 @@ mod tests {
             .collect();
         assert_eq!(
             names,
-            [("/containers/0", "a"), ("/containers/1", "b"), ("/initContainers/0", "i")]
-                .map(|(p, n)| (p.to_owned(), n.to_owned()))
+            [
+                ("/containers/0", "a"),
+                ("/containers/1", "b"),
+                ("/initContainers/0", "i")
+            ]
+            .map(|(p, n)| (p.to_owned(), n.to_owned()))
         );
         assert!(pod_spec_mut(&mut json!({"kind": "Service", "spec": {}})).is_none());
         assert_eq!(pod_spec_pointer(&json!({"kind": "Pod"})), Some("/spec"));
@@ -185,7 +213,12 @@ mod tests {
     #[test]
     fn patches_create_maps_and_respect_lists() {
         let mut o = json!({"spec": {"list": [1, 2]}});
-        patch(&mut o, "/metadata/labels/app.kubernetes.io~1name", json!("x")).unwrap();
+        patch(
+            &mut o,
+            "/metadata/labels/app.kubernetes.io~1name",
+            json!("x"),
+        )
+        .unwrap();
         patch(&mut o, "/spec/list/1", json!(5)).unwrap();
         patch(&mut o, "/spec/list/-", json!(6)).unwrap();
         assert_eq!(
@@ -198,13 +231,23 @@ mod tests {
 
     #[test]
     fn labels_go_on_objects_and_pod_templates_without_overwriting() {
-        let labels: Map<String, Value> =
-            [("team".to_owned(), json!("data")), ("app".to_owned(), json!("x"))].into_iter().collect();
+        let labels: Map<String, Value> = [
+            ("team".to_owned(), json!("data")),
+            ("app".to_owned(), json!("x")),
+        ]
+        .into_iter()
+        .collect();
         let mut d = json!({"kind": "Deployment", "metadata": {"name": "d", "labels": {"app": "mine"}},
             "spec": {"template": {"metadata": {}, "spec": {}}}});
         assert_eq!(add_labels(&mut d, &labels), 3);
-        assert_eq!(d["metadata"]["labels"], json!({"app": "mine", "team": "data"}));
-        assert_eq!(d["spec"]["template"]["metadata"]["labels"], json!({"app": "x", "team": "data"}));
+        assert_eq!(
+            d["metadata"]["labels"],
+            json!({"app": "mine", "team": "data"})
+        );
+        assert_eq!(
+            d["spec"]["template"]["metadata"]["labels"],
+            json!({"app": "x", "team": "data"})
+        );
         let mut svc = json!({"kind": "Service", "metadata": {"name": "s"}});
         assert_eq!(add_labels(&mut svc, &labels), 2);
         let mut pod = json!({"kind": "Pod", "metadata": {"name": "p"}});

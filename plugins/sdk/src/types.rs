@@ -184,7 +184,11 @@ impl PostRenderResponse {
     pub(crate) fn into_wit(self) -> wit::PostRenderResponse {
         wit::PostRenderResponse {
             objects: self.objects.iter().map(Value::to_string).collect(),
-            diagnostics: self.diagnostics.into_iter().map(Diagnostic::into_wit).collect(),
+            diagnostics: self
+                .diagnostics
+                .into_iter()
+                .map(Diagnostic::into_wit)
+                .collect(),
         }
     }
 }
@@ -309,7 +313,11 @@ impl Response {
     }
 
     pub(crate) fn into_wit(self) -> Result<wit::Response, PluginError> {
-        let diagnostics = self.diagnostics.into_iter().map(Diagnostic::into_wit).collect();
+        let diagnostics = self
+            .diagnostics
+            .into_iter()
+            .map(Diagnostic::into_wit)
+            .collect();
         Ok(wit::Response {
             values: self.values.to_string(),
             manifests: self.manifests.iter().map(Value::to_string).collect(),

@@ -1,5 +1,7 @@
 //! Test-only artifact: a component built against a made-up, incompatible
-//! `helmwasm:plugin@0.2.0` (its request has an extra field). The host must refuse to load it.
+//! `helmwasm:plugin@0.2.0` (its request has an extra field, its metadata no stages): it
+//! imports the real 0.2.0 host interface but exports neither supported world. The host must
+//! refuse to load it.
 
 #[allow(clippy::too_many_arguments)]
 mod bindings {
