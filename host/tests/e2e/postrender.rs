@@ -470,3 +470,30 @@ fn helm_3_post_renderer_path_and_helm_wasm_cli_plugin() {
         assert_eq!(o["metadata"]["labels"]["team"], "three");
     }
 }
+
+/// The README's post-render example plugin (`tests/plugins/no-latest`, the same code).
+#[test]
+fn the_readme_post_render_example_refuses_latest_images() {
+    tool("helm");
+    let plugins = test_plugins().display().to_string();
+    let text = |image: &str| {
+        format!(
+            "plugins:\n  dirs: [{plugins}]\n{}",
+            pipeline("  - plugin: no-latest\n", &format!("{{image: '{image}'}}"))
+        )
+    };
+    let dir = project(&text("registry.example.com/app:1.0"));
+    assert_eq!(helmwasm(dir.path(), &["template", "--strict"]).code, 0);
+    std::fs::write(
+        dir.path().join("helmwasm.yaml"),
+        text("registry.example.com/app:latest"),
+    )
+    .unwrap();
+    let run = helmwasm(dir.path(), &["template", "--strict"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("StatefulSet t-db /spec/template/spec/containers/0/image: pin the image to a version, not `:latest`"),
+        "{}",
+        run.stderr
+    );
+}

@@ -66,6 +66,8 @@ pub fn test_plugins() -> &'static Path {
                 "big-schema",
                 "-p",
                 "post-render-probe",
+                "-p",
+                "no-latest",
             ]);
         run_cargo(cmd, "the test plugins");
         // Only the loadable plugins go in the folder the tests pass as --plugin-dir; the
@@ -79,6 +81,7 @@ pub fn test_plugins() -> &'static Path {
             "hostile_raw",
             "emit_objects",
             "post_render_probe",
+            "no_latest",
         ] {
             copy_if_changed(
                 &built.join(format!("{name}.wasm")),
