@@ -215,18 +215,7 @@ impl Call<'_> {
             chart,
             env_values,
         } = *self;
-        let plugin = registry.get(&step.plugin)?;
-        plugin.check_stage(step.kind)?;
-        let problems = plugin.check_config(&step.config, &step.config_path);
-        if !problems.is_empty() {
-            bail!(
-                "invalid step config in {} (checked against the config schema of `{}` {}):\n- {}",
-                plan.file.display(),
-                plugin.name,
-                plugin.version,
-                problems.join("\n- ")
-            );
-        }
+        let plugin = checked_plugin(registry, plan, step)?;
         let request = Request {
             release: ReleaseContext {
                 name: release.name.clone(),
@@ -310,6 +299,28 @@ impl Call<'_> {
         }
         Ok((new_values, manifests))
     }
+}
+
+/// The step's plugin, once it is known to implement the step's stage and to accept its config
+/// (offending config values are never echoed: they may be secrets).
+pub(crate) fn checked_plugin<'r>(
+    registry: &'r Registry,
+    plan: &Plan,
+    step: &StepPlan,
+) -> Result<&'r crate::registry::Registered> {
+    let plugin = registry.get(&step.plugin)?;
+    plugin.check_stage(step.kind)?;
+    let problems = plugin.check_config(&step.config, &step.config_path);
+    if !problems.is_empty() {
+        bail!(
+            "invalid step config in {} (checked against the config schema of `{}` {}):\n- {}",
+            plan.file.display(),
+            plugin.name,
+            plugin.version,
+            problems.join("\n- ")
+        );
+    }
+    Ok(plugin)
 }
 
 /// Maps and lists a step may return, values and manifests together: with the output limit,

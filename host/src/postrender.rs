@@ -80,18 +80,7 @@ fn call(
     tag: &StepTag,
     events: &mut dyn FnMut(Event),
 ) -> Result<Vec<Value>> {
-    let plugin = registry.get(&step.plugin)?;
-    plugin.check_stage(step.kind)?;
-    let problems = plugin.check_config(&step.config, &step.config_path);
-    if !problems.is_empty() {
-        bail!(
-            "invalid step config in {} (checked against the config schema of `{}` {}):\n- {}",
-            plan.file.display(),
-            plugin.name,
-            plugin.version,
-            problems.join("\n- ")
-        );
-    }
+    let plugin = execute::checked_plugin(registry, plan, step)?;
     let request = PostRenderRequest {
         release: ReleaseContext {
             name: release.name.clone(),

@@ -234,14 +234,10 @@ impl Runtime {
     ) -> (Result<Result<Response, PluginError>, CallError>, Captured) {
         let (result, captured) =
             self.call(plugin, limits, random_key, |store, p| p.run(store, request));
-        let result = result.map(|r| match r {
-            Ok(mut response) => {
-                untrusted::diagnostics(&mut response.diagnostics);
-                Ok(response)
-            }
-            Err(e) => Err(untrusted::plugin_error(e)),
-        });
-        (result, captured)
+        (
+            result.map(|r| untrusted::stage_result(r, |r| &mut r.diagnostics)),
+            captured,
+        )
     }
 
     /// Call `post-render` in a fresh instance (a 0.1.0 component answers `unsupported-stage`).
@@ -258,14 +254,10 @@ impl Runtime {
         let (result, captured) = self.call(plugin, limits, random_key, |store, p| {
             p.post_render(store, request)
         });
-        let result = result.map(|r| match r {
-            Ok(mut response) => {
-                untrusted::diagnostics(&mut response.diagnostics);
-                Ok(response)
-            }
-            Err(e) => Err(untrusted::plugin_error(e)),
-        });
-        (result, captured)
+        (
+            result.map(|r| untrusted::stage_result(r, |r| &mut r.diagnostics)),
+            captured,
+        )
     }
 
     fn call<R>(

@@ -63,6 +63,21 @@ pub fn diagnostics(diagnostics: &mut Vec<Diagnostic>) -> usize {
     dropped
 }
 
+/// A stage's result made safe: the response's diagnostics capped and escaped, or the error's
+/// message.
+pub fn stage_result<R>(
+    result: Result<R, PluginError>,
+    diagnostics_of: impl FnOnce(&mut R) -> &mut Vec<Diagnostic>,
+) -> Result<R, PluginError> {
+    match result {
+        Ok(mut response) => {
+            diagnostics(diagnostics_of(&mut response));
+            Ok(response)
+        }
+        Err(e) => Err(plugin_error(e)),
+    }
+}
+
 /// Cap and escape a plugin error's message.
 pub fn plugin_error(e: PluginError) -> PluginError {
     match e {

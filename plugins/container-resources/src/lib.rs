@@ -7,7 +7,7 @@
 //! value is raised (lowered) to match it, with a warning: Kubernetes refuses a limit below
 //! its request.
 
-use helmwasm_plugin_sdk::objects::{containers_mut, pod_spec_mut};
+use helmwasm_plugin_sdk::objects::{containers_mut, kind_name, pod_spec_mut};
 use helmwasm_plugin_sdk::{
     Metadata, ObjectRef, Plugin, PluginError, PostRender, PostRenderRequest, PostRenderResponse,
     Value, export_post_render, json,
@@ -117,12 +117,7 @@ pub fn check(c: &Config) -> Result<(), PluginError> {
 pub fn apply(c: &Config, objects: &mut [Value]) -> Found {
     let mut found = Found::default();
     for o in objects.iter_mut() {
-        let id = format!(
-            "{}/{}",
-            o["kind"].as_str().unwrap_or_default(),
-            o["metadata"]["name"].as_str().unwrap_or_default()
-        );
-        if c.exempt.contains(&id) {
+        if c.exempt.contains(&kind_name(o)) {
             continue;
         }
         let r = ObjectRef::of(o);

@@ -8,7 +8,7 @@
 //! Reported as errors (the step fails) unless allowed under `allow:` or for a workload listed
 //! in `exempt:`: a `privileged: true` container, a `hostPath` volume, `hostNetwork: true`.
 
-use helmwasm_plugin_sdk::objects::{containers_mut, pod_spec_mut};
+use helmwasm_plugin_sdk::objects::{containers_mut, kind_name, pod_spec_mut};
 use helmwasm_plugin_sdk::{
     Metadata, ObjectRef, Plugin, PluginError, PostRender, PostRenderRequest, PostRenderResponse,
     Value, export_post_render, json,
@@ -73,12 +73,7 @@ pub type Finding = (ObjectRef, String);
 pub fn apply(c: &Config, objects: &mut [Value]) -> Vec<Finding> {
     let mut errors = Vec::new();
     for o in objects.iter_mut() {
-        let id = format!(
-            "{}/{}",
-            o["kind"].as_str().unwrap_or_default(),
-            o["metadata"]["name"].as_str().unwrap_or_default()
-        );
-        if c.exempt.contains(&id) {
+        if c.exempt.contains(&kind_name(o)) {
             continue;
         }
         let r = ObjectRef::of(o);

@@ -42,6 +42,15 @@ pub const WORKLOADS: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// `Kind/name`, as policies list objects to exempt.
+pub fn kind_name(object: &Value) -> String {
+    format!(
+        "{}/{}",
+        object["kind"].as_str().unwrap_or_default(),
+        object["metadata"]["name"].as_str().unwrap_or_default()
+    )
+}
+
 /// The objects of one kind.
 pub fn of_kind<'a>(objects: &'a mut [Value], kind: &'a str) -> impl Iterator<Item = &'a mut Value> {
     objects.iter_mut().filter(move |o| o["kind"] == kind)

@@ -3,7 +3,7 @@
 use helmwasm_plugin_sdk::objects::{containers_mut, pod_spec_mut};
 use helmwasm_plugin_sdk::{
     Metadata, ObjectRef, Plugin, PluginError, PostRender, PostRenderRequest, PostRenderResponse,
-    export_post_render, json,
+    export_post_render,
 };
 
 struct NoLatest;
