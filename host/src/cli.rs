@@ -64,6 +64,9 @@ pub enum Command {
     WriteValues(Box<WriteValuesArgs>),
     /// Apply a pipeline's post-render steps to manifests on stdin (for `helm --post-renderer`).
     PostRender(PostRenderArgs),
+    /// Argo CD config management plugin commands.
+    #[command(subcommand)]
+    Argocd(ArgocdCommand),
     /// Inspect the available plugins.
     #[command(subcommand)]
     Plugins(PluginsCommand),
@@ -108,6 +111,14 @@ pub struct PipelineArgs {
     /// The helm binary [default: $HELMWASM_HELM, else `helm` on PATH].
     #[arg(long, value_name = "PATH")]
     pub helm: Option<PathBuf>,
+    /// The target cluster's Kubernetes version for the chart's `.Capabilities` (as `helm
+    /// template --kube-version`).
+    #[arg(long, value_name = "VERSION")]
+    pub kube_version: Option<String>,
+    /// An API version the target cluster serves (as `helm template --api-versions`);
+    /// repeatable.
+    #[arg(long = "api-versions", value_name = "GROUP/VERSION")]
+    pub api_versions: Vec<String>,
     #[command(flatten)]
     pub set: SetArgs,
 }
@@ -238,6 +249,21 @@ pub struct PostRenderArgs {
     #[arg(long, value_name = "NAME")]
     pub release: Option<String>,
     /// More folders of `*.wasm` plugins.
+    #[arg(long = "plugin-dir", value_name = "DIR")]
+    pub plugin_dirs: Vec<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ArgocdCommand {
+    /// The CMP `generate` command: render the pipeline in the app's folder as Argo CD asks
+    /// (parameters from ARGOCD_APP_PARAMETERS, KUBE_VERSION, KUBE_API_VERSIONS), manifests
+    /// only on stdout, Secret data as it is (Argo CD applies it).
+    Generate(ArgocdGenerateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ArgocdGenerateArgs {
+    /// More folders of `*.wasm` plugins (the sidecar image's, e.g. /opt/helmwasm/plugins).
     #[arg(long = "plugin-dir", value_name = "DIR")]
     pub plugin_dirs: Vec<PathBuf>,
 }
@@ -424,6 +450,9 @@ fn run(cli: &Cli, redactor: &mut Redactor) -> Result<Outcome> {
         }
         Command::PostRender(args) => {
             commands::post_render::run(cli, args, redactor).map(Outcome::Done)
+        }
+        Command::Argocd(ArgocdCommand::Generate(args)) => {
+            commands::argocd::generate(cli, args, redactor).map(Outcome::Done)
         }
         Command::Plugins(PluginsCommand::List(args)) => {
             commands::plugins::list(cli, args).map(Outcome::Done)

@@ -20,6 +20,17 @@ pub struct TemplateRequest<'a> {
     pub chart: &'a Path,
     /// The final values, as YAML.
     pub values_yaml: &'a str,
+    /// The target cluster, when known (`--kube-version`, `--api-versions`).
+    pub capabilities: &'a Capabilities,
+}
+
+/// What a chart may ask of the target cluster (`.Capabilities`), as Argo CD passes them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Capabilities {
+    /// `--kube-version`, e.g. `1.29.0`.
+    pub kube_version: Option<String>,
+    /// `--api-versions`, e.g. `monitoring.coreos.com/v1`.
+    pub api_versions: Vec<String>,
 }
 
 pub trait Helm {
@@ -127,6 +138,18 @@ impl Helm for HelmBinary {
             .arg(req.chart)
             .args(["--namespace", req.namespace, "--include-crds", "--values"])
             .arg(values.path())
+            .args(
+                req.capabilities
+                    .kube_version
+                    .iter()
+                    .flat_map(|v| ["--kube-version", v.as_str()]),
+            )
+            .args(
+                req.capabilities
+                    .api_versions
+                    .iter()
+                    .flat_map(|v| ["--api-versions", v.as_str()]),
+            )
             .stdin(Stdio::null())
             .output()
             .map_err(|e| format!("cannot run {}: {e}", self.path.display()))?;

@@ -39,6 +39,8 @@ pub struct Options {
     pub secrets: secrets::Mode,
     /// Keep what `explain` needs: each release's chart defaults and schema.
     pub trace: bool,
+    /// The target cluster's version and API versions, for `helm template`.
+    pub capabilities: helm::Capabilities,
 }
 
 /// The side effects a run uses, supplied by the verb.
@@ -144,6 +146,7 @@ pub fn run(
         strict: opts.strict,
         placeholders: opts.secrets == secrets::Mode::Shape,
         trace: opts.trace,
+        capabilities: &opts.capabilities,
     };
     let mut releases = Vec::with_capacity(plan.releases.len());
     let mut failures = Vec::new();
@@ -300,6 +303,7 @@ struct Stages<'a> {
     placeholders: bool,
     /// Keep the chart defaults and schema in the render (`explain`).
     trace: bool,
+    capabilities: &'a helm::Capabilities,
 }
 
 impl Stages<'_> {
@@ -484,7 +488,7 @@ impl Stages<'_> {
         check(Phase::Values, &render, events)?;
         if let (Some(c), Some(h)) = (chart, self.helm) {
             render.chart = Some(
-                helm_render(h, release, c, &render.values)
+                helm_render(h, release, c, &render.values, self.capabilities)
                     .map_err(|e| fail(&diagnostics::HELM_FAILED, e))?,
             );
         }
@@ -526,6 +530,7 @@ fn helm_render(
     release: &ReleasePlan,
     chart: &chart::Chart,
     values: &Value,
+    capabilities: &helm::Capabilities,
 ) -> Result<ChartRender> {
     let values_yaml = yaml::to_string(values);
     let out = helm
@@ -534,6 +539,7 @@ fn helm_render(
             namespace: &release.namespace,
             chart: &chart.path,
             values_yaml: &values_yaml,
+            capabilities,
         })
         .map_err(|e| anyhow!("{e}"))
         .with_context(|| {

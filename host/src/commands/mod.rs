@@ -9,11 +9,13 @@
 //! - [`write_values`]: the final values files;
 //! - [`plugins`]: list plugins, scaffold a new one;
 //! - [`post_render`]: a pipeline's post-render steps over helm's manifests (`helm
-//!   --post-renderer`).
+//!   --post-renderer`);
+//! - [`argocd`]: the Argo CD config management plugin's `generate`.
 //!
 //! What they share, running the pipeline with the cache and chart fetcher of this machine, is
 //! [`Session`].
 
+pub mod argocd;
 pub mod diff;
 pub mod explain;
 pub mod lint;
@@ -115,6 +117,10 @@ fn options(args: &PipelineArgs, how: How) -> Result<Options> {
         helm: args.helm.clone(),
         secrets: how.secrets,
         trace: how.trace,
+        capabilities: crate::helm::Capabilities {
+            kube_version: args.kube_version.clone(),
+            api_versions: args.api_versions.clone(),
+        },
     })
 }
 

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod argocd;
 mod cases;
 mod charts;
 mod discovery;

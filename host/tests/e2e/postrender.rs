@@ -87,7 +87,7 @@ fn built_in_post_renderers_apply_to_every_object_and_container() {
     let run = helmwasm(dir.path(), &["template", "--strict"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let objects = objects(&run.stdout);
-    assert_eq!(objects.len(), 5, "{}", run.stdout);
+    assert_eq!(objects.len(), 6, "{}", run.stdout);
     for o in &objects {
         assert_eq!(o["metadata"]["labels"]["team"], "data", "{o}");
         assert_eq!(o["metadata"]["annotations"]["owner"], "platform", "{o}");
@@ -281,7 +281,7 @@ fn a_0_1_0_and_a_0_2_0_component_run_in_one_pipeline() {
     }
     assert!(
         run.stderr
-            .contains("[release `t` post-render step 1 (`raw-stamp`)] info: stamping 5 objects"),
+            .contains("[release `t` post-render step 1 (`raw-stamp`)] info: stamping 6 objects"),
         "{}",
         run.stderr
     );

@@ -1,0 +1,256 @@
+//! The Argo CD config management plugin contract: `helmwasm argocd generate` run as the CMP
+//! server runs it (the app's folder as working directory, Argo CD's environment, no TTY,
+//! stdin closed): manifests only on stdout, the parameters honoured, KUBE_VERSION and
+//! KUBE_API_VERSIONS reaching helm, Secret data real on stdout and never on stderr, exit
+//! codes as `template`. The sidecar recipe's warm-up command leaves nothing to compile.
+
+use crate::full_render::example_with_fixture_chart;
+use crate::support::{project, root, tool};
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// The generate command as Argo CD's CMP server runs it: a clean environment with Argo CD's
+/// variables, `cwd` the application's folder, stdin closed, stdout and stderr pipes.
+fn generate(cwd: &Path, cache: &Path, parameters: &str, extra: &[(&str, &str)]) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_helmwasm"));
+    cmd.current_dir(cwd)
+        .args(["argocd", "generate"])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", cache)
+        .env("HELMWASM_CACHE_DIR", cache)
+        .env("HELMWASM_HELM", tool("helm"))
+        .env("HELMWASM_OFFLINE", "1")
+        .env("ARGOCD_APP_NAME", "airflow-prod")
+        .env("ARGOCD_APP_NAMESPACE", "airflow")
+        .env("ARGOCD_APP_REVISION", "0123456789abcdef")
+        .env("ARGOCD_APP_SOURCE_PATH", ".")
+        .env(
+            "ARGOCD_APP_SOURCE_REPO_URL",
+            "https://git.example.com/org/deploy.git",
+        )
+        .env("ARGOCD_APP_SOURCE_TARGET_REVISION", "main")
+        .env("KUBE_VERSION", "1.29.4")
+        .env("KUBE_API_VERSIONS", "v1,apps/v1,batch/v1,example.com/v1")
+        .env("ARGOCD_APP_PARAMETERS", parameters)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in extra {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("cannot run helmwasm");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
+/// Every document of a stream, read by Python's yaml; each must be a Kubernetes object.
+fn kubernetes_objects(stream: &str) -> Vec<Value> {
+    let mut child = Command::new("python3")
+        .args([
+            "-c",
+            "import json, sys, yaml\ndocs = list(yaml.safe_load_all(sys.stdin))\nbad = [d for d in docs if not (isinstance(d, dict) and d.get('apiVersion') and d.get('kind') and (d.get('metadata') or {}).get('name'))]\nassert not bad, bad[:1]\nprint(json.dumps(docs))",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python3 with PyYAML (tests/setup installs it)");
+    use std::io::Write as _;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stream.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "stdout holds something that is not a Kubernetes object: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Warm a fresh cache as the sidecar image does at build time (`helmwasm plugins list`),
+/// and return the set of files in it.
+fn warm(cache: &Path) -> Vec<String> {
+    let out = Command::new(env!("CARGO_BIN_EXE_helmwasm"))
+        .args(["plugins", "list"])
+        .env("HELMWASM_CACHE_DIR", cache)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    files(cache)
+}
+
+fn files(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            if p.file_name().is_some_and(|n| n == "charts") {
+                continue; // the chart cache is filled by the first render, by design
+            }
+            out.extend(files(&p));
+        } else {
+            out.push(p.strip_prefix(dir).unwrap_or(&p).display().to_string());
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn the_cmp_generate_contract_holds_on_the_example() {
+    tool("helm");
+    let dir = example_with_fixture_chart();
+    let cache = tempfile::tempdir().unwrap();
+    let warmed = warm(cache.path());
+    assert!(warmed.len() > 10, "{warmed:?}");
+    let params = r#"[{"name":"environment","string":"prod"},{"name":"set","map":{"config.core.parallelism":"64"}}]"#;
+    let run = generate(dir.path(), cache.path(), params, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        files(cache.path()),
+        warmed,
+        "the warmed cache held every compiled plugin: generate compiled nothing"
+    );
+    let objects = kubernetes_objects(&run.stdout);
+    assert!(objects.len() > 20);
+    // The parameters: prod (the airflow-gitops step ran: no Helm hooks) and --set.
+    assert!(!run.stdout.contains("helm.sh/hook"));
+    let config = objects
+        .iter()
+        .find(|o| o["kind"] == "ConfigMap" && o["metadata"]["name"] == "airflow-config")
+        .expect("the chart's airflow-config");
+    assert!(
+        config["data"]["airflow.cfg"]
+            .as_str()
+            .unwrap()
+            .contains("parallelism = 64"),
+        "the set parameter reached the chart"
+    );
+    // Secret data is real (Argo CD applies it) and stays off stderr.
+    let password = std::fs::read_to_string(dir.path().join("credentials/db-password")).unwrap();
+    let secret = objects
+        .iter()
+        .find(|o| o["kind"] == "Secret" && o["metadata"]["name"] == "airflow-metadata-db")
+        .unwrap();
+    use base64::Engine as _;
+    let connection = base64::engine::general_purpose::STANDARD
+        .decode(secret["data"]["connection"].as_str().unwrap())
+        .unwrap();
+    // The URL carries the password percent-encoded (RFC 3986 unreserved characters kept).
+    let encoded: String = password
+        .trim()
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    let connection = String::from_utf8(connection).unwrap();
+    assert!(
+        connection.contains(&format!(":{encoded}@")),
+        "the password is not in the connection URL ({} bytes)",
+        connection.len()
+    );
+    assert!(!run.stderr.contains(password.trim()), "{}", run.stderr);
+    // A wrong parameter: exit 1, nothing on stdout, one clear error on stderr.
+    let bad = generate(
+        dir.path(),
+        cache.path(),
+        r#"[{"name":"enviroment","string":"prod"}]"#,
+        &[],
+    );
+    assert_eq!(bad.code, 1);
+    assert!(bad.stdout.is_empty());
+    assert!(
+        bad.stderr.starts_with("error: unknown parameter `enviroment` (the helmwasm plugin takes: environment, selectors, set, set-string, file)"),
+        "{}",
+        bad.stderr
+    );
+    // A skipped chart is an error under Argo CD (strict): no helm.
+    let no_helm = generate(
+        dir.path(),
+        cache.path(),
+        "[]",
+        &[("HELMWASM_HELM", "/nonexistent/helm")],
+    );
+    assert_eq!(no_helm.code, 1, "{}", no_helm.stdout);
+    assert!(no_helm.stdout.is_empty());
+}
+
+#[test]
+fn kube_version_and_api_versions_reach_helm() {
+    tool("helm");
+    let text = format!(
+        "releases:\n- name: t\n  namespace: apps\n  chart: {}\n",
+        root().join("tests/charts/workloads").display()
+    );
+    let dir = project(&text);
+    let cache = tempfile::tempdir().unwrap();
+    let run = generate(dir.path(), cache.path(), "[]", &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let objects = kubernetes_objects(&run.stdout);
+    let caps = objects
+        .iter()
+        .find(|o| o["metadata"]["name"] == "t-capabilities")
+        .unwrap();
+    assert_eq!(caps["data"]["kubeVersion"], "v1.29.4");
+    assert_eq!(caps["data"]["hasExampleApi"], "true");
+    // `template` takes the same as flags.
+    let run = crate::support::helmwasm(
+        dir.path(),
+        &[
+            "template",
+            "--kube-version",
+            "1.30.1",
+            "--api-versions",
+            "example.com/v1",
+        ],
+    );
+    assert!(
+        run.stdout.contains("kubeVersion: \"v1.30.1\"")
+            || run.stdout.contains("kubeVersion: v1.30.1"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn the_plugin_config_announces_the_parameters_generate_reads() {
+    let text = std::fs::read_to_string(root().join("deploy/argocd/plugin.yaml")).unwrap();
+    let plugin = helmwasm::yaml::parse_values(&text, Path::new("plugin.yaml")).unwrap();
+    assert_eq!(plugin["kind"], "ConfigManagementPlugin");
+    assert_eq!(plugin["apiVersion"], "argoproj.io/v1alpha1");
+    assert_eq!(plugin["spec"]["discover"]["fileName"], "./helmwasm.yaml");
+    assert_eq!(
+        plugin["spec"]["generate"]["command"],
+        serde_json::json!(["helmwasm", "argocd", "generate"])
+    );
+    let announced: Vec<&str> = plugin["spec"]["parameters"]["static"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        announced,
+        ["environment", "selectors", "set", "set-string", "file"]
+    );
+}
