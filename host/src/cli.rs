@@ -128,6 +128,11 @@ pub struct TemplateArgs {
     /// Write DIR/RELEASE/values.yaml and manifests.yaml instead of printing.
     #[arg(long, value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
+    /// The form of --output-dir: `render` (values, manifests and the chart's render) or
+    /// `flux` (HelmRepository, HelmRelease and values objects for Flux, and a
+    /// kustomization.yaml).
+    #[arg(long, value_enum, default_value_t = OutputForm::Render, value_name = "FORM", requires = "output_dir")]
+    pub output: OutputForm,
     /// Print Secret data and resolved secret values in clear text (redacted by default).
     #[arg(long)]
     pub show_secrets: bool,
@@ -163,6 +168,13 @@ pub struct DiffArgs {
     pub context: usize,
     #[command(flatten)]
     pub pipeline: PipelineArgs,
+}
+
+/// What `template --output-dir` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputForm {
+    Render,
+    Flux,
 }
 
 /// `--color`: `auto` colours a terminal only, and never when `NO_COLOR` is set.

@@ -27,6 +27,7 @@ pub mod diff;
 pub mod error;
 pub mod execute;
 pub mod exit;
+pub mod flux;
 pub mod helm;
 pub mod names;
 pub mod output;

@@ -73,6 +73,20 @@ pub fn did_you_mean<'a>(
         })
 }
 
+/// A DNS label made from any text: lowercase, other characters as `-`, at most 63 long.
+pub fn dns_label_from(text: &str) -> String {
+    let mapped: String = text
+        .to_ascii_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let cut: String = mapped.trim_matches('-').chars().take(63).collect();
+    match cut.trim_end_matches('-') {
+        "" => "repository".to_owned(),
+        s => s.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -168,7 +168,7 @@ pub fn write_dir(render: &Render, dir: &Path, redactor: &Redactor) -> Result<Vec
 }
 
 /// Write files (path, text), all staged before any is renamed into place; each one private
-/// (0600) when it holds a secret. Folders are created.
+/// (0600) when it holds a secret or a Secret object. Folders are created.
 pub fn write_files(files: &[(PathBuf, String)], redactor: &Redactor) -> Result<Vec<PathBuf>> {
     let mut staged = Vec::with_capacity(files.len());
     for (path, text) in files {
@@ -177,7 +177,9 @@ pub fn write_files(files: &[(PathBuf, String)], redactor: &Redactor) -> Result<V
             _ => Path::new("."),
         };
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        let mode = if redactor.contains_secret(text) {
+        // Private when it holds a known secret or a Secret object (base64 data hides a secret
+        // from the redactor).
+        let mode = if redactor.contains_secret(text) || text.lines().any(|l| l == "kind: Secret") {
             0o600
         } else {
             0o644

@@ -1,7 +1,7 @@
 //! `helmwasm template`: print the render, or write it to a folder.
 
 use super::{How, Session};
-use crate::cli::{Cli, TemplateArgs};
+use crate::cli::{Cli, OutputForm, TemplateArgs};
 use crate::execute::Event;
 use crate::output;
 use crate::redact::Redactor;
@@ -40,6 +40,18 @@ pub fn run(cli: &Cli, args: &TemplateArgs, redactor: &mut Redactor) -> Result<()
     }
     super::skip_notes(cli, &render, redactor);
     match &args.output_dir {
+        Some(dir) if args.output == OutputForm::Flux => {
+            let file = crate::spec::load(&args.pipeline.file)?;
+            let environment = args.pipeline.environment.as_deref().unwrap_or("default");
+            let files =
+                crate::flux::files(&render, &file, &args.pipeline.file, environment, redactor)?;
+            let files: Vec<_> = files.into_iter().map(|(p, t)| (dir.join(p), t)).collect();
+            for path in output::write_files(&files, redactor)? {
+                if !cli.quiet {
+                    eprintln!("wrote {}", path.display());
+                }
+            }
+        }
         Some(dir) => {
             let written = output::write_dir(&render, dir, redactor)?;
             if !cli.quiet {

@@ -288,15 +288,15 @@ fn without_helm_the_values_render_says_what_it_skipped_and_strict_fails() {
 }
 
 /// A chart repository on 127.0.0.1: serves files from a map, counts requests, stops on drop.
-struct Repo {
-    url: String,
+pub struct Repo {
+    pub url: String,
     requests: Arc<AtomicUsize>,
     files: Arc<Mutex<BTreeMap<String, Vec<u8>>>>,
     stop: Arc<AtomicBool>,
 }
 
 impl Repo {
-    fn start() -> Repo {
+    pub fn start() -> Repo {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         listener.set_nonblocking(true).unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
@@ -361,7 +361,7 @@ impl Repo {
     }
 
     /// Serve the fixture chart with an index written by the real `helm repo index`.
-    fn serve_airflow_chart(&self) {
+    pub fn serve_airflow_chart(&self) {
         let dir = tempfile::tempdir().unwrap();
         let tgz = std::fs::read(fixture("airflow-chart/airflow-1.19.0.tgz")).unwrap();
         std::fs::write(dir.path().join("airflow-1.19.0.tgz"), &tgz).unwrap();

@@ -7,6 +7,7 @@ mod argocd;
 mod cases;
 mod charts;
 mod discovery;
+mod flux;
 mod full_render;
 mod git_ssh;
 mod hardening;
