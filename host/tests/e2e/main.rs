@@ -6,6 +6,7 @@ mod support;
 mod argocd;
 mod cases;
 mod charts;
+mod ci;
 mod discovery;
 mod flux;
 mod full_render;
