@@ -26,7 +26,12 @@ fn subject_and_message(d: &Diagnostic) -> String {
     if let Some(r) = &d.release {
         out.push_str(&format!("release `{r}`"));
         if let (Some(n), Some(p)) = (d.step, &d.plugin) {
-            out.push_str(&format!(" step {n} (`{p}`)"));
+            let stage = if d.stage == Some("post-render") {
+                "post-render "
+            } else {
+                ""
+            };
+            out.push_str(&format!(" {stage}step {n} (`{p}`)"));
         }
         out.push_str(": ");
     }
@@ -84,6 +89,7 @@ fn json_diagnostic(d: &Diagnostic) -> Value {
         "message": d.message,
         "release": d.release,
         "step": d.step,
+        "stage": d.stage,
         "plugin": d.plugin,
         "file": d.file,
         "line": d.line,
@@ -181,6 +187,9 @@ pub fn sarif(diagnostics: &[Diagnostic], tool_version: &str) -> String {
             }
             if let Some(s) = d.step {
                 properties.insert("step".into(), json!(s));
+            }
+            if let Some(s) = d.stage {
+                properties.insert("stage".into(), json!(s));
             }
             if let Some(p) = &d.plugin {
                 properties.insert("plugin".into(), json!(p));
@@ -309,7 +318,7 @@ mod tests {
             json!({"errors": 1, "warnings": 1, "notes": 0})
         );
         let keys: Vec<&String> = v["diagnostics"][1].as_object().unwrap().keys().collect();
-        assert_eq!(keys.len(), 11);
+        assert_eq!(keys.len(), 12);
         assert_eq!(v["diagnostics"][1]["file"], Value::Null);
         assert_eq!(v["diagnostics"][0]["code"], "HW0301");
     }

@@ -105,7 +105,7 @@ impl Locator {
     ) -> Diagnostic {
         let mut d = Diagnostic::new(severity, code, message)
             .release(&tag.release)
-            .step(tag.step, &tag.plugin);
+            .step_of(tag.kind, tag.step, &tag.plugin);
         d.path = path;
         if let Some(key) = self.step_key(&tag.release, tag.kind, tag.step) {
             let (file, line) = self.pipeline_at(&key);
@@ -141,7 +141,16 @@ pub fn from_failure(locator: &Locator, f: &Failure, redactor: &Redactor) -> Vec<
     let mut d = Diagnostic::new(severity, f.code, redactor.redact(&message));
     d.release = f.release.clone();
     if let Some((n, plugin)) = &f.step {
-        d = d.step(*n, plugin);
+        let kind = if f
+            .step_path
+            .as_deref()
+            .is_some_and(|p| p.contains(".postRender["))
+        {
+            StepKind::PostRender
+        } else {
+            StepKind::Values
+        };
+        d = d.step_of(kind, *n, plugin);
     }
     if let Some(y) = yaml_error(&f.error) {
         d = d.at(y.file.display().to_string(), y.line, y.column);

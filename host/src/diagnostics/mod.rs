@@ -195,6 +195,8 @@ pub struct Diagnostic {
     pub message: String,
     pub release: Option<String>,
     pub step: Option<usize>,
+    /// Which list the step is in: `values` (`steps`) or `post-render` (`postRender`).
+    pub stage: Option<&'static str>,
     pub plugin: Option<String>,
     pub file: Option<String>,
     pub line: Option<usize>,
@@ -211,6 +213,7 @@ impl Diagnostic {
             message: message.into(),
             release: None,
             step: None,
+            stage: None,
             plugin: None,
             file: None,
             line: None,
@@ -224,8 +227,17 @@ impl Diagnostic {
         self
     }
 
-    pub fn step(mut self, number: usize, plugin: &str) -> Self {
+    /// A values step.
+    pub fn step(self, number: usize, plugin: &str) -> Self {
+        self.step_of(crate::plan::StepKind::Values, number, plugin)
+    }
+
+    pub fn step_of(mut self, kind: crate::plan::StepKind, number: usize, plugin: &str) -> Self {
         self.step = Some(number);
+        self.stage = Some(match kind {
+            crate::plan::StepKind::Values => "values",
+            crate::plan::StepKind::PostRender => "post-render",
+        });
         self.plugin = Some(plugin.to_owned());
         self
     }
@@ -337,6 +349,7 @@ Every diagnostic has every field (null when unknown):
 | `message` | string | what is wrong (secrets redacted) |
 | `release` | string or null | the release |
 | `step` | integer or null | the step number (1-based, as listed in the pipeline file) |
+| `stage` | `"values"`, `"post-render"` or null | which list the step is in (`steps`, `postRender`) |
 | `plugin` | string or null | the step's plugin |
 | `file` | string or null | the file it points at (lint falls back to the pipeline file) |
 | `line`, `column` | integer or null | 1-based |

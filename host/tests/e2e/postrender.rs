@@ -157,6 +157,18 @@ fn pod_security_refuses_privileged_host_path_and_host_network() {
             run.stderr
         );
     }
+    // lint names the post-render step, its stage and its line.
+    let lint = helmwasm(dir.path(), &["lint", "--strict", "-o", "json"]);
+    assert_eq!(lint.code, 1);
+    let doc: Value = serde_json::from_str(&lint.stdout).unwrap();
+    let d = &doc["diagnostics"][0];
+    assert_eq!(
+        (d["code"].as_str(), d["stage"].as_str(), d["step"].as_u64()),
+        (Some("HW0201"), Some("post-render"), Some(1)),
+        "{d}"
+    );
+    assert_eq!(d["plugin"], "pod-security");
+    assert_eq!(d["line"], 8, "the line of postRender[0]: {d}");
     std::fs::write(
         dir.path().join("helmwasm.yaml"),
         pipeline(

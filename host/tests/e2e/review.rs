@@ -363,8 +363,8 @@ fn lint_json_is_the_documented_schema() {
     assert_eq!(doc["version"], 1);
     let ds = doc["diagnostics"].as_array().unwrap();
     let fields = [
-        "severity", "code", "name", "message", "release", "step", "plugin", "file", "line",
-        "column", "path",
+        "severity", "code", "name", "message", "release", "step", "stage", "plugin", "file",
+        "line", "column", "path",
     ];
     for d in ds {
         let keys: Vec<&str> = d.as_object().unwrap().keys().map(String::as_str).collect();
@@ -375,6 +375,7 @@ fn lint_json_is_the_documented_schema() {
     let executor = ds.iter().find(|d| d["code"] == "HW0316").unwrap();
     assert_eq!(executor["severity"], "warning");
     assert_eq!(executor["step"], 1);
+    assert_eq!(executor["stage"], "values");
     assert_eq!(executor["plugin"], "celery-workers");
     assert_eq!(executor["path"], "executor");
     assert_eq!(
