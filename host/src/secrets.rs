@@ -6,6 +6,8 @@
 //! is an error naming the reference, never a value. Backends sit behind [`Backend`]; a new one
 //! (say `ref+awssecrets://…` for the EKS case) is one more implementation in [`Resolver::new`].
 
+mod aws;
+
 use crate::redact::Redactor;
 use crate::yaml;
 use serde_json::Value;
@@ -80,6 +82,25 @@ pub trait Backend: Send + Sync {
     fn fetch(&self, r: &Reference, base: &Path) -> Result<String, String>;
     /// Whether `r` is well formed for this backend, without reading anything.
     fn check_shape(&self, r: &Reference) -> Result<(), String>;
+    /// Fetch these references ahead, together (a remote backend resolves them concurrently
+    /// and keeps them for the run); `fetch` then answers from what it kept.
+    fn prefetch(&self, _refs: &[&Reference]) {}
+}
+
+/// The value at a JSON pointer in a YAML or JSON text (a secret file or a structured secret).
+/// Errors say where, never what.
+pub(crate) fn pointer_in(text: &str, pointer: &str) -> Result<String, String> {
+    let doc =
+        yaml::parse_values(text, Path::new("secret")).map_err(|e| match (e.line, e.column) {
+            (Some(l), Some(c)) => format!("not valid YAML or JSON (at line {l}, column {c})"),
+            _ => "not valid YAML or JSON".to_owned(),
+        })?;
+    match doc.pointer(pointer) {
+        Some(Value::String(s)) => Ok(s.clone()),
+        Some(v @ (Value::Number(_) | Value::Bool(_))) => Ok(v.to_string()),
+        Some(Value::Null) | None => Err(format!("no value at `{pointer}`")),
+        Some(_) => Err(format!("`{pointer}` is a map or list, not a single value")),
+    }
 }
 
 /// `ref+env://VAR`: an environment variable of the helmwasm process.
@@ -189,7 +210,12 @@ impl Resolver {
 
     pub fn with_mode(mode: Mode) -> Self {
         Resolver {
-            backends: vec![Box::new(EnvBackend), Box::new(FileBackend)],
+            backends: vec![
+                Box::new(EnvBackend),
+                Box::new(FileBackend),
+                Box::new(aws::AwsBackend::new(aws::Service::SecretsManager)),
+                Box::new(aws::AwsBackend::new(aws::Service::Ssm)),
+            ],
             mode,
         }
     }
@@ -233,6 +259,33 @@ impl Resolver {
             redactor.note_short(&r.raw, len);
         }
         Ok(secret)
+    }
+
+    /// Hand every reference of the plan to its backend ahead of resolving (remote backends
+    /// fetch theirs together, once).
+    fn prefetch(&self, plan: &crate::plan::Plan) {
+        let mut found: Vec<Reference> = Vec::new();
+        let mut visit = |v: &Value| collect(v, &mut found);
+        for l in &plan.environment.layers {
+            visit(&Value::Object(l.values.clone()));
+        }
+        if let Some(seed) = &plan.random_seed {
+            visit(&Value::String(seed.clone()));
+        }
+        for r in &plan.releases {
+            for l in &r.layers {
+                visit(&Value::Object(l.values.clone()));
+            }
+            for s in r.steps.iter().chain(&r.post_render) {
+                visit(&s.config);
+            }
+        }
+        for b in &self.backends {
+            let mine: Vec<&Reference> = found.iter().filter(|r| r.scheme == b.scheme()).collect();
+            if !mine.is_empty() {
+                b.prefetch(&mine);
+            }
+        }
     }
 
     /// Replace every string in `value` that is a reference by the secret it names. Errors carry
@@ -292,6 +345,20 @@ impl Resolver {
     }
 }
 
+/// Every well-formed reference in a tree.
+fn collect(v: &Value, out: &mut Vec<Reference>) {
+    match v {
+        Value::String(s) => {
+            if let Some(Ok(r)) = Reference::parse(s) {
+                out.push(r);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|i| collect(i, out)),
+        Value::Object(m) => m.values().for_each(|i| collect(i, out)),
+        _ => {}
+    }
+}
+
 /// The secrets stage: resolve every reference in a plan in place (environment values,
 /// `--set`, each release's values layers and step configs), registering each secret with the
 /// redactor. Planning never reads a secret, so stages before this one (and verbs that stop
@@ -303,6 +370,9 @@ pub fn resolve_plan(
 ) -> anyhow::Result<()> {
     use anyhow::{Context, anyhow};
     let resolver = Resolver::with_mode(mode);
+    if mode == Mode::Resolve {
+        resolver.prefetch(plan);
+    }
     for v in &plan.template_env {
         redactor.register(v);
     }

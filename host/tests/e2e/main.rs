@@ -4,6 +4,7 @@
 mod support;
 
 mod argocd;
+mod aws;
 mod cases;
 mod charts;
 mod ci;
