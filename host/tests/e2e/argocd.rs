@@ -56,30 +56,16 @@ fn generate(cwd: &Path, cache: &Path, parameters: &str, extra: &[(&str, &str)]) 
 
 /// Every document of a stream, read by Python's yaml; each must be a Kubernetes object.
 fn kubernetes_objects(stream: &str) -> Vec<Value> {
-    let mut child = Command::new("python3")
-        .args([
-            "-c",
-            "import json, sys, yaml\ndocs = list(yaml.safe_load_all(sys.stdin))\nbad = [d for d in docs if not (isinstance(d, dict) and d.get('apiVersion') and d.get('kind') and (d.get('metadata') or {}).get('name'))]\nassert not bad, bad[:1]\nprint(json.dumps(docs))",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("python3 with PyYAML (tests/setup installs it)");
-    use std::io::Write as _;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stream.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "stdout holds something that is not a Kubernetes object: {}",
-        String::from_utf8_lossy(&out.stderr)
+    let (code, out, err) = crate::support::python(
+        "import json, sys, yaml\ndocs = list(yaml.safe_load_all(sys.stdin))\nbad = [d for d in docs if not (isinstance(d, dict) and d.get('apiVersion') and d.get('kind') and (d.get('metadata') or {}).get('name'))]\nassert not bad, bad[:1]\nprint(json.dumps(docs))",
+        &[],
+        stream,
     );
-    serde_json::from_slice(&out.stdout).unwrap()
+    assert_eq!(
+        code, 0,
+        "stdout holds something that is not a Kubernetes object: {err}"
+    );
+    serde_json::from_str(&out).unwrap()
 }
 
 /// Warm a fresh cache as the sidecar image does at build time (`helmwasm plugins list`),

@@ -4,7 +4,7 @@
 //! The steps that install helm and helmwasm need the network and are not run here.
 
 use crate::full_render::example_with_fixture_chart;
-use crate::support::{cache_dir, root, tool};
+use crate::support::{cache_dir, git, root, tool};
 use serde_json::Value;
 use std::path::Path;
 use std::process::Command;
@@ -24,23 +24,6 @@ fn workflow() -> Value {
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).unwrap()
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .current_dir(dir)
-        .args(args)
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 #[test]

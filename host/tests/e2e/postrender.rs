@@ -27,30 +27,16 @@ fn pipeline(post_render: &str, values: &str) -> String {
 /// The objects of a YAML stream (comments and `---` dropped), by Python's yaml (an
 /// independent reader).
 fn objects(stream: &str) -> Vec<Value> {
-    let mut child = Command::new("python3")
-        .args([
-            "-c",
-            "import json, sys, yaml\nprint(json.dumps([d for d in yaml.safe_load_all(sys.stdin) if d]))",
-        ])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("python3 with PyYAML (tests/setup installs it)");
-    use std::io::Write as _;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stream.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let (code, out, err) = crate::support::python(
+        "import json, sys, yaml\nprint(json.dumps([d for d in yaml.safe_load_all(sys.stdin) if d]))",
+        &[],
+        stream,
     );
-    serde_json::from_slice(&out.stdout).unwrap()
+    assert_eq!(
+        code, 0,
+        "python3 with PyYAML (tests/setup installs it): {err}"
+    );
+    serde_json::from_str(&out).unwrap()
 }
 
 /// Every container and init container of every workload: (object name, container).

@@ -3,9 +3,10 @@
 //! shape), `explain`, `write-values`, `completion`, and `plugin new` built and used.
 
 use crate::full_render::example_with_fixture_chart;
-use crate::support::{cargo, helmwasm, helmwasm_with, pipeline, project, root, run_cargo, tool};
+use crate::support::{
+    cargo, git, helmwasm, helmwasm_with, pipeline, project, root, run_cargo, tool,
+};
 use serde_json::Value;
-use std::path::Path;
 use std::process::Command;
 
 /// Every value under `data` / `stringData` of every Secret in a YAML stream (as helm and
@@ -127,24 +128,6 @@ fn diff_of_the_full_render_names_the_changed_secret_key_and_shows_no_secret() {
     assert!(secrets.iter().any(|s| values.stdout.contains(s.as_str())));
     // --show-secret-values alone is refused.
     assert_eq!(diff(&["--show-secret-values"]).code, 1);
-}
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .current_dir(dir)
-        .args(args)
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
-        .output()
-        .expect("git is installed");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
 }
 
 #[test]
