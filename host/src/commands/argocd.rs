@@ -9,6 +9,9 @@
 //!   `environment` (string), `selectors` (array, each `key=value[,…]`), `set` and
 //!   `set-string` (maps of values paths to values, applied as `--set` / `--set-string` in key
 //!   order), `file` (string); any other name is an error;
+//! - the application's plugin env (`spec.source.plugin.env`, which Argo CD prefixes with
+//!   `ARGOCD_ENV_`): `HELMWASM_ENVIRONMENT`, `HELMWASM_SELECTOR` (one selector) and
+//!   `HELMWASM_FILE`, used when the parameters do not say;
 //! - `KUBE_VERSION` and `KUBE_API_VERSIONS` (comma-separated), passed to `helm template` as
 //!   `--kube-version` and `--api-versions`.
 //!
@@ -50,6 +53,16 @@ pub fn generate(cli: &Cli, args: &ArgocdGenerateArgs, redactor: &mut Redactor) -
             .unwrap_or_default(),
         set: SetArgs::default(),
     };
+    // The application's plugin env first; its parameters override it.
+    if let Some(e) = env("ARGOCD_ENV_HELMWASM_ENVIRONMENT") {
+        pipeline.environment = Some(e);
+    }
+    if let Some(f) = env("ARGOCD_ENV_HELMWASM_FILE") {
+        pipeline.file = PathBuf::from(f);
+    }
+    if let Some(l) = env("ARGOCD_ENV_HELMWASM_SELECTOR") {
+        pipeline.selectors.push(l);
+    }
     if let Some(text) = env("ARGOCD_APP_PARAMETERS") {
         apply_parameters(&text, &mut pipeline)?;
     }
@@ -96,6 +109,7 @@ fn apply_parameters(text: &str, p: &mut PipelineArgs) -> Result<()> {
             "environment" => p.environment = Some(string()?),
             "file" => p.file = PathBuf::from(string()?),
             "selectors" => {
+                p.selectors.clear();
                 let items = item["array"]
                     .as_array()
                     .with_context(|| format!("parameter `{name}` takes an array"))?;

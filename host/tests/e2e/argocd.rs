@@ -105,8 +105,17 @@ fn the_cmp_generate_contract_holds_on_the_example() {
     let warmed = warm(cache.path());
     assert!(warmed.len() > 10, "{warmed:?}");
     let params = r#"[{"name":"environment","string":"prod"},{"name":"set","map":{"config.core.parallelism":"64"}}]"#;
-    let run = generate(dir.path(), cache.path(), params, &[]);
+    let started = std::time::Instant::now();
+    let run = generate(
+        dir.path(),
+        cache.path(),
+        params,
+        &[("ARGOCD_ENV_HELMWASM_ENVIRONMENT", "dev")],
+    );
     assert_eq!(run.code, 0, "{}", run.stderr);
+    // The one generous watchdog (60 s), well under Argo CD's 90 s per command; speed is
+    // measured in the benchmarks, not here.
+    assert!(started.elapsed() < crate::support::WATCHDOG);
     assert_eq!(
         files(cache.path()),
         warmed,
@@ -114,7 +123,8 @@ fn the_cmp_generate_contract_holds_on_the_example() {
     );
     let objects = kubernetes_objects(&run.stdout);
     assert!(objects.len() > 20);
-    // The parameters: prod (the airflow-gitops step ran: no Helm hooks) and --set.
+    // The parameters (over the plugin env's `dev`): prod (the airflow-gitops step ran: no Helm
+    // hooks) and --set.
     assert!(!run.stdout.contains("helm.sh/hook"));
     let config = objects
         .iter()
@@ -170,6 +180,16 @@ fn the_cmp_generate_contract_holds_on_the_example() {
         "{}",
         bad.stderr
     );
+    // Without parameters, the application's plugin env picks the environment: dev keeps the
+    // chart's Helm hooks.
+    let by_env = generate(
+        dir.path(),
+        cache.path(),
+        "[]",
+        &[("ARGOCD_ENV_HELMWASM_ENVIRONMENT", "dev")],
+    );
+    assert_eq!(by_env.code, 0, "{}", by_env.stderr);
+    assert!(by_env.stdout.contains("helm.sh/hook"));
     // A skipped chart is an error under Argo CD (strict): no helm.
     let no_helm = generate(
         dir.path(),
