@@ -217,88 +217,139 @@ impl Call<'_> {
         } = *self;
         let plugin = checked_plugin(registry, plan, step)?;
         let request = Request {
-            release: ReleaseContext {
-                name: release.name.clone(),
-                namespace: release.namespace.clone(),
-                chart: chart.chart.clone(),
-                chart_version: chart.version.clone(),
-                environment: plan.environment.name.clone(),
-            },
+            release: release_context(plan, release, chart),
             values: values.to_string(),
             environment_values: env_values.to_owned(),
             config: step.config.to_string(),
         };
-        let random_key = plan
-            .random_seed
-            .as_deref()
-            .map(|seed| crate::random::call_key(seed, &release.name, step.number, &step.plugin));
-        let (result, captured) = runtime.run(&plugin.plugin, step.limits, &request, random_key);
+        let key = random_key(plan, release, step);
+        let (result, captured) = runtime.run(&plugin.plugin, step.limits, &request, key);
         report_captured(tag, captured, events);
-        let response = match result? {
-            Ok(r) => r,
-            Err(e) => return Err(plugin_error(e)),
-        };
-        let size =
-            response.values.len() + response.manifests.iter().map(String::len).sum::<usize>();
-        if size as u64 > step.limits.output {
-            bail!(
-                "the plugin returned {} of values and manifests, past the output limit of {} (raise `limits.output` for this step if that is expected)",
-                crate::units::ByteSize(size as u64),
-                crate::units::ByteSize(step.limits.output)
-            );
-        }
-        // Parsed JSON costs far more than its text (a small map is a whole tree node): cap
-        // the maps and lists first, so the host's memory stays a fixed multiple of the limit.
-        let containers = json_containers(&response.values)
-            + response
-                .manifests
-                .iter()
-                .map(|m| json_containers(m))
-                .sum::<usize>();
-        if containers > MAX_CONTAINERS {
-            bail!(
-                "the plugin returned {containers} maps and lists in its values and manifests, past the limit of {MAX_CONTAINERS} per step"
-            );
-        }
+        let response = result?.map_err(plugin_error)?;
+        let texts: Vec<&str> = std::iter::once(response.values.as_str())
+            .chain(response.manifests.iter().map(String::as_str))
+            .collect();
+        check_bounds(&texts, step.limits.output, "values and manifests")?;
         let new_values: Value = serde_json::from_str(&response.values)
             .map_err(|e| anyhow!("the plugin returned values that are not JSON: {e}"))?;
         if !new_values.is_object() {
             bail!("the plugin returned values that are not a map (a JSON object)");
         }
-        let mut manifests = Vec::with_capacity(response.manifests.len());
-        for (i, text) in response.manifests.iter().enumerate() {
-            let m: Value = serde_json::from_str(text)
-                .map_err(|e| anyhow!("manifest {} is not JSON: {e}", i + 1))?;
-            check_manifest(&m).map_err(|e| anyhow!("manifest {} {e}", i + 1))?;
-            manifests.push(m);
-        }
-        let mut errors = Vec::new();
-        for d in response.diagnostics {
-            let at = d
-                .path
-                .as_deref()
-                .map(|p| format!("{p}: "))
-                .unwrap_or_default();
-            match d.severity {
-                Severity::Error => errors.push(format!("{at}{}", d.message)),
-                severity => events(Event::Diagnostic {
-                    tag: tag.clone(),
-                    severity,
-                    message: d.message,
-                    path: d.path,
-                }),
-            }
-        }
-        if !errors.is_empty() {
-            bail!(
-                "the plugin reported {} error{}:\n- {}",
-                errors.len(),
-                if errors.len() == 1 { "" } else { "s" },
-                errors.join("\n- ")
-            );
-        }
+        let manifests = parse_objects(&response.manifests, "manifest")?;
+        take_diagnostics(response.diagnostics, tag, events)?;
         Ok((new_values, manifests))
     }
+}
+
+/// The release as plugins see it (`release-context`).
+pub(crate) fn release_context(
+    plan: &Plan,
+    release: &ReleasePlan,
+    chart: &ChartIdentity,
+) -> ReleaseContext {
+    ReleaseContext {
+        name: release.name.clone(),
+        namespace: release.namespace.clone(),
+        chart: chart.chart.clone(),
+        chart_version: chart.version.clone(),
+        environment: plan.environment.name.clone(),
+    }
+}
+
+/// The key of a call's secure randomness (no seed, no key): per release, step and plugin,
+/// post-render steps keyed apart from a values step of the same number and plugin.
+pub(crate) fn random_key(plan: &Plan, release: &ReleasePlan, step: &StepPlan) -> Option<[u8; 32]> {
+    let seed = plan.random_seed.as_deref()?;
+    let plugin = match step.kind {
+        StepKind::Values => step.plugin.clone(),
+        StepKind::PostRender => format!("post-render/{}", step.plugin),
+    };
+    Some(crate::random::call_key(
+        seed,
+        &release.name,
+        step.number,
+        &plugin,
+    ))
+}
+
+/// What a response may hold before the host parses it: at most the output limit in bytes and
+/// [`MAX_CONTAINERS`] maps and lists (parsed JSON costs far more than its text, so the host's
+/// memory stays a fixed multiple of the limit). `what` names the texts in messages.
+pub(crate) fn check_bounds(texts: &[&str], limit: u64, what: &str) -> Result<()> {
+    let size: usize = texts.iter().map(|t| t.len()).sum();
+    if size as u64 > limit {
+        bail!(
+            "the plugin returned {} of {what}, past the output limit of {} (raise `limits.output` for this step if that is expected)",
+            crate::units::ByteSize(size as u64),
+            crate::units::ByteSize(limit)
+        );
+    }
+    let containers: usize = texts.iter().map(|t| json_containers(t)).sum();
+    if containers > MAX_CONTAINERS {
+        bail!(
+            "the plugin returned {containers} maps and lists in its {what}, past the limit of {MAX_CONTAINERS} per step"
+        );
+    }
+    Ok(())
+}
+
+/// Kubernetes objects from a response (`noun` 1, 2, … in messages).
+pub(crate) fn parse_objects(texts: &[String], noun: &str) -> Result<Vec<Value>> {
+    let mut objects = Vec::with_capacity(texts.len());
+    for (i, text) in texts.iter().enumerate() {
+        let o: Value =
+            serde_json::from_str(text).map_err(|e| anyhow!("{noun} {} is not JSON: {e}", i + 1))?;
+        check_manifest(&o).map_err(|e| anyhow!("{noun} {} {e}", i + 1))?;
+        objects.push(o);
+    }
+    Ok(objects)
+}
+
+/// A response's diagnostics: warnings and infos become events; errors fail the step, all
+/// listed. Each is placed at its object (kind, namespace/name, pointer) or values path.
+pub(crate) fn take_diagnostics(
+    diagnostics: Vec<runtime::Diagnostic>,
+    tag: &StepTag,
+    events: &mut dyn FnMut(Event),
+) -> Result<()> {
+    let mut errors = Vec::new();
+    for d in diagnostics {
+        let at = d
+            .object
+            .as_ref()
+            .map(|o| {
+                let mut s = match &o.namespace {
+                    Some(ns) => format!("{} {ns}/{}", o.kind, o.name),
+                    None => format!("{} {}", o.kind, o.name),
+                };
+                if let Some(p) = &o.pointer {
+                    s.push_str(&format!(" {p}"));
+                }
+                s
+            })
+            .or(d.path);
+        match d.severity {
+            Severity::Error => errors.push(match &at {
+                Some(a) => format!("{a}: {}", d.message),
+                None => d.message,
+            }),
+            severity => events(Event::Diagnostic {
+                tag: tag.clone(),
+                severity,
+                message: d.message,
+                path: at,
+            }),
+        }
+    }
+    if !errors.is_empty() {
+        bail!(
+            "the plugin reported {} error{}:\n- {}",
+            errors.len(),
+            if errors.len() == 1 { "" } else { "s" },
+            errors.join("\n- ")
+        );
+    }
+    Ok(())
 }
 
 /// The step's plugin, once it is known to implement the step's stage and to accept its config

@@ -20,9 +20,9 @@ use crate::execute::{self, ChartIdentity, Event, StepFailed, StepTag};
 use crate::plan::{Plan, ReleasePlan, StepPlan};
 use crate::registry::Registry;
 use crate::render::{ChartDocument, Manifest, ReleaseRender};
-use crate::runtime::{PostRenderRequest, ReleaseContext, Runtime, Severity};
+use crate::runtime::{PostRenderRequest, Runtime};
 use crate::yaml;
-use anyhow::{Context as _, Result, anyhow, bail};
+use anyhow::{Context as _, Result, bail};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -82,90 +82,20 @@ fn call(
 ) -> Result<Vec<Value>> {
     let plugin = execute::checked_plugin(registry, plan, step)?;
     let request = PostRenderRequest {
-        release: ReleaseContext {
-            name: release.name.clone(),
-            namespace: release.namespace.clone(),
-            chart: chart.chart.clone(),
-            chart_version: chart.version.clone(),
-            environment: plan.environment.name.clone(),
-        },
+        release: execute::release_context(plan, release, chart),
         objects: render.objects().map(Value::to_string).collect(),
         values: render.values.to_string(),
         environment_values: env_values.to_owned(),
         config: step.config.to_string(),
     };
-    // Post-render streams are keyed apart from a values step of the same number and plugin.
-    let random_key = plan.random_seed.as_deref().map(|seed| {
-        crate::random::call_key(
-            seed,
-            &release.name,
-            step.number,
-            &format!("post-render/{}", step.plugin),
-        )
-    });
-    let (result, captured) = runtime.post_render(&plugin.plugin, step.limits, &request, random_key);
+    let key = execute::random_key(plan, release, step);
+    let (result, captured) = runtime.post_render(&plugin.plugin, step.limits, &request, key);
     execute::report_captured(tag, captured, events);
     let response = result?.map_err(execute::plugin_error)?;
-    let size: usize = response.objects.iter().map(String::len).sum();
-    if size as u64 > step.limits.output {
-        bail!(
-            "the plugin returned {} of objects, past the output limit of {} (raise `limits.output` for this step if that is expected)",
-            crate::units::ByteSize(size as u64),
-            crate::units::ByteSize(step.limits.output)
-        );
-    }
-    let containers: usize = response
-        .objects
-        .iter()
-        .map(|o| execute::json_containers(o))
-        .sum();
-    if containers > execute::MAX_CONTAINERS {
-        bail!(
-            "the plugin returned {containers} maps and lists in its objects, past the limit of {} per step",
-            execute::MAX_CONTAINERS
-        );
-    }
-    let mut objects = Vec::with_capacity(response.objects.len());
-    for (i, text) in response.objects.iter().enumerate() {
-        let o: Value =
-            serde_json::from_str(text).map_err(|e| anyhow!("object {} is not JSON: {e}", i + 1))?;
-        execute::check_manifest(&o).map_err(|e| anyhow!("object {} {e}", i + 1))?;
-        objects.push(o);
-    }
-    let mut errors = Vec::new();
-    for d in response.diagnostics {
-        let at = d.object.as_ref().map(|o| {
-            let mut s = match &o.namespace {
-                Some(ns) => format!("{} {ns}/{}", o.kind, o.name),
-                None => format!("{} {}", o.kind, o.name),
-            };
-            if let Some(p) = &o.pointer {
-                s.push_str(&format!(" {p}"));
-            }
-            s
-        });
-        let at = at.or(d.path);
-        match d.severity {
-            Severity::Error => errors.push(match &at {
-                Some(a) => format!("{a}: {}", d.message),
-                None => d.message,
-            }),
-            severity => events(Event::Diagnostic {
-                tag: tag.clone(),
-                severity,
-                message: d.message,
-                path: at,
-            }),
-        }
-    }
-    if !errors.is_empty() {
-        bail!(
-            "the plugin reported {} error{}:\n- {}",
-            errors.len(),
-            if errors.len() == 1 { "" } else { "s" },
-            errors.join("\n- ")
-        );
-    }
+    let texts: Vec<&str> = response.objects.iter().map(String::as_str).collect();
+    execute::check_bounds(&texts, step.limits.output, "objects")?;
+    let objects = execute::parse_objects(&response.objects, "object")?;
+    execute::take_diagnostics(response.diagnostics, tag, events)?;
     Ok(objects)
 }
 

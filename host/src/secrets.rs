@@ -265,20 +265,23 @@ impl Resolver {
     /// fetch theirs together, once).
     fn prefetch(&self, plan: &crate::plan::Plan) {
         let mut found: Vec<Reference> = Vec::new();
-        let mut visit = |v: &Value| collect(v, &mut found);
-        for l in &plan.environment.layers {
-            visit(&Value::Object(l.values.clone()));
+        let layers = plan
+            .environment
+            .layers
+            .iter()
+            .chain(plan.releases.iter().flat_map(|r| &r.layers));
+        for v in layers.flat_map(|l| l.values.values()) {
+            collect(v, &mut found);
         }
-        if let Some(seed) = &plan.random_seed {
-            visit(&Value::String(seed.clone()));
+        let configs = plan
+            .releases
+            .iter()
+            .flat_map(|r| r.steps.iter().chain(&r.post_render));
+        for s in configs {
+            collect(&s.config, &mut found);
         }
-        for r in &plan.releases {
-            for l in &r.layers {
-                visit(&Value::Object(l.values.clone()));
-            }
-            for s in r.steps.iter().chain(&r.post_render) {
-                visit(&s.config);
-            }
+        if let Some(Ok(r)) = plan.random_seed.as_deref().and_then(Reference::parse) {
+            found.push(r);
         }
         for b in &self.backends {
             let mine: Vec<&Reference> = found.iter().filter(|r| r.scheme == b.scheme()).collect();
