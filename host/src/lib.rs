@@ -32,6 +32,7 @@ pub mod helm;
 pub mod names;
 pub mod output;
 pub mod overrides;
+pub mod parallel;
 pub mod pipeline;
 pub mod plan;
 pub mod postrender;
