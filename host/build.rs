@@ -4,6 +4,7 @@
 //! the outer build's lock, and drops the variables that describe the outer build (flags,
 //! target, target dir) so the guest build is not compiled with host settings.
 
+use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -53,7 +54,8 @@ fn main() {
     cmd.current_dir(&root)
         .args([
             "build",
-            "--release",
+            "--profile",
+            "plugin",
             "--target",
             "wasm32-wasip2",
             "--target-dir",
@@ -77,16 +79,22 @@ fn main() {
 
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").unwrap());
     let mut code = String::from(
-        "/// (crate name, component bytes) of every built-in plugin.\npub const PLUGINS: &[(&str, &[u8])] = &[\n",
+        "/// Every built-in plugin: crate name, SHA-256 of the component, the component.\npub const PLUGINS: &[crate::registry::Builtin] = &[\n",
     );
     for p in BUILTIN {
         let wasm = target_dir
             .join("wasm32-wasip2")
-            .join("release")
+            .join("plugin")
             .join(format!("{}.wasm", p.replace('-', "_")));
-        assert!(wasm.exists(), "{} was not built", wasm.display());
+        let bytes = std::fs::read(&wasm)
+            .unwrap_or_else(|e| panic!("{} was not built: {e}", wasm.display()));
+        // The compile cache's key, computed here so a run need not hash ~4 MB of plugins.
+        let digest: String = Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
         code.push_str(&format!(
-            "    ({p:?}, include_bytes!({:?})),\n",
+            "    crate::registry::Builtin {{ name: {p:?}, digest: {digest:?}, bytes: include_bytes!({:?}) }},\n",
             wasm.display().to_string()
         ));
     }

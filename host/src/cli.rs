@@ -119,6 +119,11 @@ pub struct PipelineArgs {
     /// repeatable.
     #[arg(long = "api-versions", value_name = "GROUP/VERSION")]
     pub api_versions: Vec<String>,
+    /// Render this many releases at once (plugin calls, checks, `helm template`) and compile
+    /// plugins on as many threads, 1 to 64; the output is the same as with 1 [default: the
+    /// number of cores, or $HELMWASM_CONCURRENCY].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: Option<u16>,
     #[command(flatten)]
     pub set: SetArgs,
 }
@@ -352,6 +357,9 @@ impl SetArgs {
 pub enum PluginsCommand {
     /// Print name, version, source, stages and description of every plugin.
     List(ListArgs),
+    /// Compile every plugin (built-in and in the plugin folders) into the cache now, so that
+    /// the next run starts warm: for container images and CI caches.
+    Precompile(ListArgs),
 }
 
 #[derive(Debug, Args)]
@@ -468,6 +476,9 @@ fn run(cli: &Cli, redactor: &mut Redactor) -> Result<Outcome> {
         }
         Command::Plugins(PluginsCommand::List(args)) => {
             commands::plugins::list(cli, args).map(Outcome::Done)
+        }
+        Command::Plugins(PluginsCommand::Precompile(args)) => {
+            commands::plugins::precompile(cli, args).map(Outcome::Done)
         }
         Command::Plugin(PluginCommand::New(args)) => {
             commands::plugins::new(args).map(Outcome::Done)

@@ -33,7 +33,7 @@ pub struct Capabilities {
     pub api_versions: Vec<String>,
 }
 
-pub trait Helm {
+pub trait Helm: Sync {
     /// `helm template` with the request's values: helm's stdout, or its error message.
     fn template(&self, req: &TemplateRequest) -> Result<String, String>;
     /// `helm pull oci://…`: the packaged chart's bytes.
@@ -51,7 +51,10 @@ pub struct HelmBinary {
 
 /// Find helm: `explicit` (`--helm`), then `HELMWASM_HELM`, then `PATH`. An explicit path that
 /// does not work is an error; no helm on `PATH` is `Ok(None)` (the full render is skipped).
-pub fn locate(explicit: Option<&Path>) -> Result<Option<HelmBinary>, String> {
+/// With `cache`, a binary's version is remembered there, keyed by its path, size, modification
+/// time and inode, so `helm version` (tens of milliseconds) runs once per helm binary.
+pub fn locate(explicit: Option<&Path>, cache: Option<&Path>) -> Result<Option<HelmBinary>, String> {
+    let probe = |path: &Path| probe_cached(path, cache);
     let from_env = std::env::var_os("HELMWASM_HELM")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from);
@@ -87,6 +90,61 @@ fn is_executable(p: &Path) -> bool {
     }
     #[cfg(not(unix))]
     p.is_file()
+}
+
+/// [`probe`] through the version cache: `CACHE/helm/<key>` holds the version of a binary
+/// that passed the probe.
+fn probe_cached(path: &Path, cache: Option<&Path>) -> Result<HelmBinary, String> {
+    let entry = cache.and_then(|dir| Some(dir.join("helm").join(version_key(path)?)));
+    if let Some(version) = entry
+        .as_ref()
+        .and_then(|e| std::fs::read_to_string(e).ok())
+        .and_then(|t| semver::Version::parse(t.trim()).ok())
+        .filter(|v| (3..=4).contains(&v.major))
+    {
+        return Ok(HelmBinary {
+            path: path.to_path_buf(),
+            version,
+        });
+    }
+    let found = probe(path)?;
+    if let Some(entry) = entry {
+        // A cache that cannot be written only costs the probe next time.
+        let _ = write_atomic(&entry, found.version.to_string().as_bytes());
+    }
+    Ok(found)
+}
+
+/// What identifies one helm binary: its resolved path, size, modification time and inode.
+fn version_key(path: &Path) -> Option<String> {
+    let real = std::fs::canonicalize(path).ok()?;
+    let m = std::fs::metadata(&real).ok()?;
+    let modified = m
+        .modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?;
+    #[cfg(unix)]
+    let inode = std::os::unix::fs::MetadataExt::ino(&m);
+    #[cfg(not(unix))]
+    let inode = 0u64;
+    let id = format!(
+        "{}\0{}\0{}\0{}",
+        real.display(),
+        m.len(),
+        modified.as_nanos(),
+        inode
+    );
+    Some(crate::runtime::cache::digest(id.as_bytes())[..32].to_owned())
+}
+
+fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }
 
 /// Run `helm version` and accept Helm 3 and 4.
@@ -277,5 +335,51 @@ mod tests {
             docs[1].text.ends_with("x: |\n  ---\n"),
             "an indented `---` is content"
         );
+    }
+
+    /// A stand-in helm that appends a line to `calls` each time it is asked its version.
+    #[cfg(unix)]
+    fn counting_helm(dir: &Path, version: &str) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let path = dir.join("helm");
+        let calls = dir.join("calls");
+        std::fs::write(
+            &path,
+            format!(
+                "#!/bin/sh\necho version >> '{}'\nprintf '{version}'\n",
+                calls.display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        path
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_version_probe_runs_once_per_helm_binary() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = dir.path().join("cache");
+        let helm = counting_helm(dir.path(), "v3.17.3");
+        let calls = || {
+            std::fs::read_to_string(dir.path().join("calls"))
+                .map(|t| t.lines().count())
+                .unwrap_or(0)
+        };
+        for _ in 0..3 {
+            let found = locate(Some(&helm), Some(&cache)).unwrap().unwrap();
+            assert_eq!(found.version.to_string(), "3.17.3");
+        }
+        assert_eq!(calls(), 1, "probed once, then read from the cache");
+        // Without a cache, every call probes.
+        locate(Some(&helm), None).unwrap();
+        assert_eq!(calls(), 2);
+        // Another binary at the same path (new size and time) is probed again, and a helm 2
+        // is refused whatever the cache held for the old one.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        counting_helm(dir.path(), "v2.17.0-with-a-longer-text");
+        let err = locate(Some(&helm), Some(&cache)).unwrap_err();
+        assert!(err.contains("is not supported"), "{err}");
+        assert_eq!(calls(), 3);
     }
 }

@@ -18,7 +18,9 @@ use crate::runtime::Runtime;
 use crate::{postrender, rollout, secrets, spec, yaml};
 use anyhow::{Context as _, Result, anyhow, bail};
 use serde_json::Value;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// What the user asked for.
 #[derive(Debug, Clone, Default)]
@@ -41,6 +43,18 @@ pub struct Options {
     pub trace: bool,
     /// The target cluster's version and API versions, for `helm template`.
     pub capabilities: helm::Capabilities,
+    /// Releases rendered (and plugins compiled) at once; 0 means one per core.
+    pub concurrency: usize,
+}
+
+impl Options {
+    /// The number of threads: `concurrency`, or the number of cores.
+    pub fn threads(&self) -> usize {
+        match self.concurrency {
+            0 => crate::parallel::default_threads(),
+            n => n,
+        }
+    }
 }
 
 /// The side effects a run uses, supplied by the verb.
@@ -129,7 +143,7 @@ pub fn run(
     let redactor: &Redactor = redactor;
     let mut events = |e: Event| events(e, redactor);
     let events: &mut dyn FnMut(Event) = &mut events;
-    let helm = helm::locate(opts.helm.as_deref())
+    let helm = helm::locate(opts.helm.as_deref(), Some(ctx.cache_dir))
         .map_err(|e| Failure::new(&diagnostics::HELM_FAILED, anyhow!(e)))?;
     let resolver = chart::Resolver {
         cache: chart::cache::ChartCache::new(ctx.cache_dir),
@@ -139,6 +153,7 @@ pub fn run(
     };
     let stages = Stages {
         ctx,
+        charts: Charts::default(),
         plan: &plan,
         registry: &registry,
         resolver: &resolver,
@@ -148,19 +163,28 @@ pub fn run(
         trace: opts.trace,
         capabilities: &opts.capabilities,
     };
+    // Releases render on `threads` threads; each one's events are held until every earlier
+    // release is reported, so the output, and the failure that stops the run, are those of a
+    // serial run.
     let mut releases = Vec::with_capacity(plan.releases.len());
     let mut failures = Vec::new();
-    for release in &plan.releases {
-        match stages.release(release, events) {
-            Ok(r) => releases.push(r),
-            Err(e) => {
-                failures.push(e);
-                if !opts.keep_going {
-                    break;
-                }
+    crate::parallel::ordered(
+        &plan.releases,
+        opts.threads(),
+        |release| {
+            let mut held = Vec::new();
+            let result = stages.release(release, &mut |e| held.push(e));
+            (held, result)
+        },
+        |(_, result)| result.is_err() && !opts.keep_going,
+        |(held, result)| {
+            held.into_iter().for_each(&mut *events);
+            match result {
+                Ok(r) => releases.push(r),
+                Err(e) => failures.push(e),
             }
-        }
-    }
+        },
+    );
     Ok(Outcome {
         render: Render { releases },
         failures,
@@ -192,8 +216,21 @@ fn prepare(
         ctx.progress,
         "compiling plugins (first run; later runs use the cache)…",
     );
-    let registry = Registry::load(ctx.runtime, crate::builtin::PLUGINS, &dirs)
-        .map_err(|e| Failure::new(&diagnostics::PLUGIN_UNAVAILABLE, e))?;
+    // Only the plugins the selected releases use are compiled.
+    let used: std::collections::BTreeSet<String> = plan
+        .releases
+        .iter()
+        .flat_map(|r| r.steps.iter().chain(&r.post_render))
+        .map(|s| s.plugin.clone())
+        .collect();
+    let registry = Registry::load(
+        ctx.runtime,
+        crate::builtin::PLUGINS,
+        &dirs,
+        &registry::Want::Named(&used),
+        opts.threads(),
+    )
+    .map_err(|e| Failure::new(&diagnostics::PLUGIN_UNAVAILABLE, e))?;
     drop(compiling);
     Ok((plan, registry))
 }
@@ -292,8 +329,40 @@ pub fn post_render_stream(
     }))
 }
 
+/// Each distinct chart resolved once per run, by whichever release needs it first (the
+/// others wait for it): its archive read, `values.yaml` parsed and schema compiled once.
+#[derive(Default)]
+struct Charts(Mutex<HashMap<String, ChartCell>>);
+
+type ChartCell = Arc<OnceLock<Result<Arc<Resolution>, String>>>;
+
+impl Charts {
+    fn resolve(
+        &self,
+        resolver: &chart::Resolver,
+        source: &chart::Source,
+    ) -> Result<Arc<Resolution>> {
+        let cell = self
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(format!("{source:?}"))
+            .or_default()
+            .clone();
+        cell.get_or_init(|| {
+            resolver
+                .resolve(source)
+                .map(Arc::new)
+                .map_err(|e| format!("{e:#}"))
+        })
+        .clone()
+        .map_err(|e| anyhow!(e))
+    }
+}
+
 struct Stages<'a> {
     ctx: &'a Context<'a>,
+    charts: Charts,
     plan: &'a Plan,
     registry: &'a Registry,
     resolver: &'a chart::Resolver<'a>,
@@ -338,15 +407,22 @@ impl Stages<'_> {
                 ..fail(code, e)
             }
         };
-        let resolved = self.resolver.resolve(&release.source).with_context(|| {
-            format!(
-                "release `{}`: cannot use chart `{}`",
-                release.name, release.chart
-            )
-        });
-        let chart = match resolved.map_err(|e| fail(&diagnostics::CHART_UNAVAILABLE, e))? {
-            Resolution::Resolved(c) => Ok(*c),
-            Resolution::Unavailable { reason, hint } => Err(Skipped { reason, hint }),
+        let resolved = self
+            .charts
+            .resolve(self.resolver, &release.source)
+            .with_context(|| {
+                format!(
+                    "release `{}`: cannot use chart `{}`",
+                    release.name, release.chart
+                )
+            });
+        let resolved = resolved.map_err(|e| fail(&diagnostics::CHART_UNAVAILABLE, e))?;
+        let chart = match &*resolved {
+            Resolution::Resolved(c) => Ok(&**c),
+            Resolution::Unavailable { reason, hint } => Err(Skipped {
+                reason: reason.clone(),
+                hint: hint.clone(),
+            }),
         };
         let identity = match &chart {
             Ok(c) => ChartIdentity {
@@ -385,8 +461,7 @@ impl Stages<'_> {
             },
         )
         .map_err(step_failure)?;
-        let chart = chart.as_ref();
-        let skipped = match (chart, self.helm) {
+        let skipped = match (chart.as_ref(), self.helm) {
             (Err(s), Some(_)) => Some(s.clone()),
             (Err(s), None) => Some(Skipped {
                 reason: format!("{}; and helm was not found on PATH", s.reason),
@@ -428,10 +503,11 @@ impl Stages<'_> {
                 None,
             );
         }
+        let none = serde_json::Map::new();
         let defaults = match (&release.schema, chart) {
-            (Some(s), _) => s.defaults.clone(),
-            (None, Some(c)) => c.defaults.clone(),
-            (None, None) => Default::default(),
+            (Some(s), _) => &s.defaults,
+            (None, Some(c)) => &c.defaults,
+            (None, None) => &none,
         };
         let schema = match (&release.schema, chart) {
             (Some(s), _) => Some((&s.schema, s.schema_file.display().to_string())),
@@ -441,11 +517,11 @@ impl Stages<'_> {
                 .map(|s| (s, format!("values.schema.json of chart {}", c.origin))),
             (None, None) => None,
         };
-        let coalesced = checks::coalesce(&defaults, &render.values);
+        let coalesced = checks::coalesce(defaults, &render.values);
         if self.trace {
             render.trace = Some(Box::new(crate::render::Trace {
                 defaults: (release.schema.is_some() || chart.is_some()).then(|| defaults.clone()),
-                schema: schema.as_ref().map(|(s, _)| (*s).clone()),
+                schema: schema.as_ref().map(|(s, _)| s.value().clone()),
             }));
         }
         let full_render = skipped.is_none();

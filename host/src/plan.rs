@@ -17,7 +17,7 @@ use crate::values;
 use crate::yaml;
 use anyhow::{Context, Result, bail};
 use serde_json::{Map, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 /// The step's limits: the runtime defaults with the step's `limits:` overrides.
@@ -92,7 +92,7 @@ pub struct ReleasePlan {
     pub existing_secrets: Vec<String>,
     pub existing_config_maps: Vec<String>,
     /// An explicit `schema:` override; otherwise the chart's own schema is used.
-    pub schema: Option<ChartSchema>,
+    pub schema: Option<std::sync::Arc<ChartSchema>>,
 }
 
 impl ReleasePlan {
@@ -137,7 +137,7 @@ impl ReleasePlan {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChartSchema {
     pub schema_file: PathBuf,
-    pub schema: Value,
+    pub schema: crate::checks::ValuesSchema,
     pub defaults: Map<String, Value>,
 }
 
@@ -189,6 +189,8 @@ pub fn build(file: &PipelineFile, path: &Path, sel: &Selection) -> Result<Plan> 
         env_name: env_name.clone(),
         env_values: Value::Object(Map::new()),
         template_env: Vec::new(),
+        files: HashMap::new(),
+        schemas: HashMap::new(),
     };
     let env_layers = match file.environments.get(&env_name) {
         Some(env) => loader.layers(
@@ -254,14 +256,41 @@ pub fn build(file: &PipelineFile, path: &Path, sel: &Selection) -> Result<Plan> 
     })
 }
 
-/// Reads values files, rendering `.hbs` templates with the environment's values.
+/// Reads values files, rendering `.hbs` templates with the environment's values. Each file
+/// is read once per run however many releases list it (a plain file is parsed once too; a
+/// template is rendered per release, since it may read the release).
 struct Loader {
     env_name: String,
     env_values: Value,
     template_env: Vec<String>,
+    files: HashMap<PathBuf, LoadedFile>,
+    /// `schema:` overrides, read once each.
+    schemas: HashMap<String, std::sync::Arc<ChartSchema>>,
+}
+
+/// A values file as read: its text, and for a plain file its values and their lines.
+#[derive(Clone)]
+struct LoadedFile {
+    text: String,
+    parsed: Option<(Map<String, Value>, Lines)>,
 }
 
 impl Loader {
+    /// A `schema:` override, loaded once per run.
+    fn schema(
+        &mut self,
+        spec: &spec::SchemaSpec,
+        base: &Path,
+    ) -> Result<std::sync::Arc<ChartSchema>> {
+        let key = format!("{}\0{spec:?}", base.display());
+        if let Some(s) = self.schemas.get(&key) {
+            return Ok(s.clone());
+        }
+        let loaded = std::sync::Arc::new(load_schema(spec, base)?);
+        self.schemas.insert(key, loaded.clone());
+        Ok(loaded)
+    }
+
     fn release(
         &mut self,
         r: &ReleaseSpec,
@@ -293,7 +322,7 @@ impl Loader {
         let schema = r
             .schema
             .as_ref()
-            .map(|s| load_schema(s, base))
+            .map(|s| self.schema(s, base))
             .transpose()
             .with_context(|| format!("cannot load the chart schema of release `{}`", r.name))?;
         Ok(ReleasePlan {
@@ -369,21 +398,28 @@ impl Loader {
                 },
                 ValuesSource::File(rel) => {
                     let path = base.join(rel);
-                    let mut text = std::fs::read_to_string(&path).with_context(|| {
-                        format!("{at}: cannot read values file {}", path.display())
-                    })?;
-                    if template::is_template(&path) {
-                        let ctx =
-                            template::context(&self.env_name, &self.env_values, release.cloned());
-                        let (out, read) = template::render_collecting(&text, &path, &ctx)
-                            .map_err(|e| anyhow::anyhow!("{e}"))?;
-                        text = out;
-                        self.template_env.extend(read);
-                    }
-                    let (Value::Object(values), lines) =
-                        yaml::parse_values_with_lines(&text, &path)?
-                    else {
-                        unreachable!("values layers are maps")
+                    let loaded = match self.files.get(&path) {
+                        Some(loaded) => loaded.clone(),
+                        None => {
+                            let loaded = read_values_file(&path, &at)?;
+                            self.files.insert(path.clone(), loaded.clone());
+                            loaded
+                        }
+                    };
+                    let (values, lines) = match loaded.parsed {
+                        Some(parsed) => parsed,
+                        None => {
+                            let ctx = template::context(
+                                &self.env_name,
+                                &self.env_values,
+                                release.cloned(),
+                            );
+                            let (text, read) =
+                                template::render_collecting(&loaded.text, &path, &ctx)
+                                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                            self.template_env.extend(read);
+                            values_map(&text, &path)?
+                        }
                     };
                     Layer {
                         origin: format!("{}:", path.display()),
@@ -398,6 +434,30 @@ impl Loader {
         }
         Ok(layers)
     }
+}
+
+/// Read a values file (`at` is its place in the pipeline); parse it unless it is a template.
+fn read_values_file(path: &Path, at: &str) -> Result<LoadedFile> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{at}: cannot read values file {}", path.display()))?;
+    if template::is_template(path) {
+        return Ok(LoadedFile { text, parsed: None });
+    }
+    let parsed = values_map(&text, path)?;
+    Ok(LoadedFile {
+        text: String::new(),
+        parsed: Some(parsed),
+    })
+}
+
+/// Each key path's line in a values file.
+type Lines = HashMap<String, usize>;
+
+fn values_map(text: &str, path: &Path) -> Result<(Map<String, Value>, Lines)> {
+    let (Value::Object(values), lines) = yaml::parse_values_with_lines(text, path)? else {
+        unreachable!("values layers are maps")
+    };
+    Ok((values, lines))
 }
 
 fn load_schema(spec: &spec::SchemaSpec, base: &Path) -> Result<ChartSchema> {
@@ -435,7 +495,7 @@ fn load_schema(spec: &spec::SchemaSpec, base: &Path) -> Result<ChartSchema> {
     };
     Ok(ChartSchema {
         schema_file,
-        schema,
+        schema: crate::checks::ValuesSchema::new(schema),
         defaults,
     })
 }
@@ -492,6 +552,8 @@ mod tests {
             env_name: env.into(),
             env_values: serde_json::json!({}),
             template_env: Vec::new(),
+            files: HashMap::new(),
+            schemas: HashMap::new(),
         };
         let source = Source::classify(&r.chart, r.version.as_deref(), &[], base).unwrap();
         loader.release(r, index, base, source)

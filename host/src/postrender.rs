@@ -44,7 +44,7 @@ pub fn run(
     render: &mut ReleaseRender,
     events: &mut dyn FnMut(Event),
 ) -> Result<()> {
-    let env_values = Value::Object(plan.environment.values()).to_string();
+    let env_values = execute::json(&Value::Object(plan.environment.values()));
     for step in &release.post_render {
         let tag = StepTag::new(release, step);
         let objects = call(
@@ -83,13 +83,13 @@ fn call(
     let plugin = execute::checked_plugin(registry, plan, step)?;
     let request = PostRenderRequest {
         release: execute::release_context(plan, release, chart),
-        objects: render.objects().map(Value::to_string).collect(),
-        values: render.values.to_string(),
+        objects: render.objects().map(execute::json).collect(),
+        values: execute::json(&render.values),
         environment_values: env_values.to_owned(),
-        config: step.config.to_string(),
+        config: execute::json(&step.config),
     };
     let key = execute::random_key(plan, release, step);
-    let (result, captured) = runtime.post_render(&plugin.plugin, step.limits, &request, key);
+    let (result, captured) = runtime.post_render(plugin.plugin()?, step.limits, &request, key);
     execute::report_captured(tag, captured, events);
     let response = result?.map_err(execute::plugin_error)?;
     let texts: Vec<&str> = response.objects.iter().map(String::as_str).collect();

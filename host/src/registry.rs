@@ -2,14 +2,16 @@
 //! folders, addressed by the name their `metadata()` reports.
 //!
 //! Loading a plugin compiles it (through the cache), calls `metadata` in the sandbox, checks
-//! the name and version, and compiles its config schema. Two plugins with one name is an
+//! the name and version, and compiles its config schema. Only the plugins a run uses are
+//! compiled, in parallel: the others are known by name (a built-in by its crate name, a
+//! plugin file by the metadata cached beside its compiled code). Two plugins with one name is an
 //! error naming both; an unknown name suggests the closest known one.
 
 use crate::plan::StepKind;
-use crate::runtime::{Limits, Plugin, Runtime, Stage};
+use crate::runtime::{Limits, Metadata, Plugin, Runtime, Stage};
 use anyhow::{Context, Result, anyhow, bail};
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -34,13 +36,26 @@ pub struct Registered {
     pub version: semver::Version,
     pub description: String,
     pub source: Source,
-    pub plugin: Plugin,
+    /// Compiled only when this run uses the plugin (or lists them all).
+    plugin: Option<Plugin>,
     /// The stages its metadata declares (a 0.1.0 component: values only).
     pub stages: Vec<Stage>,
     config_schema: jsonschema::Validator,
 }
 
 impl Registered {
+    /// The compiled component. Every plugin the plan names is compiled when the registry is
+    /// loaded, so a missing one is a bug.
+    pub fn plugin(&self) -> Result<&Plugin> {
+        self.plugin.as_ref().ok_or_else(|| {
+            crate::error::Internal(format!(
+                "plugin `{}` was not compiled for this run",
+                self.name
+            ))
+            .into()
+        })
+    }
+
     /// An error unless the plugin implements the stage of `kind`, saying where it belongs.
     pub fn check_stage(&self, kind: StepKind) -> Result<()> {
         let (stage, list, other) = match kind {
@@ -82,8 +97,37 @@ impl Registered {
     }
 }
 
+/// A plugin compiled into the binary: its crate name (which its `metadata()` name must
+/// equal), the SHA-256 of its component (computed by `build.rs`) and the component.
+pub struct Builtin {
+    pub name: &'static str,
+    pub digest: &'static str,
+    pub bytes: &'static [u8],
+}
+
+/// Which plugins a run compiles.
+pub enum Want<'a> {
+    /// Every plugin (`plugins list`, `plugins precompile`).
+    All,
+    /// The plugins these names denote (the steps of the selected releases). The rest are
+    /// known by name only: a built-in by its crate name, a plugin file by the metadata the
+    /// cache holds for it (a file the cache does not know is compiled to learn its name).
+    Named(&'a BTreeSet<String>),
+}
+
+impl Want<'_> {
+    fn includes(&self, name: &str) -> bool {
+        match self {
+            Want::All => true,
+            Want::Named(names) => names.contains(name),
+        }
+    }
+}
+
 pub struct Registry {
     plugins: BTreeMap<String, Registered>,
+    /// Built-ins this run does not use: known by name, never compiled.
+    idle: BTreeMap<String, Source>,
 }
 
 /// A plugin folder and who named it (for error messages).
@@ -92,42 +136,127 @@ pub struct PluginDir {
     pub origin: String,
 }
 
+/// A component found, before it is compiled.
+struct Found {
+    source: Source,
+    bytes: std::borrow::Cow<'static, [u8]>,
+    digest: String,
+    /// A built-in's crate name.
+    builtin: Option<&'static str>,
+    /// Its `metadata()`, when the cache holds it.
+    cached: Option<Metadata>,
+}
+
+impl Found {
+    fn needs_compiling(&self, want: &Want) -> bool {
+        match (self.builtin, &self.cached) {
+            (Some(name), _) => want.includes(name),
+            (None, None) => true,
+            (None, Some(m)) => want.includes(&m.name),
+        }
+    }
+}
+
 impl Registry {
+    /// Find every plugin (built-ins, then each folder's `*.wasm` sorted by name) and compile
+    /// the ones `want` names, on up to `threads` threads. Errors are reported in discovery
+    /// order, as a serial load would.
     pub fn load(
         runtime: &Runtime,
-        builtins: &[(&str, &[u8])],
+        builtins: &[Builtin],
         dirs: &[PluginDir],
+        want: &Want,
+        threads: usize,
     ) -> Result<Registry> {
-        let mut reg = Registry {
-            plugins: BTreeMap::new(),
-        };
-        for (file, bytes) in builtins {
-            let r = load_one(runtime, bytes, Source::BuiltIn).map_err(|e| {
-                crate::error::Internal(format!("built-in plugin `{file}` does not load: {e:#}"))
-            })?;
-            reg.insert(r)?;
-        }
+        let mut found: Vec<Found> = builtins
+            .iter()
+            .map(|b| Found {
+                source: Source::BuiltIn,
+                bytes: std::borrow::Cow::Borrowed(b.bytes),
+                digest: b.digest.to_owned(),
+                builtin: Some(b.name),
+                cached: want
+                    .includes(b.name)
+                    .then(|| runtime.cached_metadata(b.digest))
+                    .flatten(),
+            })
+            .collect();
         for dir in dirs {
             for path in wasm_files(dir)? {
                 let bytes = std::fs::read(&path)
                     .with_context(|| format!("cannot read plugin {}", path.display()))?;
-                let r = load_one(runtime, &bytes, Source::File(path.clone()))
-                    .with_context(|| format!("cannot load plugin {}", path.display()))?;
-                reg.insert(r)?;
+                let digest = crate::runtime::cache::digest(&bytes);
+                found.push(Found {
+                    cached: runtime.cached_metadata(&digest),
+                    source: Source::File(path),
+                    bytes: std::borrow::Cow::Owned(bytes),
+                    digest,
+                    builtin: None,
+                });
             }
+        }
+        let compiled = crate::parallel::map(&found, threads, |f| {
+            f.needs_compiling(want)
+                .then(|| compile(runtime, f))
+                .transpose()
+        });
+        let mut reg = Registry {
+            plugins: BTreeMap::new(),
+            idle: BTreeMap::new(),
+        };
+        for (f, compiled) in found.into_iter().zip(compiled) {
+            let context = |e: anyhow::Error| match (&f.builtin, &f.source) {
+                (Some(name), _) => anyhow::Error::new(crate::error::Internal(format!(
+                    "built-in plugin `{name}` does not load: {e:#}"
+                ))),
+                (None, source) => e.context(format!("cannot load plugin {source}")),
+            };
+            let compiled = compiled.map_err(context)?;
+            let (plugin, meta) = match (compiled, f.cached, f.builtin) {
+                (Some((plugin, meta)), _, _) => (Some(plugin), meta),
+                (None, Some(meta), None) => (None, meta),
+                (None, _, Some(name)) => {
+                    reg.insert_idle(name, f.source)?;
+                    continue;
+                }
+                (None, None, None) => unreachable!("a file without cached metadata is compiled"),
+            };
+            if let Some(name) = f.builtin
+                && meta.name != name
+            {
+                return Err(context(anyhow!(
+                    "its metadata names it `{}`, not its crate name",
+                    meta.name
+                )));
+            }
+            let r = describe(meta, f.source.clone(), plugin).map_err(context)?;
+            reg.insert(r)?;
         }
         Ok(reg)
     }
 
-    fn insert(&mut self, r: Registered) -> Result<()> {
-        if let Some(existing) = self.plugins.get(&r.name) {
+    fn insert_idle(&mut self, name: &str, source: Source) -> Result<()> {
+        self.check_unique(name, &source)?;
+        self.idle.insert(name.to_owned(), source);
+        Ok(())
+    }
+
+    fn check_unique(&self, name: &str, source: &Source) -> Result<()> {
+        let existing = self
+            .plugins
+            .get(name)
+            .map(|r| &r.source)
+            .or_else(|| self.idle.get(name));
+        if let Some(existing) = existing {
             bail!(
-                "two plugins are named `{}`: {} and {}; remove one or rename it",
-                r.name,
-                existing.source,
-                r.source
+                "two plugins are named `{name}`: {existing} and {source}; remove one or rename it"
             );
         }
+        Ok(())
+    }
+
+    fn insert(&mut self, r: Registered) -> Result<()> {
+        self.check_unique(&r.name, &r.source)?;
         self.plugins.insert(r.name.clone(), r);
         Ok(())
     }
@@ -135,14 +264,27 @@ impl Registry {
     /// The plugin called `name`, or an [`UnknownPlugin`] error suggesting the closest known
     /// name.
     pub fn get(&self, name: &str) -> Result<&Registered> {
+        if self.idle.contains_key(name) {
+            return Err(crate::error::Internal(format!(
+                "plugin `{name}` was not compiled for this run"
+            ))
+            .into());
+        }
         self.plugins.get(name).ok_or_else(|| {
-            let closest = crate::names::did_you_mean(name, self.plugins.keys().map(String::as_str));
+            let mut known: Vec<&str> = self
+                .plugins
+                .keys()
+                .chain(self.idle.keys())
+                .map(String::as_str)
+                .collect();
+            known.sort();
+            let closest = crate::names::did_you_mean(name, known.iter().copied());
             anyhow::Error::new(UnknownPlugin(match closest {
                 Some(k) => format!("unknown plugin `{name}`; did you mean `{k}`?"),
                 None => format!(
                     "unknown plugin `{name}`; known plugins: {}",
-                    self.plugins
-                        .keys()
+                    known
+                        .iter()
                         .map(|k| format!("`{k}`"))
                         .collect::<Vec<_>>()
                         .join(", ")
@@ -203,11 +345,17 @@ fn stage_names(stages: &[Stage]) -> String {
     }
 }
 
-fn load_one(runtime: &Runtime, bytes: &[u8], source: Source) -> Result<Registered> {
-    let plugin = runtime.load(bytes)?;
+/// Compile a found component and get its metadata (from the cache when there).
+fn compile(runtime: &Runtime, f: &Found) -> Result<(Plugin, Metadata)> {
+    let plugin = runtime.load_digested(&f.bytes, &f.digest)?;
     let meta = runtime
         .metadata_cached(&plugin, METADATA_LIMITS)
         .map_err(|e| anyhow!("`metadata()` failed: {e}"))?;
+    Ok((plugin, meta))
+}
+
+/// Check a plugin's metadata (name, stages, version, config schema) and register it.
+fn describe(meta: Metadata, source: Source, plugin: Option<Plugin>) -> Result<Registered> {
     if meta.config_schema.len() as u64 > MAX_CONFIG_SCHEMA {
         bail!(
             "plugin `{}` reports a config schema of {}, past the limit of {}",

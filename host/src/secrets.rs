@@ -195,6 +195,9 @@ fn io_reason(e: &std::io::Error) -> String {
 pub struct Resolver {
     backends: Vec<Box<dyn Backend>>,
     mode: Mode,
+    /// Each reference (with the folder it is relative to) is read once per run, however many
+    /// releases' layers hold it.
+    fetched: std::cell::RefCell<std::collections::HashMap<(String, PathBuf), String>>,
 }
 
 impl Default for Resolver {
@@ -217,6 +220,7 @@ impl Resolver {
                 Box::new(aws::AwsBackend::new(aws::Service::Ssm)),
             ],
             mode,
+            fetched: Default::default(),
         }
     }
 
@@ -250,9 +254,18 @@ impl Resolver {
                 .map_err(|e| format!("`{}`: {e}", r.raw))?;
             return Ok(placeholder(r));
         }
-        let secret = backend
-            .fetch(r, base)
-            .map_err(|e| format!("`{}`: {e}", r.raw))?;
+        let key = (r.raw.clone(), base.to_path_buf());
+        let known = self.fetched.borrow().get(&key).cloned();
+        let secret = match known {
+            Some(secret) => secret,
+            None => {
+                let secret = backend
+                    .fetch(r, base)
+                    .map_err(|e| format!("`{}`: {e}", r.raw))?;
+                self.fetched.borrow_mut().insert(key, secret.clone());
+                secret
+            }
+        };
         redactor.register(&secret);
         let len = secret.chars().count();
         if len < crate::redact::SHORT_SECRET {

@@ -46,7 +46,7 @@ pub struct Chart {
     /// `values.yaml`.
     pub defaults: Map<String, Value>,
     /// `values.schema.json`, if the chart has one.
-    pub schema: Option<Value>,
+    pub schema: Option<crate::checks::ValuesSchema>,
 }
 
 /// The outcome of resolving a chart.
@@ -329,6 +329,6 @@ fn load(
         origin,
         digest,
         defaults,
-        schema,
+        schema: schema.map(crate::checks::ValuesSchema::new),
     })
 }

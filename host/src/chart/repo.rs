@@ -20,7 +20,7 @@ pub struct IndexEntry {
 }
 
 /// Fetching over HTTP(S), behind a trait so tests can count or refuse requests.
-pub trait Fetch {
+pub trait Fetch: Sync {
     fn get(&self, url: &str) -> Result<Vec<u8>, String>;
 }
 

@@ -15,6 +15,7 @@ mod objects;
 pub(crate) use objects::{capability, identity};
 mod references;
 mod schema;
+pub use schema::ValuesSchema;
 
 use crate::chart::Chart;
 use crate::plan::ReleasePlan;
@@ -55,7 +56,7 @@ pub struct Input<'a> {
     /// The resolved chart, if it could be had.
     pub chart: Option<&'a Chart>,
     /// The schema to validate against (the `schema:` override or the chart's own) and its label.
-    pub schema: Option<(&'a Value, String)>,
+    pub schema: Option<(&'a schema::ValuesSchema, String)>,
     /// helm renders the chart (in the values phase: will, once these checks pass).
     pub full_render: bool,
 }

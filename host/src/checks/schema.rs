@@ -3,6 +3,51 @@
 
 use super::{Check, Input, Phase, Problem, values_path};
 use serde_json::Value;
+use std::sync::{Arc, OnceLock};
+
+/// A values schema, compiled at most once per run however many releases use it (a chart's
+/// schema is shared by every release of that chart; compiling Airflow's takes milliseconds).
+#[derive(Debug, Clone)]
+pub struct ValuesSchema(Arc<Shared>);
+
+#[derive(Debug)]
+struct Shared {
+    value: Value,
+    compiled: OnceLock<Result<jsonschema::Validator, String>>,
+}
+
+impl ValuesSchema {
+    pub fn new(value: Value) -> Self {
+        ValuesSchema(Arc::new(Shared {
+            value,
+            compiled: OnceLock::new(),
+        }))
+    }
+
+    /// The schema document.
+    pub fn value(&self) -> &Value {
+        &self.0.value
+    }
+
+    /// The compiled validator (compiled on first use), or why the schema is not usable.
+    pub fn validator(&self) -> Result<&jsonschema::Validator, String> {
+        self.0
+            .compiled
+            .get_or_init(|| {
+                jsonschema::options()
+                    .build(&self.0.value)
+                    .map_err(|e| e.to_string())
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+}
+
+impl PartialEq for ValuesSchema {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.value == other.0.value
+    }
+}
 
 pub struct Schema;
 
@@ -31,10 +76,8 @@ impl Check for Schema {
 }
 
 /// Validate the coalesced values against the chart schema.
-pub fn validate(schema: &Value, coalesced: &Value) -> Result<Vec<Problem>, String> {
-    let validator = jsonschema::options()
-        .build(schema)
-        .map_err(|e| e.to_string())?;
+pub fn validate(schema: &ValuesSchema, coalesced: &Value) -> Result<Vec<Problem>, String> {
+    let validator = schema.validator()?;
     let mut problems: Vec<Problem> = validator
         .iter_errors(coalesced)
         .map(|e| {
@@ -85,7 +128,7 @@ mod tests {
     #[test]
     fn errors_carry_values_paths() {
         let schema = json!({"type": "object", "properties": {"a": {"type": "object", "properties": {"b": {"type": "integer"}}}}});
-        let p = validate(&schema, &json!({"a": {"b": "x"}})).unwrap();
+        let p = validate(&ValuesSchema::new(schema), &json!({"a": {"b": "x"}})).unwrap();
         assert_eq!(p.len(), 1);
         assert_eq!(p[0].at, "a.b");
     }

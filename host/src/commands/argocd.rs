@@ -51,6 +51,8 @@ pub fn generate(cli: &Cli, args: &ArgocdGenerateArgs, redactor: &mut Redactor) -
                     .collect()
             })
             .unwrap_or_default(),
+        // HELMWASM_CONCURRENCY in the sidecar's env, else one thread per core.
+        concurrency: None,
         set: SetArgs::default(),
     };
     // The application's plugin env first; its parameters override it.
@@ -146,6 +148,7 @@ mod tests {
             strict: true,
             offline: false,
             helm: None,
+            concurrency: None,
             kube_version: None,
             api_versions: vec![],
             set: SetArgs::default(),

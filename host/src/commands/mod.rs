@@ -121,7 +121,25 @@ fn options(args: &PipelineArgs, how: How) -> Result<Options> {
             kube_version: args.kube_version.clone(),
             api_versions: args.api_versions.clone(),
         },
+        concurrency: concurrency(args.concurrency)?,
     })
+}
+
+/// `--concurrency`, else `$HELMWASM_CONCURRENCY`, else 0 (one thread per core).
+fn concurrency(flag: Option<u16>) -> Result<usize> {
+    if let Some(n) = flag {
+        return Ok(n.into());
+    }
+    match std::env::var("HELMWASM_CONCURRENCY") {
+        Ok(v) if !v.is_empty() => match v.parse::<usize>() {
+            Ok(n) if (1..=crate::parallel::MAX_THREADS).contains(&n) => Ok(n),
+            _ => anyhow::bail!(
+                "HELMWASM_CONCURRENCY is `{}`: it must be a whole number from 1 to 64",
+                crate::term::line(&v)
+            ),
+        },
+        _ => Ok(0),
+    }
 }
 
 /// Every failure but the last printed (redacted); the last returned, for `main` to print.

@@ -1,4 +1,4 @@
-//! `helmwasm plugins list` and `helmwasm plugin new`.
+//! `helmwasm plugins list`, `plugins precompile` and `plugin new`.
 
 use crate::cli::{Cli, ListArgs, PluginNewArgs};
 use crate::registry::{self, Registry};
@@ -8,17 +8,7 @@ use std::io::Write;
 use std::path::Path;
 
 pub fn list(cli: &Cli, args: &ListArgs) -> Result<()> {
-    let pipeline_dirs = match &args.file {
-        Some(path) => {
-            let file = spec::load(path)?;
-            let base = path.parent().unwrap_or(Path::new("."));
-            file.plugins.dirs.iter().map(|d| base.join(d)).collect()
-        }
-        None => Vec::new(),
-    };
-    let runtime = crate::cli::runtime(cli)?;
-    let dirs = registry::dirs(&args.plugin_dirs, &pipeline_dirs, args.file.as_deref());
-    let registry = Registry::load(&runtime, crate::builtin::PLUGINS, &dirs)?;
+    let registry = load_all(cli, args)?;
     let rows: Vec<[String; 5]> = registry
         .iter()
         .map(|p| {
@@ -53,6 +43,51 @@ pub fn list(cli: &Cli, args: &ListArgs) -> Result<()> {
         .write_all(out.as_bytes())
         .context("cannot write to stdout")?;
     Ok(())
+}
+
+/// `helmwasm plugins precompile`: compile every plugin into the cache (and its metadata
+/// beside it); a run after it compiles nothing.
+pub fn precompile(cli: &Cli, args: &ListArgs) -> Result<()> {
+    let runtime = crate::cli::runtime(cli)?;
+    let Some(dir) = runtime.cache_dir().map(Path::to_path_buf) else {
+        anyhow::bail!(
+            "--no-cache leaves nowhere to put compiled plugins; drop it, or name a folder with --cache-dir"
+        );
+    };
+    let registry = load_with(&runtime, args)?;
+    if !cli.quiet {
+        let n = registry.iter().count();
+        eprintln!(
+            "compiled {n} plugin{} into {}",
+            if n == 1 { "" } else { "s" },
+            dir.display()
+        );
+    }
+    Ok(())
+}
+
+/// Every plugin: the built-ins, `--plugin-dir` and the pipeline's `plugins.dirs`.
+fn load_all(cli: &Cli, args: &ListArgs) -> Result<Registry> {
+    load_with(&crate::cli::runtime(cli)?, args)
+}
+
+fn load_with(runtime: &crate::runtime::Runtime, args: &ListArgs) -> Result<Registry> {
+    let pipeline_dirs = match &args.file {
+        Some(path) => {
+            let file = spec::load(path)?;
+            let base = path.parent().unwrap_or(Path::new("."));
+            file.plugins.dirs.iter().map(|d| base.join(d)).collect()
+        }
+        None => Vec::new(),
+    };
+    let dirs = registry::dirs(&args.plugin_dirs, &pipeline_dirs, args.file.as_deref());
+    Registry::load(
+        runtime,
+        crate::builtin::PLUGINS,
+        &dirs,
+        &registry::Want::All,
+        crate::parallel::default_threads(),
+    )
 }
 
 /// `helmwasm plugin new NAME`: a plugin crate of its own (its own workspace), from the

@@ -122,6 +122,10 @@ impl Runtime {
         config.wasm_component_model(true);
         config.epoch_interruption(true);
         config.max_wasm_stack(MAX_WASM_STACK);
+        // A fresh instance per call, thousands of calls per run: instances come from a pool of
+        // pre-reserved slots (reused, reset between calls, copy-on-write memory images) rather
+        // than an mmap/munmap each, which also serialises threads on the kernel's mm lock.
+        config.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pool()));
         let engine = Engine::new(&config)
             .map_err(anyhow::Error::from)
             .context("cannot create the wasm engine")?;
@@ -167,6 +171,12 @@ impl Runtime {
 
     /// Compile (or load from cache) and link a plugin component.
     pub fn load(&self, bytes: &[u8]) -> Result<Plugin> {
+        self.load_digested(bytes, &cache::digest(bytes))
+    }
+
+    /// [`Runtime::load`] of bytes whose SHA-256 (hex) the caller already knows: the built-in
+    /// plugins' digests are computed when helmwasm is built.
+    pub fn load_digested(&self, bytes: &[u8], digest: &str) -> Result<Plugin> {
         if !bytes.starts_with(b"\0asm") {
             anyhow::bail!("not a WebAssembly file");
         }
@@ -178,9 +188,8 @@ impl Runtime {
                 worlds::SUPPORTED
             );
         }
-        let digest = cache::digest(bytes);
         let component = match &self.cache {
-            Some(cache) => cache.get_or_compile(&self.engine, bytes, &digest)?,
+            Some(cache) => cache.get_or_compile(&self.engine, bytes, digest)?,
             None => cache::compile(&self.engine, bytes)?,
         };
         let instance_pre = self
@@ -194,15 +203,24 @@ impl Runtime {
                 worlds::SUPPORTED
             )
         })?;
-        Ok(Plugin { pre, digest })
+        Ok(Plugin {
+            pre,
+            digest: digest.to_owned(),
+        })
+    }
+
+    /// The `metadata()` stored in the cache for the component with SHA-256 `digest`, if any:
+    /// known without compiling (or even reading) the component's code.
+    pub fn cached_metadata(&self, digest: &str) -> Option<Metadata> {
+        let text = self.cache.as_ref()?.metadata(digest)?;
+        metadata_from_json(&text)
     }
 
     /// A plugin's `metadata()`: from the cache beside its compiled code when there, else one
     /// sandboxed call (with `limits`) whose result is then cached. Its text fields are already
     /// capped and escaped ([`untrusted::metadata`]).
     pub fn metadata_cached(&self, plugin: &Plugin, limits: Limits) -> Result<Metadata, CallError> {
-        let cached = self.cache.as_ref().and_then(|c| c.metadata(&plugin.digest));
-        if let Some(m) = cached.and_then(|text| metadata_from_json(&text)) {
+        if let Some(m) = self.cached_metadata(&plugin.digest) {
             return Ok(m);
         }
         let (result, _captured) = self.metadata(plugin, limits);
@@ -300,6 +318,25 @@ impl Runtime {
         };
         (result, captured)
     }
+}
+
+/// Calls that can run at once: the most threads a run uses ([`crate::parallel::MAX_THREADS`])
+/// plus one for the caller.
+const POOL_CALLS: u32 = crate::parallel::MAX_THREADS as u32 + 1;
+
+/// The instance pool. Slots are virtual reservations (a wasm32 memory can never pass 4 GiB);
+/// what a call may really use is its memory limit, enforced by the store's limiter.
+fn pool() -> wasmtime::PoolingAllocationConfig {
+    let mut p = wasmtime::PoolingAllocationConfig::new();
+    p.total_component_instances(POOL_CALLS)
+        .max_core_instances_per_component(16)
+        .total_core_instances(POOL_CALLS * 16)
+        .max_memories_per_component(4)
+        .total_memories(POOL_CALLS * 2)
+        .max_tables_per_component(8)
+        .total_tables(POOL_CALLS * 8)
+        .max_memory_size(4 << 30);
+    p
 }
 
 /// Hostcall fuel for an output limit: what wasmtime may copy out of the guest in one call,

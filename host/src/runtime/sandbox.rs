@@ -73,7 +73,7 @@ impl StepState {
             .allow_ip_name_lookup(false)
             .wall_clock(FrozenClock)
             .monotonic_clock(FrozenClock)
-            .insecure_random(wasmtime_wasi::Deterministic::new(fixed_bytes()))
+            .insecure_random(wasmtime_wasi::Deterministic::new(fixed_bytes().to_vec()))
             .insecure_random_seed(0x68656c6d7761736d)
             .max_random_size(1 << 20);
         StepState {
@@ -218,7 +218,12 @@ impl wasmtime_wasi::HostMonotonicClock for FrozenClock {
 
 /// A fixed, non-repeating-looking byte sequence for the plugin's RNGs (xorshift from a
 /// constant seed): deterministic renders, not security.
-fn fixed_bytes() -> Vec<u8> {
+fn fixed_bytes() -> &'static [u8] {
+    static BYTES: std::sync::LazyLock<Vec<u8>> = std::sync::LazyLock::new(xorshift_bytes);
+    &BYTES
+}
+
+fn xorshift_bytes() -> Vec<u8> {
     let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
     (0..4096)
         .map(|_| {

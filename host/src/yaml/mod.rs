@@ -48,6 +48,12 @@ impl std::error::Error for YamlError {}
 /// values (so `enabled: yes` is `true` here as in a values file); unknown fields and wrong
 /// types are reported with their key path and position.
 pub fn from_str<T: DeserializeOwned>(text: &str, file: &Path) -> Result<T, YamlError> {
+    // Positions are only needed to report an error: read without them first (a pipeline of
+    // hundreds of releases has tens of thousands of nodes), and again with them on an error.
+    let value = read::read(text, file, None)?;
+    if let Ok(parsed) = T::deserialize(&value) {
+        return Ok(parsed);
+    }
     let mut spans = read::Spans::new();
     let value = read::read(text, file, Some(&mut spans))?;
     serde_path_to_error::deserialize(&value).map_err(|e| {

@@ -428,8 +428,9 @@ impl Composer<'_, '_> {
 
     /// A finished node in key position.
     fn key(&mut self, node: Node) -> Result<(), YamlError> {
-        let prefix = self.path_prefix();
+        // The path prefix of messages, built only for an error: every key passes here.
         let Some(scalar) = &node.scalar else {
+            let prefix = self.path_prefix();
             return Err(self.error(
                 node.at,
                 format!("{prefix}a map key must be text or a number, not a map or list"),
@@ -438,14 +439,16 @@ impl Composer<'_, '_> {
         let key = if *scalar == Scalar::Merge {
             Key::Merge { at: node.at }
         } else {
-            let name =
-                resolve::key(scalar).map_err(|m| self.error(node.at, format!("{prefix}{m}")))?;
+            let name = resolve::key(scalar)
+                .map_err(|m| self.error(node.at, format!("{}{m}", self.path_prefix())))?;
             let raw = node.raw.clone();
             let Some(Frame::Map { written, .. }) = self.stack.last_mut() else {
                 unreachable!("key() is called for maps")
             };
             if let Some((first_raw, first_line)) = written.get(&name) {
-                let message = if *first_raw == raw {
+                let (first_raw, first_line) = (first_raw.clone(), *first_line);
+                let prefix = self.path_prefix();
+                let message = if first_raw == raw {
                     format!(
                         "{prefix}duplicate key `{name}` (first defined at line {first_line}); YAML keeps only \
                          one of them, so merge the two blocks into one"

@@ -68,11 +68,14 @@ fn kubernetes_objects(stream: &str) -> Vec<Value> {
     serde_json::from_str(&out).unwrap()
 }
 
-/// Warm a fresh cache as the sidecar image does at build time (`helmwasm plugins list`),
-/// and return the set of files in it.
+/// Warm a fresh cache as the sidecar image does at build time (`helmwasm plugins
+/// precompile`), and return the set of files in it.
 fn warm(cache: &Path) -> Vec<String> {
+    let dockerfile =
+        std::fs::read_to_string(crate::support::root().join("deploy/argocd/Dockerfile")).unwrap();
+    assert!(dockerfile.contains("helmwasm plugins precompile"));
     let out = Command::new(env!("CARGO_BIN_EXE_helmwasm"))
-        .args(["plugins", "list"])
+        .args(["plugins", "precompile"])
         .env("HELMWASM_CACHE_DIR", cache)
         .output()
         .unwrap();
@@ -85,8 +88,10 @@ fn files(dir: &Path) -> Vec<String> {
     for e in std::fs::read_dir(dir).unwrap() {
         let p = e.unwrap().path();
         if p.is_dir() {
-            if p.file_name().is_some_and(|n| n == "charts") {
-                continue; // the chart cache is filled by the first render, by design
+            if p.file_name().is_some_and(|n| n == "charts" || n == "helm") {
+                // The chart cache and helm's probed version are filled by the first render,
+                // by design; compiled plugins are not.
+                continue;
             }
             out.extend(files(&p));
         } else {

@@ -8,6 +8,7 @@ mod aws;
 mod cases;
 mod charts;
 mod ci;
+mod concurrency;
 mod discovery;
 mod flux;
 mod full_render;

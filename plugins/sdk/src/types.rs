@@ -96,6 +96,12 @@ impl Request {
     }
 }
 
+/// JSON text for the host. `serde_json::to_string`, not `Display` (`to_string()`), which goes
+/// through `fmt` adapters and is several times slower on large values.
+fn json(v: &Value) -> String {
+    serde_json::to_string(v).expect("a JSON value always serializes")
+}
+
 fn parse(what: &str, text: &str) -> Result<Value, PluginError> {
     serde_json::from_str::<Value>(text)
         .map_err(|e| PluginError::Internal(format!("host sent invalid {what} JSON: {e}")))
@@ -183,7 +189,7 @@ impl PostRenderResponse {
 
     pub(crate) fn into_wit(self) -> wit::PostRenderResponse {
         wit::PostRenderResponse {
-            objects: self.objects.iter().map(Value::to_string).collect(),
+            objects: self.objects.iter().map(json).collect(),
             diagnostics: self
                 .diagnostics
                 .into_iter()
@@ -319,8 +325,8 @@ impl Response {
             .map(Diagnostic::into_wit)
             .collect();
         Ok(wit::Response {
-            values: self.values.to_string(),
-            manifests: self.manifests.iter().map(Value::to_string).collect(),
+            values: json(&self.values),
+            manifests: self.manifests.iter().map(json).collect(),
             diagnostics,
         })
     }
