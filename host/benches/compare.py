@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+"""Whole-process comparisons, side by side in one run: medians of N runs, ratios, peak RSS.
+
+    cargo build --release -p helmwasm
+    python3 host/benches/compare.py --chart PATH/airflow-1.19.0.tgz [--runs 10]
+
+The chart is Apache Airflow's 1.19.0 package (e.g. `helm pull airflow --repo
+https://airflow.apache.org --version 1.19.0`). helm and kubectl come from --helm/--kubectl,
+else target/tools/bin (what `bash tests/setup` installs), else PATH. Prints a Markdown table;
+docs/benchmarks.md holds the figures measured with it. Nothing here is a test: CI does not
+run it, and nothing is asserted.
+"""
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def tool(name, given):
+    for c in [given, ROOT / "target/tools/bin" / name, shutil.which(name)]:
+        if c and Path(c).exists():
+            return str(c)
+    sys.exit(f"error: {name} not found: pass --{name} PATH or run `bash tests/setup`")
+
+
+def measure(cmd, runs, env=None, before=None, cwd=None):
+    """Median wall seconds and the largest peak RSS (MiB) over `runs` runs of `cmd`."""
+    walls, rss = [], 0
+    for _ in range(runs):
+        if before:
+            before()
+        # stderr to a file, not a pipe: nobody reads a pipe while waiting for the process.
+        with tempfile.TemporaryFile() as errf:
+            start = time.perf_counter()
+            p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=errf, env=env, cwd=cwd)
+            _, status, usage = os.wait4(p.pid, 0)
+            walls.append(time.perf_counter() - start)
+            errf.seek(0)
+            err = errf.read().decode(errors="replace")
+        if os.waitstatus_to_exitcode(status) != 0:
+            sys.exit(f"error: {' '.join(map(str, cmd))} failed:\n{err}")
+        rss = max(rss, usage.ru_maxrss / 1024)
+    return statistics.median(walls), rss
+
+
+def pipeline_copy(dest, chart=None, releases=1, steps=True):
+    """The example copied to `dest`: with `chart` as its chart, `releases` copies of its
+    release (each in its own namespace), and without its steps when `steps` is false."""
+    src = ROOT / "examples/airflow-eks"
+    if not dest.exists():
+        shutil.copytree(src, dest)
+    text = (src / "helmwasm.yaml").read_text()
+    if chart:
+        text = text.replace("    chart: apache-airflow/airflow\n", f"    chart: {chart}\n")
+    head, block = text.split("releases:\n", 1)
+    if not steps:
+        # Keep the release's own keys; drop both step lists.
+        kept = []
+        skipping = False
+        for line in block.splitlines(keepends=True):
+            if line.startswith("    steps:") or line.startswith("    postRender:"):
+                skipping = True
+                continue
+            if skipping and (line.startswith("      ") or line.strip() == "" or line.lstrip().startswith("#")):
+                continue
+            skipping = False
+            kept.append(line)
+        block = "".join(kept)
+    out = head + "releases:\n"
+    for i in range(releases):
+        name = "airflow" if releases == 1 else f"airflow-{i}"
+        ns = "airflow" if releases == 1 else f"team-{i}"
+        out += block.replace(
+            "  - name: airflow\n    namespace: airflow\n", f"  - name: {name}\n    namespace: {ns}\n", 1
+        )
+    path = dest / f"p-{releases}-{int(steps)}-{int(bool(chart))}.yaml"
+    path.write_text(out)
+    return path
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--chart", required=True, help="the packaged Airflow chart 1.19.0 (.tgz)")
+    ap.add_argument("--runs", type=int, default=10)
+    ap.add_argument("--helmwasm", default=str(ROOT / "target/release/helmwasm"))
+    ap.add_argument("--helm")
+    ap.add_argument("--kubectl")
+    a = ap.parse_args()
+    hw, helm, kubectl = a.helmwasm, tool("helm", a.helm), tool("kubectl", a.kubectl)
+    chart = str(Path(a.chart).resolve())
+    work = Path(tempfile.mkdtemp(prefix="helmwasm-bench-"))
+    ex = work / "example"
+    cache = work / "cache"
+    env = dict(os.environ, HELMWASM_CACHE_DIR=str(cache), HELMWASM_OFFLINE="1")
+    env.pop("HELMWASM_HELM", None)
+    no_helm = dict(env, PATH="/usr/bin:/bin")  # values stage only: no helm on PATH
+    rows = []
+
+    def row(name, cmd, runs=a.runs, env=no_helm, before=None, ref=None):
+        wall, rss = measure(cmd, runs, env, before)
+        rows.append((name, wall, rss, ref))
+        return (wall, name)
+
+    values_only = pipeline_copy(ex)
+    template = [hw, "template", "-f", str(values_only), "-e", "prod"]
+    subprocess.run([hw, "plugins", "precompile"], env=env, check=True, stderr=subprocess.DEVNULL)
+    kube = row(
+        "`kubectl create secret generic … --dry-run=client -o yaml` (reference)",
+        [kubectl, "create", "secret", "generic", "airflow-metadata-db", "-n", "airflow",
+         "--from-literal=connection=postgresql://airflow:pw@db:5432/airflow", "--dry-run=client", "-o", "yaml"],
+    )
+    row("example, values stage, warm cache", template, ref=kube)
+    zero = pipeline_copy(ex, steps=False)
+    row("the same pipeline with zero steps (floor)", [hw, "template", "-f", str(zero), "-e", "prod"], ref=kube)
+
+    def empty_cache():
+        shutil.rmtree(cache, ignore_errors=True)
+
+    row("example, values stage, empty cache (cold)", template, runs=max(3, a.runs // 2), before=empty_cache)
+    subprocess.run([hw, "plugins", "precompile"], env=env, check=True, stderr=subprocess.DEVNULL)
+    for n in (1, 50, 500):
+        p = pipeline_copy(ex, releases=n)
+        base = None
+        for threads in (1, 2):
+            w = row(
+                f"{n} release(s) × the example's steps, --concurrency {threads}",
+                [hw, "template", "-f", str(p), "-e", "prod", "--concurrency", str(threads)],
+                runs=max(3, a.runs // 2) if n == 500 else a.runs,
+                ref=base,
+            )
+            base = base or w
+    full = pipeline_copy(ex, chart=chart)
+    with_helm = dict(env, HELMWASM_HELM=helm)
+    values_file = work / "final-values.yaml"
+    subprocess.run(
+        [hw, "write-values", "-f", str(full), "-e", "prod", "--output-file-template", str(values_file)],
+        env=with_helm, check=True, stderr=subprocess.DEVNULL,
+    )
+    bare = row(
+        "bare `helm template` of chart 1.19.0 with the same final values",
+        [helm, "template", "airflow", chart, "-n", "airflow", "-f", str(values_file)],
+        env=with_helm,
+    )
+    row("example, full render (helm template inside, checks, post-render)",
+        [hw, "template", "-f", str(full), "-e", "prod", "--strict"], env=with_helm, ref=bare)
+
+    print(f"{a.runs} runs each (cold and 500 releases: {max(3, a.runs // 2)}); medians; RSS is the largest peak.\n")
+    print("| measure | median wall | ratio | peak RSS |")
+    print("| --- | ---: | ---: | ---: |")
+    for name, wall, rss, ref in rows:
+        ratio = f"{wall / ref[0]:.2f}× {ref[1].split(' (')[0]}" if ref else ""
+        print(f"| {name} | {wall * 1000:.1f} ms | {ratio} | {rss:.0f} MiB |")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
