@@ -136,6 +136,8 @@ pub fn run_release(
                 )
             })?,
     );
+    // The user's composed values, kept only when `userWins` will need them.
+    let users = (!plan.user_wins.is_empty()).then(|| values.clone());
     let mut manifests = Vec::new();
     for step in &release.steps {
         let tag = StepTag::new(release, step);
@@ -176,6 +178,16 @@ pub fn run_release(
             plugin: step.plugin.clone(),
             object,
         }));
+    }
+    if let Some(users) = users {
+        let before = values.clone();
+        crate::values::restore(&mut values, &users, &plan.user_wins);
+        provenance.record(
+            &before,
+            &values,
+            &Origin::Host("`userWins`: the user's value put back after the steps"),
+            None,
+        );
     }
     Ok(ReleaseRender {
         name: release.name.clone(),

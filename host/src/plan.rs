@@ -40,6 +40,8 @@ pub struct Plan {
     pub overrides: Overrides,
     /// `randomSeed` (a reference until the secrets stage resolves it).
     pub random_seed: Option<String>,
+    /// `userWins`: values paths where the user's value is put back after the steps.
+    pub user_wins: Vec<String>,
     /// Environment values read by `.hbs` templates (`env`, `required_env`): registered for
     /// redaction by the secrets stage.
     pub template_env: Vec<String>,
@@ -251,6 +253,7 @@ pub fn build(file: &PipelineFile, path: &Path, sel: &Selection) -> Result<Plan> 
         plugin_dirs: file.plugins.dirs.iter().map(|d| base.join(d)).collect(),
         overrides: sel.overrides.clone(),
         random_seed: file.random_seed.clone(),
+        user_wins: file.user_wins.clone(),
         template_env: std::mem::take(&mut loader.template_env),
         releases,
     })
@@ -616,6 +619,7 @@ mod tests {
             plugins: Default::default(),
             repositories: vec![],
             random_seed: None,
+            user_wins: Vec::new(),
             releases: vec![release("a", &[])],
         };
         let sel = Selection {

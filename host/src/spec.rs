@@ -33,6 +33,11 @@ pub struct PipelineFile {
     pub repositories: Vec<RepositorySpec>,
     #[serde(default)]
     pub plugins: PluginsSpec,
+    /// Values paths (`workers.keda.maxReplicaCount`, map keys joined by `.`) where the user's
+    /// own value (a values file or `--set`) wins over the steps: applied after the last step,
+    /// in every release. Without it a step may change a key the user set (a warning says so).
+    #[serde(default, rename = "userWins")]
+    pub user_wins: Vec<String>,
     pub releases: Vec<ReleaseSpec>,
 }
 
@@ -327,6 +332,16 @@ fn check(file: &PipelineFile, path: &Path) -> Result<(), SpecError> {
             "randomSeed".into(),
             "must be a secret reference such as `ref+env://HELMWASM_RANDOM_SEED` or `ref+file://seed`: a seed written in the pipeline file is not secret".into(),
         ));
+    }
+    for (i, p) in file.user_wins.iter().enumerate() {
+        if p.is_empty() || p.split('.').any(str::is_empty) {
+            return Err(err(
+                format!("userWins[{i}]"),
+                format!(
+                    "`{p}` is not a values path: map keys joined by `.`, such as `workers.keda.maxReplicaCount`"
+                ),
+            ));
+        }
     }
     let mut repos = BTreeMap::new();
     for (i, repo) in file.repositories.iter().enumerate() {

@@ -58,6 +58,45 @@ pub fn get<'a>(values: &'a Value, path: &str) -> Option<&'a Value> {
         .try_fold(values, |node, key| node.as_object()?.get(key))
 }
 
+/// Put the user's values back at each dotted `path` (`userWins`): what `users` holds under
+/// it is composed over `values` there (maps merge, so keys only a step set stay; anything else
+/// the user wrote replaces the step's). A path the user never set changes nothing.
+pub fn restore(values: &mut Value, users: &Value, paths: &[String]) {
+    for path in paths {
+        let Some(user) = get(users, path) else {
+            continue;
+        };
+        let mut node = &mut *values;
+        let keys: Vec<&str> = path.split('.').collect();
+        let (last, parents) = keys.split_last().expect("paths are not empty");
+        for key in parents {
+            // The user's path runs through maps; a step that put something else on the way
+            // loses it to the user's map.
+            if !node.is_object() {
+                *node = Value::Object(Map::new());
+            }
+            let map = node.as_object_mut().expect("a map");
+            let child = map
+                .entry((*key).to_owned())
+                .or_insert_with(|| Value::Object(Map::new()));
+            if !child.is_object() {
+                *child = Value::Object(Map::new());
+            }
+            node = child;
+        }
+        if !node.is_object() {
+            *node = Value::Object(Map::new());
+        }
+        let map = node.as_object_mut().expect("a map");
+        match (map.get_mut(*last), user) {
+            (Some(Value::Object(theirs)), Value::Object(mine)) => compose(theirs, mine.clone()),
+            _ => {
+                map.insert((*last).to_owned(), user.clone());
+            }
+        }
+    }
+}
+
 /// A JSON pointer as a dotted values path under `prefix`: `/a/0/b.c` → `prefix.a[0].b\.c`
 /// (a dot inside a key is escaped, as `--set` writes it).
 pub fn pointer_path(prefix: &str, pointer: &str) -> String {
@@ -88,6 +127,21 @@ pub fn layer(layers: impl IntoIterator<Item = Map<String, Value>>) -> Map<String
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn restore_puts_the_users_keys_back_and_keeps_the_steps_others() {
+        let users = serde_json::json!({"w": {"k": {"max": 20, "gone": null}}, "x": 1});
+        let mut finals = serde_json::json!({"w": {"k": {"max": 10, "poll": 3}}, "x": 2});
+        restore(&mut finals, &users, &["w.k".into(), "never.set".into()]);
+        assert_eq!(
+            finals,
+            serde_json::json!({"w": {"k": {"max": 20, "poll": 3, "gone": null}}, "x": 2})
+        );
+        // A step that replaced a map on the way with a scalar loses it to the user's map.
+        let mut finals = serde_json::json!({"w": "flat"});
+        restore(&mut finals, &users, &["w.k.max".into()]);
+        assert_eq!(finals, serde_json::json!({"w": {"k": {"max": 20}}}));
+    }
     use serde_json::json;
 
     fn obj(v: Value) -> Map<String, Value> {

@@ -13,6 +13,7 @@ mod facts;
 pub use facts::{POD_ANNOTATIONS as AIRFLOW_POD_ANNOTATIONS, is_apache_airflow_1_19_release};
 mod objects;
 pub(crate) use objects::{capability, identity};
+mod overrides;
 mod references;
 mod schema;
 pub use schema::ValuesSchema;
@@ -80,6 +81,7 @@ pub fn all() -> Vec<Box<dyn Check>> {
         Box::new(objects::Emitted),
         Box::new(facts::ChartFacts),
         Box::new(airflow::AirflowRules),
+        Box::new(overrides::UserOverridden),
         Box::new(objects::Collisions),
         Box::new(references::References),
     ]

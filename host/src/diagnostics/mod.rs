@@ -110,6 +110,11 @@ codes! {
         example: "Deployment `airflow-scheduler` (…volumes[2]): ConfigMap `airflow-extra` is not in the render: add a step that emits it, or list it under `existingConfigMaps` …",
         fix: "Emit it, correct the name, or list it under `existingConfigMaps`."
     }
+    USER_VALUE_OVERRIDDEN = "HW0305" "user-value-overridden" {
+        "A step changed or deleted a key you set in a values file or with `--set`; the step's value is what renders.",
+        example: "workers.keda.maxReplicaCount: step 3 (`keda-autoscaling`) replaced your value 20 (set by the command line (--set)) with 10; to keep yours, list `workers.keda.maxReplicaCount` under `userWins`",
+        fix: "Drop your value if the step's is right; change the step's config; or list the key under the pipeline's `userWins` to put your value back after the steps."
+    }
     PGBOUNCER_BYPASS = "HW0310" "pgbouncer-bypassed" {
         "PgBouncer is enabled but Airflow connects to the database directly.",
         example: "pgbouncer.enabled: PgBouncer is on (set by values.yaml:3) but Airflow bypasses it: `data.metadataSecretName` is `prod-mydatabase` …",

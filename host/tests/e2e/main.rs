@@ -20,6 +20,7 @@ mod isolation;
 mod kubectl;
 mod limits;
 mod output_dir;
+mod overrides;
 mod postrender;
 mod properties;
 mod review;
