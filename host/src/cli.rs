@@ -562,6 +562,62 @@ pub(crate) fn print_event(cli: &Cli, event: Event, redactor: &Redactor) {
         Event::Warning { release, problem } => {
             (level >= 1).then(|| format!("warning: release `{release}`: {problem}"))
         }
+        Event::StepDone {
+            tag,
+            elapsed,
+            set,
+            changed,
+            deleted,
+            emitted,
+        } => (level >= 2).then(|| {
+            let mut line = format!(
+                "info: {tag}: {} ms; values: {} set, {} changed, {} deleted; emitted {}",
+                elapsed.as_millis(),
+                set.len(),
+                changed.len(),
+                deleted.len(),
+                if emitted.is_empty() {
+                    "nothing".to_owned()
+                } else {
+                    emitted.join(", ")
+                }
+            );
+            if level >= 3 {
+                for (what, paths) in [("set", &set), ("changed", &changed), ("deleted", &deleted)] {
+                    if !paths.is_empty() {
+                        line.push_str(&format!("\n    {what}: {}", paths.join(", ")));
+                    }
+                }
+            }
+            line
+        }),
+        Event::PostRenderDone {
+            tag,
+            elapsed,
+            added,
+            changed,
+            removed,
+        } => (level >= 2).then(|| {
+            let mut line = format!(
+                "info: {tag}: {} ms; objects: {} added, {} changed, {} removed",
+                elapsed.as_millis(),
+                added.len(),
+                changed.len(),
+                removed.len()
+            );
+            if level >= 3 {
+                for (what, names) in [
+                    ("added", &added),
+                    ("changed", &changed),
+                    ("removed", &removed),
+                ] {
+                    if !names.is_empty() {
+                        line.push_str(&format!("\n    {what}: {}", names.join(", ")));
+                    }
+                }
+            }
+            line
+        }),
     };
     if let Some(line) = line {
         // Plugin text was escaped at the runtime boundary; this is the safety net.

@@ -84,6 +84,25 @@ pub enum Event {
     /// A step failed and the release went on without it (only `lint` asks for that, when the
     /// step may have failed on a secret placeholder).
     StepSkipped { tag: StepTag, message: String },
+    /// What a values step did (shown with `-v`): its time, the values paths it set, changed
+    /// and deleted, and the objects it emitted (`Kind/name`).
+    StepDone {
+        tag: StepTag,
+        elapsed: std::time::Duration,
+        set: Vec<String>,
+        changed: Vec<String>,
+        deleted: Vec<String>,
+        emitted: Vec<String>,
+    },
+    /// What a post-render step did (shown with `-v`): its time and the objects it added,
+    /// changed and removed.
+    PostRenderDone {
+        tag: StepTag,
+        elapsed: std::time::Duration,
+        added: Vec<String>,
+        changed: Vec<String>,
+        removed: Vec<String>,
+    },
     /// A host check's warning about a release (the render goes on).
     Warning {
         release: String,
@@ -149,6 +168,7 @@ pub fn run_release(
             chart,
             env_values: &env_values,
         };
+        let started = std::time::Instant::now();
         let (new_values, emitted) = match call.run_step(step, &values, &tag, events) {
             Ok(out) => out,
             Err(e) if (how.skip)(step, &e) => {
@@ -162,6 +182,7 @@ pub fn run_release(
             }
             Err(e) => return Err(e.context(StepFailed(tag))),
         };
+        let elapsed = started.elapsed();
         provenance.record(
             &values,
             &new_values,
@@ -171,6 +192,15 @@ pub fn run_release(
             },
             None,
         );
+        let (set, changed, deleted) = crate::provenance::classify(&values, &new_values);
+        events(Event::StepDone {
+            tag: tag.clone(),
+            elapsed,
+            set,
+            changed,
+            deleted,
+            emitted: emitted.iter().map(kind_name).collect(),
+        });
         values = new_values;
         manifests.extend(emitted.into_iter().map(|object| Manifest {
             kind: step.kind,
@@ -251,6 +281,15 @@ impl Call<'_> {
         take_diagnostics(response.diagnostics, tag, events)?;
         Ok((new_values, manifests))
     }
+}
+
+/// `Kind/name` of an object, for messages.
+pub(crate) fn kind_name(o: &Value) -> String {
+    format!(
+        "{}/{}",
+        o["kind"].as_str().unwrap_or("?"),
+        o["metadata"]["name"].as_str().unwrap_or("?")
+    )
 }
 
 /// JSON text of a value for a plugin. `serde_json::to_string`, not `Display` (`to_string()`),

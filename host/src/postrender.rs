@@ -47,6 +47,8 @@ pub fn run(
     let env_values = execute::json(&Value::Object(plan.environment.values()));
     for step in &release.post_render {
         let tag = StepTag::new(release, step);
+        let started = std::time::Instant::now();
+        let before = by_name(render);
         let objects = call(
             runtime,
             registry,
@@ -62,8 +64,42 @@ pub fn run(
         .and_then(|objects| apply(render, objects, step, &tag))
         .context(StepFailed(tag.clone()));
         objects?;
+        let after = by_name(render);
+        let names = |from: &BTreeMap<String, Value>, not_in: &BTreeMap<String, Value>| {
+            from.keys()
+                .filter(|k| !not_in.contains_key(*k))
+                .cloned()
+                .collect::<Vec<_>>()
+        };
+        events(Event::PostRenderDone {
+            tag,
+            elapsed: started.elapsed(),
+            added: names(&after, &before),
+            changed: after
+                .iter()
+                .filter(|(k, v)| before.get(*k).is_some_and(|b| b != *v))
+                .map(|(k, _)| k.clone())
+                .collect(),
+            removed: names(&before, &after),
+        });
     }
     Ok(())
+}
+
+/// Every object of the render by `Kind/name` (with its namespace when it has one), copied:
+/// what `-v` compares before and after a post-render step.
+fn by_name(render: &ReleaseRender) -> BTreeMap<String, Value> {
+    render
+        .objects()
+        .map(|o| {
+            let name = execute::kind_name(o);
+            let name = match o["metadata"]["namespace"].as_str() {
+                Some(ns) => format!("{name} ({ns})"),
+                None => name,
+            };
+            (name, o.clone())
+        })
+        .collect()
 }
 
 /// One call: the step's new object list, parsed and checked for shape.

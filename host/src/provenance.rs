@@ -182,6 +182,21 @@ fn join(prefix: &str, key: &str) -> String {
     }
 }
 
+/// The dotted paths a stage set (new), changed and deleted, from `before` to `after`.
+pub fn classify(before: &Value, after: &Value) -> (Vec<String>, Vec<String>, Vec<String>) {
+    let mut changes = Vec::new();
+    diff("", before, after, &mut changes);
+    let (mut set, mut changed, mut deleted) = (Vec::new(), Vec::new(), Vec::new());
+    for (path, b, a) in changes {
+        match (b.is_null(), a.is_null()) {
+            (true, false) => set.push(path),
+            (false, true) => deleted.push(path),
+            _ => changed.push(path),
+        }
+    }
+    (set, changed, deleted)
+}
+
 fn diff<'a>(path: &str, a: &'a Value, b: &'a Value, out: &mut Vec<(String, &'a Value, &'a Value)>) {
     static NULL: Value = Value::Null;
     match (a, b) {

@@ -25,4 +25,5 @@ mod postrender;
 mod properties;
 mod review;
 mod secrets;
+mod verbose;
 mod yaml_helm;
