@@ -60,17 +60,17 @@ pub fn did_you_mean<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
+    // Case never matters for the suggestion: `Prod` finds `prod` first of all.
+    let lower = word.to_lowercase();
+    let candidates: Vec<&'a str> = candidates.into_iter().filter(|k| *k != word).collect();
+    if let Some(k) = candidates.iter().find(|k| k.to_lowercase() == lower) {
+        return Some(k);
+    }
+    let score = |k: &str| strsim::jaro_winkler(&lower, &k.to_lowercase());
     candidates
         .into_iter()
-        .filter(|k| *k != word)
-        .filter(|k| {
-            strsim::damerau_levenshtein(word, k) <= 3 || strsim::jaro_winkler(word, k) >= 0.88
-        })
-        .max_by(|a, b| {
-            strsim::jaro_winkler(word, a)
-                .total_cmp(&strsim::jaro_winkler(word, b))
-                .then_with(|| b.cmp(a))
-        })
+        .filter(|k| strsim::damerau_levenshtein(&lower, &k.to_lowercase()) <= 3 || score(k) >= 0.88)
+        .max_by(|a, b| score(a).total_cmp(&score(b)).then_with(|| b.cmp(a)))
 }
 
 /// A DNS label made from any text: lowercase, other characters as `-`, at most 63 long.
@@ -111,5 +111,11 @@ mod tests {
         );
         assert_eq!(did_you_mean("zzz", ["airflow-metadata"]), None);
         assert_eq!(did_you_mean("same", ["same"]), None);
+        assert_eq!(did_you_mean("Prod", ["dev", "prod"]), Some("prod"));
+        assert_eq!(did_you_mean("PROD", ["production", "prod"]), Some("prod"));
+        assert_eq!(
+            did_you_mean("helmwasm.yml", ["helmwasm.yaml", "values.yaml"]),
+            Some("helmwasm.yaml")
+        );
     }
 }

@@ -209,8 +209,12 @@ pub fn build(file: &PipelineFile, path: &Path, sel: &Selection) -> Result<Plan> 
             } else {
                 format!("defined: {}", known.join(", "))
             };
+            let hint =
+                crate::names::did_you_mean(&env_name, file.environments.keys().map(String::as_str))
+                    .map(|k| format!("; did you mean `{k}`?"))
+                    .unwrap_or_default();
             bail!(
-                "{}: environment `{env_name}` is not defined in `environments` ({known})",
+                "{}: environment `{env_name}` is not defined in `environments` ({known}){hint}",
                 path.display()
             );
         }

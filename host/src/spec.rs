@@ -297,9 +297,11 @@ pub struct SpecError {
 /// Errors from [`load`].
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
-    #[error("cannot read pipeline file {}", path.display())]
+    #[error("cannot read pipeline file {}{hint}", path.display())]
     Read {
         path: PathBuf,
+        /// `; did you mean `helmwasm.yaml`?` when a file of a close name is beside it.
+        hint: String,
         source: std::io::Error,
     },
     #[error(transparent)]
@@ -312,11 +314,44 @@ pub enum LoadError {
 pub fn load(path: &Path) -> Result<PipelineFile, LoadError> {
     let text = std::fs::read_to_string(path).map_err(|source| LoadError::Read {
         path: path.to_owned(),
+        hint: if source.kind() == std::io::ErrorKind::NotFound {
+            closest_file(path)
+        } else {
+            String::new()
+        },
         source,
     })?;
     let file: PipelineFile = yaml::from_str(&text, path)?;
     check(&file, path)?;
     Ok(file)
+}
+
+/// `; did you mean `NAME`?` for a missing pipeline file whose folder holds a YAML file of a
+/// close name (`helmwasm.yml` → `helmwasm.yaml`), else nothing.
+fn closest_file(path: &Path) -> String {
+    let (Some(name), dir) = (
+        path.file_name().and_then(|n| n.to_str()),
+        path.parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new(".")),
+    ) else {
+        return String::new();
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return String::new();
+    };
+    let files: Vec<String> = entries
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|f| f.ends_with(".yaml") || f.ends_with(".yml"))
+        .collect();
+    let beside = |f: &str| match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(d) => d.join(f).display().to_string(),
+        None => f.to_owned(),
+    };
+    match crate::names::did_you_mean(name, files.iter().map(String::as_str)) {
+        Some(f) => format!("; did you mean `{}`?", beside(f)),
+        None => String::new(),
+    }
 }
 
 fn check(file: &PipelineFile, path: &Path) -> Result<(), SpecError> {
