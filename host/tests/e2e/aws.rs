@@ -4,7 +4,7 @@
 //! give clear errors; lint needs no AWS at all.
 
 use crate::support::{helmwasm_with, project};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 
 /// A moto server on a free port of 127.0.0.1, stopped on drop.
 struct Moto {
@@ -21,7 +21,7 @@ impl Moto {
             .local_addr()
             .unwrap()
             .port();
-        let mut cmd = Command::new("python3");
+        let mut cmd = crate::support::python3();
         cmd.args([
             "-m",
             "moto.server",
@@ -57,7 +57,7 @@ impl Moto {
 
     /// Run a boto3 snippet against this endpoint (`kw` holds the client arguments).
     fn python(&self, code: &str) -> String {
-        let out = Command::new("python3")
+        let out = crate::support::python3()
             .args([
                 "-c",
                 &format!(

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::Command;
 
 fn workflow() -> Value {
-    let out = Command::new("python3")
+    let out = crate::support::python3()
         .args([
             "-c",
             "import json, sys, yaml\nprint(json.dumps(yaml.safe_load(open(sys.argv[1])), default=str))",

@@ -7,7 +7,7 @@
 
 use crate::support::{fixture, helmwasm, root, tool};
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 /// The example, copied, with the packaged chart as its chart.
 pub fn example_with_fixture_chart() -> tempfile::TempDir {
@@ -48,7 +48,7 @@ fn check_refs(stream: &str) -> (i32, String) {
 
 /// Run one of the independent Python checkers of `tests/tools/` on a stream.
 fn check_tool(script: &str, stream: &str) -> (i32, String) {
-    let mut child = Command::new("python3")
+    let mut child = crate::support::python3()
         .arg(root().join("tests/tools").join(script))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -192,7 +192,7 @@ fn the_managed_fernet_key_is_a_valid_fernet_key_the_chart_uses() {
         .decode(secret["data"]["fernet-key"].as_str().unwrap())
         .unwrap();
     let check = "import sys\nfrom cryptography.fernet import Fernet\nf = Fernet(sys.argv[1].encode())\nassert f.decrypt(f.encrypt(b'x')) == b'x'\n";
-    let out = Command::new("python3")
+    let out = crate::support::python3()
         .args(["-c", check, std::str::from_utf8(&key).unwrap()])
         .output()
         .expect("python3 is needed by the tests");

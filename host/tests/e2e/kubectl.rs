@@ -168,7 +168,7 @@ fn example_values_pass_an_independent_schema_validator() {
     for env in ["default", "dev", "prod"] {
         let run = helmwasm(&example, &["template", "-e", env]);
         assert_eq!(run.code, 0, "{env}: {}", run.stderr);
-        let mut child = Command::new("python3")
+        let mut child = crate::support::python3()
             .arg(&script)
             .arg(&chart)
             .stdin(std::process::Stdio::piped())

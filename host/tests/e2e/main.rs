@@ -25,5 +25,6 @@ mod postrender;
 mod properties;
 mod review;
 mod secrets;
+mod setup;
 mod verbose;
 mod yaml_helm;

@@ -251,7 +251,7 @@ fn lint_sarif_validates_against_the_sarif_2_1_0_schema() {
         let log: Value = serde_json::from_str(&run.stdout).expect("SARIF is JSON");
         // Python's jsonschema (installed by tests/setup) is the validator: it checks the
         // schema itself against draft-07, then the log against the schema.
-        let check = Command::new("python3")
+        let check = crate::support::python3()
             .args([
                 "-c",
                 "import json, sys, jsonschema\nschema = json.load(open(sys.argv[1]))\njsonschema.Draft7Validator.check_schema(schema)\nerrors = [f'{list(e.absolute_path)}: {e.message}' for e in jsonschema.Draft7Validator(schema).iter_errors(json.load(sys.stdin))]\nprint('\\n'.join(errors))\nsys.exit(1 if errors else 0)",

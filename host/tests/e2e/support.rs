@@ -317,11 +317,23 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// The tests' Python: the project-local venv `bash tests/setup` makes (target/tools/venv,
+/// with jsonschema, PyYAML, cryptography and moto). Missing, it is an error, never a skip.
+pub fn python3() -> Command {
+    let venv = root().join("target/tools/venv/bin/python3");
+    assert!(
+        venv.exists(),
+        "missing {}: run `bash tests/setup` (it creates the tests' Python environment)",
+        venv.display()
+    );
+    Command::new(venv)
+}
+
 /// Run a Python snippet with `input` on stdin: (exit code, stdout, stderr). The independent
 /// checkers of the tests (PyYAML, jsonschema) run this way.
 pub fn python(code: &str, args: &[&std::ffi::OsStr], input: &str) -> (i32, String, String) {
     use std::io::Write as _;
-    let mut child = Command::new("python3")
+    let mut child = python3()
         .arg("-c")
         .arg(code)
         .args(args)
