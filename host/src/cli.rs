@@ -517,6 +517,20 @@ pub(crate) fn runtime(cli: &Cli) -> Result<Runtime> {
     Runtime::new(dir).map_err(|e| anyhow::Error::new(Internal(format!("{e:#}"))))
 }
 
+/// `-v`'s line for a step: `HEAD 5 set, 0 changed, 0 deleted TAIL`, and with `-vv` (`all`)
+/// one more line per non-empty list naming its members.
+fn step_story(head: String, lists: [(&str, Vec<String>); 3], tail: &str, all: bool) -> String {
+    let counts: Vec<String> = lists
+        .iter()
+        .map(|(what, l)| format!("{} {what}", l.len()))
+        .collect();
+    let mut line = format!("{head} {}{tail}", counts.join(", "));
+    for (what, l) in lists.iter().filter(|(_, l)| all && !l.is_empty()) {
+        line.push_str(&format!("\n    {what}: {}", l.join(", ")));
+    }
+    line
+}
+
 /// Plugin logs and diagnostics go to stderr, tagged; data goes to stdout.
 pub(crate) fn print_event(cli: &Cli, event: Event, redactor: &Redactor) {
     let level = if cli.quiet { 0 } else { 1 + cli.verbose };
@@ -570,26 +584,17 @@ pub(crate) fn print_event(cli: &Cli, event: Event, redactor: &Redactor) {
             deleted,
             emitted,
         } => (level >= 2).then(|| {
-            let mut line = format!(
-                "info: {tag}: {} ms; values: {} set, {} changed, {} deleted; emitted {}",
-                elapsed.as_millis(),
-                set.len(),
-                changed.len(),
-                deleted.len(),
-                if emitted.is_empty() {
-                    "nothing".to_owned()
-                } else {
-                    emitted.join(", ")
-                }
-            );
-            if level >= 3 {
-                for (what, paths) in [("set", &set), ("changed", &changed), ("deleted", &deleted)] {
-                    if !paths.is_empty() {
-                        line.push_str(&format!("\n    {what}: {}", paths.join(", ")));
-                    }
-                }
-            }
-            line
+            let emitted = if emitted.is_empty() {
+                "nothing".to_owned()
+            } else {
+                emitted.join(", ")
+            };
+            step_story(
+                format!("info: {tag}: {} ms; values:", elapsed.as_millis()),
+                [("set", set), ("changed", changed), ("deleted", deleted)],
+                &format!("; emitted {emitted}"),
+                level >= 3,
+            )
         }),
         Event::PostRenderDone {
             tag,
@@ -598,25 +603,12 @@ pub(crate) fn print_event(cli: &Cli, event: Event, redactor: &Redactor) {
             changed,
             removed,
         } => (level >= 2).then(|| {
-            let mut line = format!(
-                "info: {tag}: {} ms; objects: {} added, {} changed, {} removed",
-                elapsed.as_millis(),
-                added.len(),
-                changed.len(),
-                removed.len()
-            );
-            if level >= 3 {
-                for (what, names) in [
-                    ("added", &added),
-                    ("changed", &changed),
-                    ("removed", &removed),
-                ] {
-                    if !names.is_empty() {
-                        line.push_str(&format!("\n    {what}: {}", names.join(", ")));
-                    }
-                }
-            }
-            line
+            step_story(
+                format!("info: {tag}: {} ms; objects:", elapsed.as_millis()),
+                [("added", added), ("changed", changed), ("removed", removed)],
+                "",
+                level >= 3,
+            )
         }),
     };
     if let Some(line) = line {
