@@ -32,18 +32,83 @@ fn golden_cases() {
         }
         let expected = std::fs::read_to_string(&expected_path).unwrap_or_default();
         if expected != actual {
-            failures.push(format!(
-                "--- {}\n=== expected\n{expected}\n=== actual\n{actual}",
-                dir.display()
-            ));
+            failures.push(Differs {
+                dir: dir.display().to_string(),
+                expected,
+                actual,
+            });
         }
     }
+    assert!(failures.is_empty(), "{}", report(&failures));
+}
+
+/// A golden case whose transcript changed.
+struct Differs {
+    dir: String,
+    expected: String,
+    actual: String,
+}
+
+/// The `exit:` line of a transcript.
+fn exit_code(transcript: &str) -> Option<&str> {
+    transcript.lines().find_map(|l| l.strip_prefix("exit: "))
+}
+
+/// What to tell whoever broke the goldens: `BLESS=1` is suggested only for cases that ended as
+/// they were meant to (same exit code) with other output; a case whose exit code changed (a
+/// render that now fails, an error that no longer happens) needs its cause fixed, and blessing
+/// it would write the failure into the golden file.
+fn report(failures: &[Differs]) -> String {
+    let (exit_changed, output_changed): (Vec<&Differs>, Vec<&Differs>) = failures
+        .iter()
+        .partition(|d| exit_code(&d.expected) != exit_code(&d.actual));
+    let show = |d: &Differs| {
+        format!(
+            "--- {}\n=== expected\n{}\n=== actual\n{}",
+            d.dir, d.expected, d.actual
+        )
+    };
+    let mut out = Vec::new();
+    if !exit_changed.is_empty() {
+        out.push(format!(
+            "{} golden case(s) changed exit code: fix the cause (a missing tool or fixture, a new error), do not bless these:",
+            exit_changed.len()
+        ));
+        out.extend(exit_changed.iter().map(|d| show(d)));
+    }
+    if !output_changed.is_empty() {
+        out.push(format!(
+            "{} golden case(s) exited as expected with different output: once you have checked each diff, BLESS=1 rewrites them:",
+            output_changed.len()
+        ));
+        out.extend(output_changed.iter().map(|d| show(d)));
+    }
+    out.join("\n")
+}
+
+#[test]
+fn the_report_suggests_bless_only_for_cases_that_exited_as_expected() {
+    let case = |dir: &str, expected: &str, actual: &str| Differs {
+        dir: dir.into(),
+        expected: expected.into(),
+        actual: actual.into(),
+    };
+    let broken = report(&[case(
+        "ok-render",
+        "$ helmwasm template\nexit: 0\n--- stdout\nx\n--- stderr\n",
+        "$ helmwasm template\nexit: 1\n--- stdout\n--- stderr\nerror: missing shared fixture\n",
+    )]);
     assert!(
-        failures.is_empty(),
-        "{} golden case(s) differ (BLESS=1 rewrites):\n{}",
-        failures.len(),
-        failures.join("\n")
+        broken.starts_with("1 golden case(s) changed exit code: fix the cause"),
+        "{broken}"
     );
+    assert!(!broken.contains("BLESS"), "{broken}");
+    let changed = report(&[case(
+        "ok-render",
+        "$ helmwasm template\nexit: 0\n--- stdout\nx\n--- stderr\n",
+        "$ helmwasm template\nexit: 0\n--- stdout\ny\n--- stderr\n",
+    )]);
+    assert!(changed.starts_with("1 golden case(s) exited as expected with different output: once you have checked each diff, BLESS=1 rewrites them"), "{changed}");
 }
 
 fn transcript(dir: &Path) -> String {
