@@ -110,7 +110,7 @@ fn probe_cached(path: &Path, cache: Option<&Path>) -> Result<HelmBinary, String>
     let found = probe(path)?;
     if let Some(entry) = entry {
         // A cache that cannot be written only costs the probe next time.
-        let _ = write_atomic(&entry, found.version.to_string().as_bytes());
+        let _ = crate::chart::cache::write_atomic(&entry, found.version.to_string().as_bytes());
     }
     Ok(found)
 }
@@ -136,15 +136,6 @@ fn version_key(path: &Path) -> Option<String> {
         inode
     );
     Some(crate::runtime::cache::digest(id.as_bytes())[..32].to_owned())
-}
-
-fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
 }
 
 /// Run `helm version` and accept Helm 3 and 4.

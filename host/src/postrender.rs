@@ -48,7 +48,6 @@ pub fn run(
     for step in &release.post_render {
         let tag = StepTag::new(release, step);
         let started = std::time::Instant::now();
-        let before = by_name(render);
         let objects = call(
             runtime,
             registry,
@@ -63,43 +62,29 @@ pub fn run(
         )
         .and_then(|objects| apply(render, objects, step, &tag))
         .context(StepFailed(tag.clone()));
-        objects?;
-        let after = by_name(render);
-        let names = |from: &BTreeMap<String, Value>, not_in: &BTreeMap<String, Value>| {
-            from.keys()
-                .filter(|k| !not_in.contains_key(*k))
-                .cloned()
-                .collect::<Vec<_>>()
-        };
+        let Applied {
+            added,
+            changed,
+            removed,
+        } = objects?;
         events(Event::PostRenderDone {
             tag,
             elapsed: started.elapsed(),
-            added: names(&after, &before),
-            changed: after
-                .iter()
-                .filter(|(k, v)| before.get(*k).is_some_and(|b| b != *v))
-                .map(|(k, _)| k.clone())
-                .collect(),
-            removed: names(&before, &after),
+            added,
+            changed,
+            removed,
         });
     }
     Ok(())
 }
 
-/// Every object of the render by `Kind/name` (with its namespace when it has one), copied:
-/// what `-v` compares before and after a post-render step.
-fn by_name(render: &ReleaseRender) -> BTreeMap<String, Value> {
-    render
-        .objects()
-        .map(|o| {
-            let name = execute::kind_name(o);
-            let name = match o["metadata"]["namespace"].as_str() {
-                Some(ns) => format!("{name} ({ns})"),
-                None => name,
-            };
-            (name, o.clone())
-        })
-        .collect()
+/// What a post-render step did to the render, by `Kind/name` (with the namespace when it is
+/// not the release's), each list sorted: what `-v` shows.
+#[derive(Debug)]
+struct Applied {
+    added: Vec<String>,
+    changed: Vec<String>,
+    removed: Vec<String>,
 }
 
 /// One call: the step's new object list, parsed and checked for shape.
@@ -141,7 +126,7 @@ fn apply(
     objects: Vec<Value>,
     step: &StepPlan,
     tag: &StepTag,
-) -> Result<()> {
+) -> Result<Applied> {
     let ns = render.namespace.clone();
     let mut new: BTreeMap<Key, Value> = BTreeMap::new();
     let mut order: Vec<Key> = Vec::with_capacity(objects.len());
@@ -209,6 +194,30 @@ fn apply(
                 .join("\n- ")
         );
     }
+    let label = |k: &Key| {
+        if k.1 == ns {
+            format!("{}/{}", k.0, k.2)
+        } else {
+            format!("{}/{} ({})", k.0, k.2, k.1)
+        }
+    };
+    let sorted = |mut v: Vec<String>| {
+        v.sort();
+        v
+    };
+    let applied = Applied {
+        added: sorted(added.iter().map(|k| label(k)).collect()),
+        changed: sorted(
+            render
+                .objects()
+                .filter_map(|o| {
+                    let k = key(o, &ns);
+                    new.get(&k).filter(|n| *n != o).map(|_| label(&k))
+                })
+                .collect(),
+        ),
+        removed: sorted(removed.iter().map(|k| label(k)).collect()),
+    };
     // Changed objects keep their place; removed ones go; added ones follow, attributed.
     if let Some(chart) = &mut render.chart {
         let mut documents = Vec::with_capacity(chart.documents.len());
@@ -244,7 +253,7 @@ fn apply(
         }
     }
     render.manifests = manifests;
-    Ok(())
+    Ok(applied)
 }
 
 /// A chart document printed from its object, under helm's `# Source:` line.

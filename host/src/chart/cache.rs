@@ -83,7 +83,9 @@ impl ChartCache {
     }
 }
 
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
+/// Write a cache file atomically (a temp file beside it, then a rename); also used for the
+/// probed helm version (`helm.rs`).
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
     let dir = path.parent().expect("cache paths have a parent");
     let fail = |e: std::io::Error| format!("cannot write the chart cache {}: {e}", dir.display());
     std::fs::create_dir_all(dir).map_err(fail)?;
