@@ -33,6 +33,7 @@ pub mod names;
 pub mod output;
 pub mod overrides;
 pub mod parallel;
+pub mod paths;
 pub mod pipeline;
 pub mod plan;
 pub mod postrender;

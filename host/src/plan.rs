@@ -17,7 +17,7 @@ use crate::values;
 use crate::yaml;
 use anyhow::{Context, Result, bail};
 use serde_json::{Map, Value};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 /// The step's limits: the runtime defaults with the step's `limits:` overrides.
@@ -182,7 +182,7 @@ pub struct Selection {
 pub const DEFAULT_ENVIRONMENT: &str = "default";
 
 pub fn build(file: &PipelineFile, path: &Path, sel: &Selection) -> Result<Plan> {
-    let base = path.parent().unwrap_or(Path::new("."));
+    let base = &crate::paths::folder(path);
     let env_name = sel
         .environment
         .clone()
@@ -241,8 +241,13 @@ pub fn build(file: &PipelineFile, path: &Path, sel: &Selection) -> Result<Plan> 
         releases.push(loader.release(r, i, base, source)?);
     }
     if releases.is_empty() {
+        let hint = selectors
+            .iter()
+            .find_map(|s| s.did_you_mean(&file.releases))
+            .map(|s| format!("; did you mean `{s}`?"))
+            .unwrap_or_default();
         bail!(
-            "no release matches the selector{} {}",
+            "no release matches the selector{} {}{hint}",
             if sel.selectors.len() > 1 { "s" } else { "" },
             sel.selectors
                 .iter()
@@ -254,7 +259,12 @@ pub fn build(file: &PipelineFile, path: &Path, sel: &Selection) -> Result<Plan> 
     Ok(Plan {
         file: path.to_owned(),
         environment,
-        plugin_dirs: file.plugins.dirs.iter().map(|d| base.join(d)).collect(),
+        plugin_dirs: file
+            .plugins
+            .dirs
+            .iter()
+            .map(|d| crate::paths::join(base, d))
+            .collect(),
         overrides: sel.overrides.clone(),
         random_seed: file.random_seed.clone(),
         user_wins: file.user_wins.clone(),
@@ -404,7 +414,7 @@ impl Loader {
                     lines: Default::default(),
                 },
                 ValuesSource::File(rel) => {
-                    let path = base.join(rel);
+                    let path = crate::paths::join(base, rel);
                     let loaded = match self.files.get(&path) {
                         Some(loaded) => loaded.clone(),
                         None => {
@@ -431,7 +441,7 @@ impl Loader {
                     Layer {
                         origin: format!("{}:", path.display()),
                         key: at,
-                        base: path.parent().unwrap_or(Path::new(".")).to_path_buf(),
+                        base: crate::paths::folder(&path),
                         values,
                         lines,
                     }
@@ -470,12 +480,12 @@ fn values_map(text: &str, path: &Path) -> Result<(Map<String, Value>, Lines)> {
 fn load_schema(spec: &spec::SchemaSpec, base: &Path) -> Result<ChartSchema> {
     let (schema_file, defaults_file) = match (&spec.chart_dir, &spec.file) {
         (Some(dir), _) => (
-            base.join(dir).join("values.schema.json"),
-            Some(base.join(dir).join("values.yaml")),
+            crate::paths::join(base, dir).join("values.schema.json"),
+            Some(crate::paths::join(base, dir).join("values.yaml")),
         ),
         (None, Some(file)) => (
-            base.join(file),
-            spec.defaults.as_ref().map(|d| base.join(d)),
+            crate::paths::join(base, file),
+            spec.defaults.as_ref().map(|d| crate::paths::join(base, d)),
         ),
         (None, None) => unreachable!("checked by spec"),
     };
@@ -537,15 +547,66 @@ impl Selector {
     }
 
     pub fn matches(&self, r: &ReleaseSpec) -> bool {
-        self.0.iter().all(|(key, eq, value)| {
-            let actual = match key.as_str() {
-                "name" => Some(r.name.as_str()),
-                "namespace" => Some(r.namespace.as_str()),
-                "chart" => Some(r.chart.as_str()),
-                other => r.labels.get(other).map(String::as_str),
+        self.0
+            .iter()
+            .all(|(key, eq, value)| (label(r, key) == Some(value.as_str())) == *eq)
+    }
+
+    /// A selector that differs from this one in one `key=value` term, by the nearest label key
+    /// or value the releases carry (case first: `team=Data` → `team=data`), and that matches
+    /// at least one release; `None` when there is no such near miss.
+    pub fn did_you_mean(&self, releases: &[ReleaseSpec]) -> Option<String> {
+        for (i, (key, eq, value)) in self.0.iter().enumerate() {
+            if !eq
+                || releases
+                    .iter()
+                    .any(|r| label(r, key) == Some(value.as_str()))
+            {
+                continue;
+            }
+            let keys: BTreeSet<&str> = ["name", "namespace", "chart"]
+                .into_iter()
+                .chain(
+                    releases
+                        .iter()
+                        .flat_map(|r| r.labels.keys().map(String::as_str)),
+                )
+                .collect();
+            let values: BTreeSet<&str> = releases.iter().filter_map(|r| label(r, key)).collect();
+            let term = match crate::names::did_you_mean(value, values) {
+                Some(v) => (key.clone(), true, v.to_owned()),
+                None => match crate::names::did_you_mean(key, keys) {
+                    Some(k) => (k.to_owned(), true, value.clone()),
+                    None => continue,
+                },
             };
-            (actual == Some(value.as_str())) == *eq
-        })
+            let mut fixed = Selector(self.0.clone());
+            fixed.0[i] = term;
+            if releases.iter().any(|r| fixed.matches(r)) {
+                return Some(fixed.to_string());
+            }
+        }
+        None
+    }
+}
+
+impl std::fmt::Display for Selector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, (key, eq, value)) in self.0.iter().enumerate() {
+            let op = if *eq { "=" } else { "!=" };
+            write!(f, "{}{key}{op}{value}", if i > 0 { "," } else { "" })?;
+        }
+        Ok(())
+    }
+}
+
+/// What a selector's `key` reads on release `r`: its name, namespace or chart, or a label.
+fn label<'a>(r: &'a ReleaseSpec, key: &str) -> Option<&'a str> {
+    match key {
+        "name" => Some(r.name.as_str()),
+        "namespace" => Some(r.namespace.as_str()),
+        "chart" => Some(r.chart.as_str()),
+        other => r.labels.get(other).map(String::as_str),
     }
 }
 
@@ -607,6 +668,27 @@ mod tests {
         assert!(Selector::parse("team!=x").unwrap().matches(&r));
         assert!(!Selector::parse("team=x").unwrap().matches(&r));
         assert!(Selector::parse("chart=repo/chart").unwrap().matches(&r));
+    }
+
+    #[test]
+    fn selectors_suggest_the_nearest_label_key_or_value() {
+        let releases = [
+            release("airflow", &[("team", "data"), ("tier", "backend")]),
+            release("grafana", &[("team", "platform")]),
+        ];
+        let suggest = |s: &str| Selector::parse(s).unwrap().did_you_mean(&releases);
+        assert_eq!(suggest("team=Data").as_deref(), Some("team=data"));
+        assert_eq!(suggest("team=platfrom").as_deref(), Some("team=platform"));
+        assert_eq!(suggest("Team=data").as_deref(), Some("team=data"));
+        assert_eq!(suggest("nmae=grafana").as_deref(), Some("name=grafana"));
+        // The other terms are kept, and the fix must select something.
+        assert_eq!(
+            suggest("tier=backend,team=dta").as_deref(),
+            Some("tier=backend,team=data")
+        );
+        assert_eq!(suggest("tier=backend,team=platfrom"), None);
+        assert_eq!(suggest("team=finance"), None);
+        assert_eq!(suggest("team!=dta"), None);
     }
 
     #[test]

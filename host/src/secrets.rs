@@ -152,7 +152,7 @@ impl Backend for FileBackend {
 
     fn fetch(&self, r: &Reference, base: &Path) -> Result<String, String> {
         self.check_shape(r)?;
-        let path: PathBuf = base.join(&r.location);
+        let path: PathBuf = crate::paths::join(base, &r.location);
         let text = std::fs::read_to_string(&path)
             .map_err(|e| format!("cannot read {}: {}", path.display(), io_reason(&e)))?;
         let Some(pointer) = &r.fragment else {
@@ -414,7 +414,7 @@ pub fn resolve_plan(
         resolver
             .resolve_tree(
                 &mut v,
-                plan.file.parent().unwrap_or(Path::new(".")),
+                &crate::paths::folder(&plan.file),
                 "randomSeed",
                 redactor,
             )

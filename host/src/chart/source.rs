@@ -55,9 +55,9 @@ impl Source {
             || chart.starts_with('/')
             || chart.ends_with(".tgz")
             || chart.ends_with(".tar.gz")
-            || base.join(chart).is_dir();
+            || crate::paths::join(base, chart).is_dir();
         if local {
-            let path = base.join(chart);
+            let path = crate::paths::join(base, chart);
             if !path.exists() {
                 return Err((
                     "chart",

@@ -75,8 +75,12 @@ fn load_with(runtime: &crate::runtime::Runtime, args: &ListArgs) -> Result<Regis
     let pipeline_dirs = match &args.file {
         Some(path) => {
             let file = spec::load(path)?;
-            let base = path.parent().unwrap_or(Path::new("."));
-            file.plugins.dirs.iter().map(|d| base.join(d)).collect()
+            let base = crate::paths::folder(path);
+            file.plugins
+                .dirs
+                .iter()
+                .map(|d| crate::paths::join(&base, d))
+                .collect()
         }
         None => Vec::new(),
     };

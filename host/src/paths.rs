@@ -1,0 +1,61 @@
+//! Paths as users see them. A file a pipeline names is relative to the pipeline's folder; the
+//! host joins the two and cleans the result lexically (`examples/x/../../shared/a` becomes
+//! `../shared/a`), the way helmfile's `filepath.Join` does, so every message, `explain` row and
+//! cache key shows one short, stable spelling of each file. Cleaning is lexical, as Go's is: a
+//! `..` after a symbolic link to a folder goes back up the path as written, not the link's
+//! target.
+
+use std::path::{Path, PathBuf};
+
+/// `base` joined with `rel` (an absolute `rel` replaces `base`), cleaned.
+pub fn join(base: &Path, rel: impl AsRef<Path>) -> PathBuf {
+    clean(&base.join(rel))
+}
+
+/// `path` cleaned lexically: no `.` parts, each `name/..` pair removed, `.` for nothing.
+pub fn clean(path: &Path) -> PathBuf {
+    path_clean::clean(path)
+}
+
+/// The folder holding `file` (`.` for a bare file name), cleaned.
+pub fn folder(file: &Path) -> PathBuf {
+    clean(file.parent().unwrap_or(Path::new(".")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn joins_and_cleans_like_go() {
+        let cases = [
+            (
+                "examples/airflow-eks",
+                "../../../shared/f.yaml",
+                "../shared/f.yaml",
+            ),
+            (
+                "tests/cases/x",
+                "../../../../shared/a.tgz",
+                "../shared/a.tgz",
+            ),
+            ("", "values/prod.yaml", "values/prod.yaml"),
+            (".", "./values/../values/prod.yaml", "values/prod.yaml"),
+            ("a/b", "/abs/./c", "/abs/c"),
+            ("/", "../x", "/x"),
+            ("a", "..", "."),
+        ];
+        for (base, rel, want) in cases {
+            assert_eq!(
+                join(Path::new(base), rel),
+                PathBuf::from(want),
+                "{base} + {rel}"
+            );
+        }
+        assert_eq!(folder(Path::new("helmwasm.yaml")), PathBuf::from("."));
+        assert_eq!(
+            folder(Path::new("./a/../b/helmwasm.yaml")),
+            PathBuf::from("b")
+        );
+    }
+}
