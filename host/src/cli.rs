@@ -80,6 +80,12 @@ pub enum Command {
     Schema,
 }
 
+/// `-f`'s path, cleaned as the paths the pipeline names are (`./a/../helmwasm.yaml` is
+/// `helmwasm.yaml` in every message).
+fn clean_path(s: &str) -> Result<PathBuf, std::convert::Infallible> {
+    Ok(crate::paths::clean(std::path::Path::new(s)))
+}
+
 /// What every verb that runs the pipeline takes: which file, environment, releases and
 /// values.
 #[derive(Debug, Clone, Args)]
@@ -90,7 +96,8 @@ pub struct PipelineArgs {
         short = 'f',
         long = "file",
         default_value = "helmwasm.yaml",
-        value_name = "FILE"
+        value_name = "FILE",
+        value_parser = clean_path
     )]
     pub file: PathBuf,
     /// The environment to render [default: default].
