@@ -1,101 +1,69 @@
-//! Builds the first-party plugins for `wasm32-wasip2` and embeds them in the binary.
+//! Precompiles the built-in plugins (from the `helmwasm-builtins` crate) with the runtime's
+//! own engine configuration, and embeds both forms in the binary, so a first run on an empty
+//! cache compiles none of them (a cold render costs what a warm one does).
 //!
-//! The nested `cargo build` uses its own target dir (`target/plugins`) so it never waits on
-//! the outer build's lock, and drops the variables that describe the outer build (flags,
-//! target, target dir) so the guest build is not compiled with host settings.
+//! Only when the build runs on the machine kind it builds for (no cross-compilation):
+//! Cranelift targets the build machine's CPU, as it would at run time. If the code does not
+//! fit the engine that runs it (another CPU's features, say), wasmtime refuses it and the
+//! runtime compiles the plugin instead, as it does for any plugin file. Set
+//! `HELMWASM_NO_PRECOMPILE=1` to skip this step (the binary then compiles built-ins on first
+//! use and caches them).
 
-use sha2::{Digest, Sha256};
+#[path = "src/runtime/engine.rs"]
+#[allow(dead_code)]
+mod engine;
+
 use std::path::PathBuf;
-use std::process::Command;
-
-/// Crates under `plugins/` that ship inside the binary.
-const BUILTIN: &[&str] = &[
-    "airflow-database",
-    "git-sync",
-    "celery-workers",
-    "keda-autoscaling",
-    "pgbouncer",
-    "logs-persistence",
-    "airflow-ui",
-    "resources-policy",
-    "airflow-keys",
-    "airflow-gitops",
-    "labels",
-    "pod-security",
-    "container-resources",
-];
-
-const OUTER_BUILD_VARS: &[&str] = &[
-    "RUSTFLAGS",
-    "CARGO_ENCODED_RUSTFLAGS",
-    "CARGO_BUILD_RUSTFLAGS",
-    "CARGO_BUILD_TARGET",
-    "CARGO_TARGET_DIR",
-    "CARGO_BUILD_TARGET_DIR",
-    "RUSTC_WORKSPACE_WRAPPER",
-    "CARGO_LLVM_COV",
-    "CARGO_LLVM_COV_TARGET_DIR",
-    "LLVM_PROFILE_FILE",
-];
 
 fn main() {
-    let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
-    let root = manifest_dir.parent().unwrap().to_path_buf();
-    let target_dir = std::env::var_os("HELMWASM_PLUGIN_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target").join("plugins"));
-    for path in ["plugins", "wit", "Cargo.lock", "Cargo.toml"] {
-        println!("cargo:rerun-if-changed={}", root.join(path).display());
-    }
-    println!("cargo:rerun-if-env-changed=HELMWASM_PLUGIN_TARGET_DIR");
-
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut cmd = Command::new(cargo);
-    cmd.current_dir(&root)
-        .args([
-            "build",
-            "--profile",
-            "plugin",
-            "--target",
-            "wasm32-wasip2",
-            "--target-dir",
-        ])
-        .arg(&target_dir);
-    for p in BUILTIN {
-        cmd.args(["-p", p]);
-    }
-    for var in OUTER_BUILD_VARS {
-        cmd.env_remove(var);
-    }
-    let status = cmd
-        .status()
-        .expect("cannot run cargo to build the built-in plugins");
-    if !status.success() {
-        panic!(
-            "building the built-in plugins for wasm32-wasip2 failed (see above); if the target \
-             is missing, run `rustup target add wasm32-wasip2`"
-        );
-    }
-
+    println!("cargo:rerun-if-changed=src/runtime/engine.rs");
+    println!("cargo:rerun-if-env-changed=HELMWASM_NO_PRECOMPILE");
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").unwrap());
+    let plugins = helmwasm_builtins::PLUGINS;
+    let native = std::env::var("TARGET").ok() == std::env::var("HOST").ok();
+    let wanted = native && std::env::var_os("HELMWASM_NO_PRECOMPILE").is_none_or(|v| v.is_empty());
+    let engine = wanted
+        .then(|| wasmtime::Engine::new(&engine::config(1)).expect("cannot create the wasm engine"));
+    // One plugin per thread, as many threads as cores: Cranelift also compiles a plugin's
+    // functions in parallel, and the plugins are independent.
+    let compiled: Vec<Option<Vec<u8>>> = match &engine {
+        None => vec![None; plugins.len()],
+        Some(engine) => {
+            let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+            let next = std::sync::atomic::AtomicUsize::new(0);
+            let slots: Vec<std::sync::Mutex<Option<Vec<u8>>>> =
+                plugins.iter().map(|_| Default::default()).collect();
+            std::thread::scope(|s| {
+                for _ in 0..threads.min(plugins.len()) {
+                    s.spawn(|| {
+                        loop {
+                            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            let Some(p) = plugins.get(i) else { break };
+                            let code = engine.precompile_component(p.bytes).unwrap_or_else(|e| {
+                                panic!("precompiling built-in plugin `{}` failed: {e:?}", p.name)
+                            });
+                            *slots[i].lock().unwrap() = Some(code);
+                        }
+                    });
+                }
+            });
+            slots.into_iter().map(|m| m.into_inner().unwrap()).collect()
+        }
+    };
     let mut code = String::from(
-        "/// Every built-in plugin: crate name, SHA-256 of the component, the component.\npub const PLUGINS: &[crate::registry::Builtin] = &[\n",
+        "/// Every built-in plugin, with its code precompiled when helmwasm was built.\npub const PLUGINS: &[crate::registry::Builtin] = &[\n",
     );
-    for p in BUILTIN {
-        let wasm = target_dir
-            .join("wasm32-wasip2")
-            .join("plugin")
-            .join(format!("{}.wasm", p.replace('-', "_")));
-        let bytes = std::fs::read(&wasm)
-            .unwrap_or_else(|e| panic!("{} was not built: {e}", wasm.display()));
-        // The compile cache's key, computed here so a run need not hash ~4 MB of plugins.
-        let digest: String = Sha256::digest(&bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+    for (i, (p, compiled)) in plugins.iter().zip(compiled).enumerate() {
+        let precompiled = match compiled {
+            Some(bytes) => {
+                let path = out_dir.join(format!("{}.cwasm", p.name));
+                std::fs::write(&path, bytes).unwrap();
+                format!("Some(include_bytes!({:?}))", path.display().to_string())
+            }
+            None => "None".to_owned(),
+        };
         code.push_str(&format!(
-            "    crate::registry::Builtin {{ name: {p:?}, digest: {digest:?}, bytes: include_bytes!({:?}) }},\n",
-            wasm.display().to_string()
+            "    crate::registry::Builtin {{ plugin: helmwasm_builtins::PLUGINS[{i}], precompiled: {precompiled} }},\n",
         ));
     }
     code.push_str("];\n");

@@ -52,10 +52,10 @@ fn main() {
     let runtime = Runtime::new(Some(cache)).expect("runtime");
     let builtin = helmwasm::builtin::PLUGINS
         .iter()
-        .find(|b| b.name == "celery-workers")
+        .find(|b| b.plugin.name == "celery-workers")
         .expect("celery-workers is built in");
     let plugin = runtime
-        .load_digested(builtin.bytes, builtin.digest)
+        .load_digested(builtin.plugin.bytes, builtin.plugin.digest)
         .expect("plugin loads");
     let request = Request {
         release: ReleaseContext {

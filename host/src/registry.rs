@@ -98,11 +98,11 @@ impl Registered {
 }
 
 /// A plugin compiled into the binary: its crate name (which its `metadata()` name must
-/// equal), the SHA-256 of its component (computed by `build.rs`) and the component.
+/// equal), the SHA-256 of its component and the component (from `helmwasm-builtins`), and
+/// its code as `build.rs` precompiled it (none when cross-compiled).
 pub struct Builtin {
-    pub name: &'static str,
-    pub digest: &'static str,
-    pub bytes: &'static [u8],
+    pub plugin: helmwasm_builtins::Plugin,
+    pub precompiled: Option<&'static [u8]>,
 }
 
 /// Which plugins a run compiles.
@@ -143,6 +143,8 @@ struct Found {
     digest: String,
     /// A built-in's crate name.
     builtin: Option<&'static str>,
+    /// A built-in's code, precompiled when helmwasm was built.
+    precompiled: Option<&'static [u8]>,
     /// Its `metadata()`, when the cache holds it.
     cached: Option<Metadata>,
 }
@@ -172,12 +174,13 @@ impl Registry {
             .iter()
             .map(|b| Found {
                 source: Source::BuiltIn,
-                bytes: std::borrow::Cow::Borrowed(b.bytes),
-                digest: b.digest.to_owned(),
-                builtin: Some(b.name),
+                bytes: std::borrow::Cow::Borrowed(b.plugin.bytes),
+                digest: b.plugin.digest.to_owned(),
+                builtin: Some(b.plugin.name),
+                precompiled: b.precompiled,
                 cached: want
-                    .includes(b.name)
-                    .then(|| runtime.cached_metadata(b.digest))
+                    .includes(b.plugin.name)
+                    .then(|| runtime.cached_metadata(b.plugin.digest))
                     .flatten(),
             })
             .collect();
@@ -192,6 +195,7 @@ impl Registry {
                     bytes: std::borrow::Cow::Owned(bytes),
                     digest,
                     builtin: None,
+                    precompiled: None,
                 });
             }
         }
@@ -347,7 +351,10 @@ fn stage_names(stages: &[Stage]) -> String {
 
 /// Compile a found component and get its metadata (from the cache when there).
 fn compile(runtime: &Runtime, f: &Found) -> Result<(Plugin, Metadata)> {
-    let plugin = runtime.load_digested(&f.bytes, &f.digest)?;
+    let plugin = match f.precompiled {
+        Some(code) => runtime.load_precompiled(code, &f.bytes, &f.digest)?,
+        None => runtime.load_digested(&f.bytes, &f.digest)?,
+    };
     let meta = runtime
         .metadata_cached(&plugin, METADATA_LIMITS)
         .map_err(|e| anyhow!("`metadata()` failed: {e}"))?;

@@ -46,7 +46,8 @@ pub fn list(cli: &Cli, args: &ListArgs) -> Result<()> {
 }
 
 /// `helmwasm plugins precompile`: compile every plugin into the cache (and its metadata
-/// beside it); a run after it compiles nothing.
+/// beside it); a run after it compiles nothing. Built-ins whose code came precompiled with
+/// helmwasm only get their metadata cached.
 pub fn precompile(cli: &Cli, args: &ListArgs) -> Result<()> {
     let runtime = crate::cli::runtime(cli)?;
     let Some(dir) = runtime.cache_dir().map(Path::to_path_buf) else {
@@ -58,7 +59,7 @@ pub fn precompile(cli: &Cli, args: &ListArgs) -> Result<()> {
     if !cli.quiet {
         let n = registry.iter().count();
         eprintln!(
-            "compiled {n} plugin{} into {}",
+            "{n} plugin{} ready in {}",
             if n == 1 { "" } else { "s" },
             dir.display()
         );

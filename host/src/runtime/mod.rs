@@ -6,6 +6,7 @@
 //! The caller adds the plugin, release and step to the error.
 
 pub mod cache;
+pub mod engine;
 pub mod sandbox;
 pub mod untrusted;
 pub mod worlds;
@@ -22,12 +23,10 @@ use sandbox::{LogLine, StepState};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use wasmtime::component::Linker;
-use wasmtime::{Config, Engine, Store, Trap};
+use wasmtime::{Engine, Store, Trap};
 
 /// How often the epoch advances; the granularity of time limits.
 pub const TICK: Duration = Duration::from_millis(10);
-/// Wasm stack cap; deeper recursion traps as a stack overflow.
-const MAX_WASM_STACK: usize = 1 << 20;
 
 /// Sandbox limits of one plugin call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,14 +117,7 @@ impl Runtime {
     /// A runtime whose epoch advances only when [`Runtime::tick`] is called: time limits
     /// become a number of ticks, so tests of the deadline need no wall clock.
     pub fn with_manual_epoch(cache_dir: Option<PathBuf>) -> Result<Self> {
-        let mut config = Config::new();
-        config.wasm_component_model(true);
-        config.epoch_interruption(true);
-        config.max_wasm_stack(MAX_WASM_STACK);
-        // A fresh instance per call, thousands of calls per run: instances come from a pool of
-        // pre-reserved slots (reused, reset between calls, copy-on-write memory images) rather
-        // than an mmap/munmap each, which also serialises threads on the kernel's mm lock.
-        config.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pool()));
+        let config = engine::config(POOL_CALLS);
         let engine = Engine::new(&config)
             .map_err(anyhow::Error::from)
             .context("cannot create the wasm engine")?;
@@ -192,6 +184,11 @@ impl Runtime {
             Some(cache) => cache.get_or_compile(&self.engine, bytes, digest)?,
             None => cache::compile(&self.engine, bytes)?,
         };
+        self.link(component, digest)
+    }
+
+    /// Link a compiled component against the host's imports.
+    fn link(&self, component: wasmtime::component::Component, digest: &str) -> Result<Plugin> {
         let instance_pre = self
             .linker
             .instantiate_pre(&component)
@@ -207,6 +204,20 @@ impl Runtime {
             pre,
             digest: digest.to_owned(),
         })
+    }
+
+    /// A built-in plugin from the code `build.rs` precompiled for it, without compiling or
+    /// touching the cache; when that code does not fit this engine (wasmtime checks the
+    /// version, configuration and CPU features it was compiled for), `bytes` are loaded as
+    /// any plugin's are ([`Runtime::load_digested`]).
+    pub fn load_precompiled(&self, code: &[u8], bytes: &[u8], digest: &str) -> Result<Plugin> {
+        // SAFETY: `code` is `Engine::precompile_component` output embedded in this binary by
+        // its own build script, as trusted as the binary; wasmtime refuses code compiled for
+        // another engine configuration.
+        match unsafe { wasmtime::component::Component::deserialize(&self.engine, code) } {
+            Ok(component) => self.link(component, digest),
+            Err(_) => self.load_digested(bytes, digest),
+        }
     }
 
     /// The `metadata()` stored in the cache for the component with SHA-256 `digest`, if any:
@@ -323,21 +334,6 @@ impl Runtime {
 /// Calls that can run at once: the most threads a run uses ([`crate::parallel::MAX_THREADS`])
 /// plus one for the caller.
 const POOL_CALLS: u32 = crate::parallel::MAX_THREADS as u32 + 1;
-
-/// The instance pool. Slots are virtual reservations (a wasm32 memory can never pass 4 GiB);
-/// what a call may really use is its memory limit, enforced by the store's limiter.
-fn pool() -> wasmtime::PoolingAllocationConfig {
-    let mut p = wasmtime::PoolingAllocationConfig::new();
-    p.total_component_instances(POOL_CALLS)
-        .max_core_instances_per_component(16)
-        .total_core_instances(POOL_CALLS * 16)
-        .max_memories_per_component(4)
-        .total_memories(POOL_CALLS * 2)
-        .max_tables_per_component(8)
-        .total_tables(POOL_CALLS * 8)
-        .max_memory_size(4 << 30);
-    p
-}
 
 /// Hostcall fuel for an output limit: what wasmtime may copy out of the guest in one call,
 /// counted in bytes of what the host allocates (strings, plus each list element's host-side
@@ -456,4 +452,60 @@ fn start_ticker(engine: &Engine) {
             }
         })
         .expect("cannot start the epoch thread");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cwasm_files(dir: &std::path::Path) -> usize {
+        std::fs::read_dir(dir).map_or(0, |d| {
+            d.filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .path()
+                    .extension()
+                    .is_some_and(|x| x == "cwasm")
+            })
+            .count()
+        })
+    }
+
+    /// A built-in loads from the code `build.rs` precompiled, compiling and caching nothing;
+    /// code wasmtime refuses (compiled for another engine configuration, or not code at all)
+    /// falls back to compiling the component, which then lands in the cache.
+    #[test]
+    fn precompiled_built_ins_load_without_compiling_and_foreign_code_falls_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let rt = Runtime::with_manual_epoch(Some(dir.path().to_path_buf())).unwrap();
+        let b = crate::builtin::PLUGINS
+            .iter()
+            .find(|b| b.plugin.name == "labels")
+            .unwrap();
+        let code = b.precompiled.expect(
+            "build.rs precompiles the built-ins (unless cross-compiling or HELMWASM_NO_PRECOMPILE is set)",
+        );
+        let name = |p: &Plugin| rt.metadata(p, Limits::default()).0.unwrap().name;
+        let p = rt
+            .load_precompiled(code, b.plugin.bytes, b.plugin.digest)
+            .unwrap();
+        assert_eq!(name(&p), "labels");
+        assert_eq!(cwasm_files(dir.path()), 0, "nothing compiled");
+
+        let mut other = engine::config(1);
+        other.consume_fuel(true);
+        let foreign = Engine::new(&other)
+            .unwrap()
+            .precompile_component(b.plugin.bytes)
+            .unwrap();
+        let p = rt
+            .load_precompiled(&foreign, b.plugin.bytes, b.plugin.digest)
+            .unwrap();
+        assert_eq!(name(&p), "labels");
+        assert_eq!(cwasm_files(dir.path()), 1, "compiled and cached instead");
+        let p = rt
+            .load_precompiled(b"not code", b.plugin.bytes, b.plugin.digest)
+            .unwrap();
+        assert_eq!(name(&p), "labels");
+    }
 }

@@ -1,0 +1,40 @@
+//! The engine's configuration, in one place for the two that must agree on it: the runtime,
+//! and `build.rs`, which precompiles the built-in plugins with it when helmwasm is built (this
+//! file is compiled into the build script too, so it uses nothing but wasmtime). Code compiled
+//! under one configuration loads only into an engine with the same one; wasmtime checks that,
+//! and a mismatch (another CPU, say) falls back to compiling at run time.
+
+use wasmtime::Config;
+
+/// Wasm stack cap; deeper recursion traps as a stack overflow.
+pub const MAX_WASM_STACK: usize = 1 << 20;
+
+/// The configuration of every engine, with an instance pool of `pool_calls` calls at once.
+pub fn config(pool_calls: u32) -> Config {
+    let mut config = Config::new();
+    config.wasm_component_model(true);
+    config.epoch_interruption(true);
+    config.max_wasm_stack(MAX_WASM_STACK);
+    // A fresh instance per call, thousands of calls per run: instances come from a pool of
+    // pre-reserved slots (reused, reset between calls, copy-on-write memory images) rather
+    // than an mmap/munmap each, which also serialises threads on the kernel's mm lock.
+    config.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pool(
+        pool_calls,
+    )));
+    config
+}
+
+/// The instance pool. Slots are virtual reservations (a wasm32 memory can never pass 4 GiB);
+/// what a call may really use is its memory limit, enforced by the store's limiter.
+fn pool(calls: u32) -> wasmtime::PoolingAllocationConfig {
+    let mut p = wasmtime::PoolingAllocationConfig::new();
+    p.total_component_instances(calls)
+        .max_core_instances_per_component(16)
+        .total_core_instances(calls * 16)
+        .max_memories_per_component(4)
+        .total_memories(calls * 2)
+        .max_tables_per_component(8)
+        .total_tables(calls * 8)
+        .max_memory_size(4 << 30);
+    p
+}
