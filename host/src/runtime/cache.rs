@@ -54,6 +54,27 @@ impl CompileCache {
         Ok(component)
     }
 
+    /// The component whose compiled code (for this engine) is `code`, as [`Self::get_or_compile`]
+    /// gives it, without compiling: loaded from the cache entry when there (mapped from the
+    /// file, not copied), else from `code`, which is then stored as the entry so later runs map
+    /// it. Errs when wasmtime refuses `code` (compiled for another engine).
+    pub fn get_or_insert(&self, engine: &Engine, hex: &str, code: &[u8]) -> Result<Component> {
+        let path = self.dir.join(format!("{hex}-{}.cwasm", self.engine_key));
+        if path.exists() {
+            // SAFETY: as in `get_or_compile`.
+            if let Ok(c) = unsafe { Component::deserialize_file(engine, &path) } {
+                return Ok(c);
+            }
+        }
+        // SAFETY: the caller's `code` is precompiled output it trusts (the built-ins' code
+        // embedded by helmwasm's build script); wasmtime checks it fits this engine.
+        let component =
+            unsafe { Component::deserialize(engine, code) }.map_err(anyhow::Error::from)?;
+        // A cache that cannot be written only costs time on the next run.
+        let _ = self.write(&path, code);
+        Ok(component)
+    }
+
     fn store(&self, path: &Path, component: &Component) -> Result<()> {
         let bytes = component.serialize().map_err(anyhow::Error::from)?;
         self.write(path, &bytes)

@@ -206,15 +206,21 @@ impl Runtime {
         })
     }
 
-    /// A built-in plugin from the code `build.rs` precompiled for it, without compiling or
-    /// touching the cache; when that code does not fit this engine (wasmtime checks the
-    /// version, configuration and CPU features it was compiled for), `bytes` are loaded as
-    /// any plugin's are ([`Runtime::load_digested`]).
+    /// A built-in plugin from the code `build.rs` precompiled for it, without compiling: the
+    /// code is copied into the cache on first use, so later runs map the file instead of
+    /// copying the code into executable memory. When that code does not fit this engine
+    /// (wasmtime checks the version, configuration and CPU features it was compiled for),
+    /// `bytes` are loaded as any plugin's are ([`Runtime::load_digested`]).
     pub fn load_precompiled(&self, code: &[u8], bytes: &[u8], digest: &str) -> Result<Plugin> {
-        // SAFETY: `code` is `Engine::precompile_component` output embedded in this binary by
-        // its own build script, as trusted as the binary; wasmtime refuses code compiled for
-        // another engine configuration.
-        match unsafe { wasmtime::component::Component::deserialize(&self.engine, code) } {
+        let component = match &self.cache {
+            Some(cache) => cache.get_or_insert(&self.engine, digest, code),
+            // SAFETY: `code` is `Engine::precompile_component` output embedded in this binary
+            // by its own build script, as trusted as the binary; wasmtime refuses code
+            // compiled for another engine configuration.
+            None => unsafe { wasmtime::component::Component::deserialize(&self.engine, code) }
+                .map_err(anyhow::Error::from),
+        };
+        match component {
             Ok(component) => self.link(component, digest),
             Err(_) => self.load_digested(bytes, digest),
         }
@@ -458,22 +464,20 @@ fn start_ticker(engine: &Engine) {
 mod tests {
     use super::*;
 
-    fn cwasm_files(dir: &std::path::Path) -> usize {
-        std::fs::read_dir(dir).map_or(0, |d| {
-            d.filter(|e| {
-                e.as_ref()
-                    .unwrap()
-                    .path()
-                    .extension()
-                    .is_some_and(|x| x == "cwasm")
-            })
-            .count()
-        })
+    fn cwasm_contents(dir: &std::path::Path) -> Vec<Vec<u8>> {
+        let mut files: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "cwasm"))
+            .collect();
+        files.sort();
+        files.iter().map(|p| std::fs::read(p).unwrap()).collect()
     }
 
-    /// A built-in loads from the code `build.rs` precompiled, compiling and caching nothing;
-    /// code wasmtime refuses (compiled for another engine configuration, or not code at all)
-    /// falls back to compiling the component, which then lands in the cache.
+    /// A built-in loads from the code `build.rs` precompiled, compiling nothing: that code is
+    /// what lands in the cache, byte for byte, and a second runtime maps it from there. Code
+    /// wasmtime refuses (compiled for another engine configuration, or not code at all) falls
+    /// back to compiling the component, which then lands in the cache.
     #[test]
     fn precompiled_built_ins_load_without_compiling_and_foreign_code_falls_back() {
         let dir = tempfile::tempdir().unwrap();
@@ -485,13 +489,37 @@ mod tests {
         let code = b.precompiled.expect(
             "build.rs precompiles the built-ins (unless cross-compiling or HELMWASM_NO_PRECOMPILE is set)",
         );
-        let name = |p: &Plugin| rt.metadata(p, Limits::default()).0.unwrap().name;
+        let name = |rt: &Runtime, p: &Plugin| rt.metadata(p, Limits::default()).0.unwrap().name;
         let p = rt
             .load_precompiled(code, b.plugin.bytes, b.plugin.digest)
             .unwrap();
-        assert_eq!(name(&p), "labels");
-        assert_eq!(cwasm_files(dir.path()), 0, "nothing compiled");
+        assert_eq!(name(&rt, &p), "labels");
+        assert_eq!(
+            cwasm_contents(dir.path()),
+            [code.to_vec()],
+            "the code, not compiled"
+        );
+        let again = Runtime::with_manual_epoch(Some(dir.path().to_path_buf())).unwrap();
+        let p = again
+            .load_precompiled(code, b.plugin.bytes, b.plugin.digest)
+            .unwrap();
+        assert_eq!(
+            again.metadata(&p, Limits::default()).0.unwrap().name,
+            "labels"
+        );
+        assert_eq!(cwasm_contents(dir.path()), [code.to_vec()]);
+        // Without a cache, straight from the embedded code.
+        let uncached = Runtime::with_manual_epoch(None).unwrap();
+        let p = uncached
+            .load_precompiled(code, b.plugin.bytes, b.plugin.digest)
+            .unwrap();
+        assert_eq!(
+            uncached.metadata(&p, Limits::default()).0.unwrap().name,
+            "labels"
+        );
 
+        let dir = tempfile::tempdir().unwrap();
+        let rt = Runtime::with_manual_epoch(Some(dir.path().to_path_buf())).unwrap();
         let mut other = engine::config(1);
         other.consume_fuel(true);
         let foreign = Engine::new(&other)
@@ -501,11 +529,13 @@ mod tests {
         let p = rt
             .load_precompiled(&foreign, b.plugin.bytes, b.plugin.digest)
             .unwrap();
-        assert_eq!(name(&p), "labels");
-        assert_eq!(cwasm_files(dir.path()), 1, "compiled and cached instead");
+        assert_eq!(name(&rt, &p), "labels");
+        let cached = cwasm_contents(dir.path());
+        assert_eq!(cached.len(), 1, "compiled and cached instead");
+        assert!(cached[0] != foreign);
         let p = rt
             .load_precompiled(b"not code", b.plugin.bytes, b.plugin.digest)
             .unwrap();
-        assert_eq!(name(&p), "labels");
+        assert_eq!(name(&rt, &p), "labels");
     }
 }

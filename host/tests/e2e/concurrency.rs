@@ -186,7 +186,7 @@ fn a_run_loads_only_the_plugins_its_releases_use_and_compiles_no_built_in() {
     .map(String::from)
     .into();
     assert_eq!(cached_names(cache.path()), used);
-    let compiled = |c: &Path| {
+    let cwasm = |c: &Path| {
         std::fs::read_dir(c)
             .unwrap()
             .filter(|e| {
@@ -199,21 +199,39 @@ fn a_run_loads_only_the_plugins_its_releases_use_and_compiles_no_built_in() {
             .count()
     };
     // The built-ins' code came precompiled with the binary (host/build.rs): a first run on
-    // an empty cache compiles none of them, it only records their metadata.
+    // an empty cache compiles none of them; it copies the code of those it uses into the
+    // cache (so later runs map it) and records their metadata.
+    let embedded: BTreeSet<&[u8]> = helmwasm::builtin::PLUGINS
+        .iter()
+        .map(|b| {
+            b.precompiled.expect(
+                "build.rs precompiles the built-ins (unless cross-compiling or HELMWASM_NO_PRECOMPILE is set)",
+            )
+        })
+        .collect();
+    let copied = |c: &Path| {
+        std::fs::read_dir(c)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "cwasm"))
+            .all(|p| embedded.contains(std::fs::read(p).unwrap().as_slice()))
+    };
+    assert_eq!(cwasm(cache.path()), used.len());
     assert!(
-        helmwasm::builtin::PLUGINS
-            .iter()
-            .all(|b| b.precompiled.is_some()),
-        "build.rs precompiles the built-ins (unless cross-compiling or HELMWASM_NO_PRECOMPILE is set)"
+        copied(cache.path()),
+        "a cached built-in is not the embedded code"
     );
-    assert_eq!(compiled(cache.path()), 0);
     // prod adds two steps' plugins, and only those.
     let prod = run(dir.path(), &["template", "-e", "prod"], cache.path());
     assert_eq!(prod.code, 0, "{}", prod.stderr);
     let mut more = used.clone();
     more.extend(["keda-autoscaling", "airflow-gitops"].map(String::from));
     assert_eq!(cached_names(cache.path()), more);
-    assert_eq!(compiled(cache.path()), 0);
+    assert_eq!(cwasm(cache.path()), more.len());
+    assert!(
+        copied(cache.path()),
+        "a cached built-in is not the embedded code"
+    );
     // An unknown plugin still gets its did-you-mean from the names of plugins never compiled.
     let text = std::fs::read_to_string(dir.path().join("helmwasm.yaml")).unwrap();
     std::fs::write(
