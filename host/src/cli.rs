@@ -30,7 +30,8 @@ pub struct Cli {
     /// Do not read or write the compile cache.
     #[arg(long, global = true, help_heading = "Global options")]
     pub no_cache: bool,
-    /// Show more: `-v` plugin info logs and output, `-vv` debug logs.
+    /// Show more: `-v` a line per step and the plugins' info logs and output, `-vv` the
+    /// paths and objects each step changed and debug logs.
     #[arg(short, long, global = true, help_heading = "Global options", action = clap::ArgAction::Count)]
     pub verbose: u8,
     /// Show only errors.
