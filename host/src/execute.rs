@@ -183,7 +183,7 @@ pub fn run_release(
             Err(e) => return Err(e.context(StepFailed(tag))),
         };
         let elapsed = started.elapsed();
-        provenance.record(
+        let paths = provenance.record(
             &values,
             &new_values,
             &Origin::Step {
@@ -192,13 +192,12 @@ pub fn run_release(
             },
             None,
         );
-        let (set, changed, deleted) = crate::provenance::classify(&values, &new_values);
         events(Event::StepDone {
             tag: tag.clone(),
             elapsed,
-            set,
-            changed,
-            deleted,
+            set: paths.set,
+            changed: paths.changed,
+            deleted: paths.deleted,
             emitted: emitted.iter().map(kind_name).collect(),
         });
         values = new_values;

@@ -90,18 +90,25 @@ impl Provenance {
         }
     }
 
-    /// Record what changed from `before` to `after` as set by `origin`. For a layer, `lines`
-    /// gives the line of each path in its file.
+    /// Record what changed from `before` to `after` as set by `origin`, and return the paths
+    /// (what `-v` shows of a step). For a layer, `lines` gives the line of each path in its
+    /// file.
     pub fn record(
         &mut self,
         before: &Value,
         after: &Value,
         origin: &Origin,
         lines: Option<&HashMap<String, usize>>,
-    ) {
+    ) -> Changes {
         let mut changed = Vec::new();
         diff("", before, after, &mut changed);
+        let mut paths = Changes::default();
         for (path, b, a) in changed {
+            match (b.is_null(), a.is_null()) {
+                (true, false) => paths.set.push(path.clone()),
+                (false, true) => paths.deleted.push(path.clone()),
+                _ => paths.changed.push(path.clone()),
+            }
             let origin = match (origin, lines) {
                 (Origin::Layer { label, key, .. }, Some(lines)) => Origin::Layer {
                     label: label.clone(),
@@ -144,6 +151,7 @@ impl Provenance {
                 });
             }
         }
+        paths
     }
 
     /// Where the value at `path` came from: its own record, its nearest ancestor's, or (for a
@@ -182,19 +190,12 @@ fn join(prefix: &str, key: &str) -> String {
     }
 }
 
-/// The dotted paths a stage set (new), changed and deleted, from `before` to `after`.
-pub fn classify(before: &Value, after: &Value) -> (Vec<String>, Vec<String>, Vec<String>) {
-    let mut changes = Vec::new();
-    diff("", before, after, &mut changes);
-    let (mut set, mut changed, mut deleted) = (Vec::new(), Vec::new(), Vec::new());
-    for (path, b, a) in changes {
-        match (b.is_null(), a.is_null()) {
-            (true, false) => set.push(path),
-            (false, true) => deleted.push(path),
-            _ => changed.push(path),
-        }
-    }
-    (set, changed, deleted)
+/// The dotted paths one [`Provenance::record`] found set (new), changed and deleted.
+#[derive(Debug, Default)]
+pub struct Changes {
+    pub set: Vec<String>,
+    pub changed: Vec<String>,
+    pub deleted: Vec<String>,
 }
 
 fn diff<'a>(path: &str, a: &'a Value, b: &'a Value, out: &mut Vec<(String, &'a Value, &'a Value)>) {
