@@ -1,6 +1,6 @@
 //! Paths as users see them. A file a pipeline names is relative to the pipeline's folder; the
-//! host joins the two and cleans the result lexically (`examples/x/../../shared/a` becomes
-//! `../shared/a`), the way helmfile's `filepath.Join` does, so every message, `explain` row and
+//! host joins the two and cleans the result lexically (`examples/x/../../common/a` becomes
+//! `../common/a`), the way helmfile's `filepath.Join` does, so every message, `explain` row and
 //! cache key shows one short, stable spelling of each file. Cleaning is lexical, as Go's is: a
 //! `..` after a symbolic link to a folder goes back up the path as written, not the link's
 //! target.
@@ -31,13 +31,13 @@ mod tests {
         let cases = [
             (
                 "examples/airflow-eks",
-                "../../../shared/f.yaml",
-                "../shared/f.yaml",
+                "../../../common/f.yaml",
+                "../common/f.yaml",
             ),
             (
                 "tests/cases/x",
-                "../../../../shared/a.tgz",
-                "../shared/a.tgz",
+                "../../../../charts/a.tgz",
+                "../charts/a.tgz",
             ),
             ("", "values/prod.yaml", "values/prod.yaml"),
             (".", "./values/../values/prod.yaml", "values/prod.yaml"),

@@ -329,27 +329,22 @@ pub fn load(path: &Path) -> Result<PipelineFile, LoadError> {
 /// `; did you mean `NAME`?` for a missing pipeline file whose folder holds a YAML file of a
 /// close name (`helmwasm.yml` → `helmwasm.yaml`), else nothing.
 fn closest_file(path: &Path) -> String {
-    let (Some(name), dir) = (
+    let dir = crate::paths::folder(path);
+    let (Some(name), Ok(entries)) = (
         path.file_name().and_then(|n| n.to_str()),
-        path.parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or(Path::new(".")),
+        std::fs::read_dir(&dir),
     ) else {
-        return String::new();
-    };
-    let Ok(entries) = std::fs::read_dir(dir) else {
         return String::new();
     };
     let files: Vec<String> = entries
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
         .filter(|f| f.ends_with(".yaml") || f.ends_with(".yml"))
         .collect();
-    let beside = |f: &str| match path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        Some(d) => d.join(f).display().to_string(),
-        None => f.to_owned(),
-    };
     match crate::names::did_you_mean(name, files.iter().map(String::as_str)) {
-        Some(f) => format!("; did you mean `{}`?", beside(f)),
+        Some(f) => format!(
+            "; did you mean `{}`?",
+            crate::paths::join(&dir, f).display()
+        ),
         None => String::new(),
     }
 }
