@@ -12,11 +12,15 @@
 #[path = "src/runtime/engine.rs"]
 #[allow(dead_code)]
 mod engine;
+#[path = "src/parallel.rs"]
+#[allow(dead_code)]
+mod parallel;
 
 use std::path::PathBuf;
 
 fn main() {
     println!("cargo:rerun-if-changed=src/runtime/engine.rs");
+    println!("cargo:rerun-if-changed=src/parallel.rs");
     println!("cargo:rerun-if-env-changed=HELMWASM_NO_PRECOMPILE");
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").unwrap());
     let plugins = helmwasm_builtins::PLUGINS;
@@ -24,31 +28,16 @@ fn main() {
     let wanted = native && std::env::var_os("HELMWASM_NO_PRECOMPILE").is_none_or(|v| v.is_empty());
     let engine = wanted
         .then(|| wasmtime::Engine::new(&engine::config(1)).expect("cannot create the wasm engine"));
-    // One plugin per thread, as many threads as cores: Cranelift also compiles a plugin's
-    // functions in parallel, and the plugins are independent.
+    // One plugin per thread, as many threads as cores (the runtime's own `parallel::map`):
+    // Cranelift also compiles a plugin's functions in parallel, and the plugins are
+    // independent.
     let compiled: Vec<Option<Vec<u8>>> = match &engine {
         None => vec![None; plugins.len()],
-        Some(engine) => {
-            let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-            let next = std::sync::atomic::AtomicUsize::new(0);
-            let slots: Vec<std::sync::Mutex<Option<Vec<u8>>>> =
-                plugins.iter().map(|_| Default::default()).collect();
-            std::thread::scope(|s| {
-                for _ in 0..threads.min(plugins.len()) {
-                    s.spawn(|| {
-                        loop {
-                            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                            let Some(p) = plugins.get(i) else { break };
-                            let code = engine.precompile_component(p.bytes).unwrap_or_else(|e| {
-                                panic!("precompiling built-in plugin `{}` failed: {e:?}", p.name)
-                            });
-                            *slots[i].lock().unwrap() = Some(code);
-                        }
-                    });
-                }
-            });
-            slots.into_iter().map(|m| m.into_inner().unwrap()).collect()
-        }
+        Some(engine) => parallel::map(plugins, parallel::default_threads(), |p| {
+            Some(engine.precompile_component(p.bytes).unwrap_or_else(|e| {
+                panic!("precompiling built-in plugin `{}` failed: {e:?}", p.name)
+            }))
+        }),
     };
     let mut code = String::from(
         "/// Every built-in plugin, with its code precompiled when helmwasm was built.\npub const PLUGINS: &[crate::registry::Builtin] = &[\n",
