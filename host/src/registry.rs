@@ -199,6 +199,14 @@ impl Registry {
                 });
             }
         }
+        // Cranelift work goes on `threads` threads. Precompiled built-ins only map their code
+        // (a tenth of a millisecond each): spreading that over threads cost more in thread
+        // start-up and cross-core TLB flushes of each `mprotect` than it saved (a warm run of
+        // the example: 13.5 ms with two threads, 12.7 ms with one).
+        let compiles = found
+            .iter()
+            .any(|f| f.precompiled.is_none() && f.needs_compiling(want));
+        let threads = if compiles { threads } else { 1 };
         let compiled = crate::parallel::map(&found, threads, |f| {
             f.needs_compiling(want)
                 .then(|| compile(runtime, f))
