@@ -174,3 +174,51 @@ fn a_corrupt_or_deleted_compile_cache_is_rebuilt() {
     assert!(deleted.status.success());
     assert_eq!(deleted.stdout, first.stdout);
 }
+
+/// Instances come from a pool whose memory is reset in place between calls (kept resident, not
+/// handed back to the kernel): no call may see what an earlier one left in memory, in the same
+/// release or another, with one thread or several. The `remember` mode searches its whole
+/// linear memory for the mark earlier calls leave (in a static and on the heap) and checks
+/// that its search finds its own.
+#[test]
+fn no_call_sees_what_an_earlier_call_left_in_memory() {
+    let release = |name: &str| {
+        let step = "      - plugin: misbehave\n        with: {mode: remember, secret: left-behind-by-an-earlier-call}\n";
+        format!(
+            "  - name: {name}\n    namespace: airflow\n    chart: apache-airflow/airflow\n    version: 1.19.0\n    steps:\n{}",
+            step.repeat(3)
+        )
+    };
+    let text = format!(
+        "releases:\n{}{}{}",
+        release("a"),
+        release("b"),
+        release("c")
+    );
+    let dir = project(&text);
+    let plugins = test_plugins().to_str().unwrap().to_owned();
+    for threads in ["1", "2"] {
+        let run = helmwasm(
+            dir.path(),
+            &[
+                "template",
+                "--plugin-dir",
+                &plugins,
+                "--concurrency",
+                threads,
+            ],
+        );
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(
+            run.stdout.matches("sawOwnMark: true").count(),
+            3,
+            "the search finds a mark (one line per release; later steps keep it): {}",
+            run.stdout
+        );
+        assert!(
+            !run.stdout.contains("leaked"),
+            "a call saw an earlier call's memory ({threads} threads): {}",
+            run.stdout
+        );
+    }
+}

@@ -18,7 +18,7 @@ impl Plugin for Misbehave {
                                   "read-file", "write-file", "read-env", "tcp", "dns", "clock-random",
                                   "flood-stdout", "flood-stderr", "big-output", "log-flood", "slow-success",
                                   "sleep", "sleep-loop", "secure-random", "exit", "big-logs", "many-diagnostics", "huge-error",
-                                  "control-chars", "many-manifests", "sleep-for"]},
+                                  "control-chars", "many-manifests", "sleep-for", "remember"]},
                 "secret": {"type": "string"},
                 "port": {"type": "integer"},
                 "iterations": {"type": "integer", "minimum": 0}
@@ -255,9 +255,65 @@ impl Plugin for Misbehave {
                 }
                 Ok(out)
             }
+            "remember" => {
+                // Whether an earlier call's data is still in this instance's memory: the whole
+                // linear memory is searched for the mark a call leaves (the secret with every
+                // byte XOR 0x5a, compared on the fly so the search never finds its own needle),
+                // then the mark is left in a static and on the heap for the next call to find.
+                let secret = req.config["secret"]
+                    .as_str()
+                    .unwrap_or("marker")
+                    .as_bytes()
+                    .to_vec();
+                let found = remembered(&secret);
+                let mark: Vec<u8> = secret.iter().map(|b| b ^ 0x5a).collect();
+                #[allow(static_mut_refs)]
+                unsafe {
+                    MARK[..mark.len().min(64)].copy_from_slice(&mark[..mark.len().min(64)]);
+                    std::hint::black_box(&MARK);
+                }
+                std::hint::black_box(Box::leak(mark.into_boxed_slice()));
+                // The search's own check: the mark just left must be found.
+                let sees_own = remembered(&secret);
+                let mut out = Response::new(req.values);
+                helmwasm_plugin_sdk::values::set(
+                    &mut out.values,
+                    "remember.sawOwnMark",
+                    json!(sees_own),
+                )?;
+                if found {
+                    helmwasm_plugin_sdk::values::set(
+                        &mut out.values,
+                        "remember.leaked",
+                        json!(true),
+                    )?;
+                }
+                Ok(out)
+            }
             _ => Ok(Response::new(req.values)),
         }
     }
+}
+
+/// Where `remember` leaves its mark in the data segment.
+static mut MARK: [u8; 64] = [0; 64];
+
+/// Whether linear memory holds `secret` XOR 0x5a anywhere.
+#[cfg(target_arch = "wasm32")]
+fn remembered(secret: &[u8]) -> bool {
+    let size = core::arch::wasm32::memory_size(0) * 65536;
+    let base = core::ptr::null::<u8>();
+    (0..size.saturating_sub(secret.len())).any(|at| {
+        secret.iter().enumerate().all(|(k, b)| {
+            // SAFETY: every address below `memory_size` is readable linear memory.
+            unsafe { core::ptr::read_volatile(base.wrapping_add(at + k)) == b ^ 0x5a }
+        })
+    })
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn remembered(_: &[u8]) -> bool {
+    false
 }
 
 /// What a sandbox escape would return: the test fails on it.
