@@ -47,6 +47,7 @@ fn pool(calls: u32) -> wasmtime::PoolingAllocationConfig {
         // TLB shootdowns. Up to 4 MiB per memory stay resident (a slot's bytes past that are
         // still returned), so what a run keeps is bounded by the pool.
         .linear_memory_keep_resident(4 << 20)
+        // Tables likewise, up to 1 MiB.
         .table_keep_resident(1 << 20)
         .pagemap_scan(wasmtime::Enabled::Auto);
     p
