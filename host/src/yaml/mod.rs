@@ -50,8 +50,10 @@ impl std::error::Error for YamlError {}
 pub fn from_str<T: DeserializeOwned>(text: &str, file: &Path) -> Result<T, YamlError> {
     // Positions are only needed to report an error: read without them first (a pipeline of
     // hundreds of releases has tens of thousands of nodes), and again with them on an error.
+    // By value: strings and inline values move into `T` instead of being copied, and
+    // nothing is left to free.
     let value = read::read(text, file, None)?;
-    if let Ok(parsed) = T::deserialize(&value) {
+    if let Ok(parsed) = serde_json::from_value(value) {
         return Ok(parsed);
     }
     let mut spans = read::Spans::new();
