@@ -11,6 +11,7 @@ mod aws;
 use crate::redact::Redactor;
 use crate::yaml;
 use serde_json::Value;
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 pub const PREFIX: &str = "ref+";
@@ -255,22 +256,20 @@ impl Resolver {
             return Ok(placeholder(r));
         }
         let key = (r.raw.clone(), base.to_path_buf());
-        let known = self.fetched.borrow().get(&key).cloned();
-        let secret = match known {
-            Some(secret) => secret,
-            None => {
-                let secret = backend
-                    .fetch(r, base)
-                    .map_err(|e| format!("`{}`: {e}", r.raw))?;
-                self.fetched.borrow_mut().insert(key, secret.clone());
-                secret
-            }
-        };
+        if let Some(secret) = self.fetched.borrow().get(&key) {
+            // Registered when it was fetched: a reference used by every release is encoded
+            // for the redactor once, not once per release.
+            return Ok(secret.clone());
+        }
+        let secret = backend
+            .fetch(r, base)
+            .map_err(|e| format!("`{}`: {e}", r.raw))?;
         redactor.register(&secret);
         let len = secret.chars().count();
         if len < crate::redact::SHORT_SECRET {
             redactor.note_short(&r.raw, len);
         }
+        self.fetched.borrow_mut().insert(key, secret.clone());
         Ok(secret)
     }
 
@@ -339,7 +338,7 @@ impl Resolver {
             Value::Array(items) => {
                 for (i, item) in items.iter_mut().enumerate() {
                     let len = at.len();
-                    at.push_str(&format!("[{i}]"));
+                    let _ = write!(at, "[{i}]");
                     self.walk(item, base, at, redactor, count)?;
                     at.truncate(len);
                 }
