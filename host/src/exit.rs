@@ -14,6 +14,14 @@ pub enum ExitStatus {
     Changes,
 }
 
+/// Leave a value that is no longer needed to the end of the process: a one-shot command's
+/// big trees (the plan, the render: hundreds of thousands of small allocations at 500
+/// releases, ~30 ms to free node by node) go back to the OS at once when it exits. Only for
+/// values whose drop does nothing but free memory (no files, processes or locks).
+pub fn leave_to_exit<T>(value: T) {
+    std::mem::forget(value);
+}
+
 impl From<ExitStatus> for ExitCode {
     fn from(s: ExitStatus) -> ExitCode {
         ExitCode::from(match s {

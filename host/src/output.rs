@@ -19,33 +19,47 @@ use crate::redact::{MARKER, Redactor};
 use crate::render::{ChartDocument, Manifest, ReleaseRender, Render};
 use crate::yaml;
 use anyhow::{Context, Result};
+use std::fmt::Write as _;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// The whole render as one multi-document YAML stream.
-pub fn to_stream(render: &Render) -> String {
-    stream(render, false)
+/// The whole render as one multi-document YAML stream; each release's section is printed on
+/// up to `threads` threads (same bytes as one).
+pub fn to_stream(render: &Render, threads: usize) -> String {
+    stream(render, false, threads)
 }
 
-fn stream(render: &Render, mask: bool) -> String {
+fn stream(render: &Render, mask: bool, threads: usize) -> String {
     let mut out = String::new();
     for r in &render.releases {
         if let Some(s) = &r.skipped {
             out.push_str(&skip_comment(&r.name, &s.reason));
         }
     }
-    for r in &render.releases {
-        match &r.chart {
-            Some(chart) => {
-                for d in &chart.documents {
-                    out.push_str(&chart_doc(d, mask));
-                }
-            }
-            None => out.push_str(&values_doc(r)),
-        }
-        out.push_str(&manifests_docs(r, mask));
+    let sections = crate::parallel::map(&render.releases, threads, |r| {
+        let mut section = String::new();
+        push_section(&mut section, r, mask);
+        section
+    });
+    out.reserve(sections.iter().map(String::len).sum());
+    for section in sections {
+        out.push_str(&section);
     }
     out
+}
+
+/// One release's documents: the chart's (or its values when the chart was not rendered), then
+/// its emitted manifests.
+fn push_section(out: &mut String, r: &ReleaseRender, mask: bool) {
+    match &r.chart {
+        Some(chart) => {
+            for d in &chart.documents {
+                push_chart_doc(out, d, mask);
+            }
+        }
+        None => push_values_doc(out, r),
+    }
+    push_manifests_docs(out, r, mask);
 }
 
 /// One line, so nobody takes half a render for a whole one.
@@ -56,16 +70,17 @@ fn skip_comment(release: &str, reason: &str) -> String {
     )
 }
 
-fn chart_doc(d: &ChartDocument, mask: bool) -> String {
+fn push_chart_doc(out: &mut String, d: &ChartDocument, mask: bool) {
+    out.push_str("---\n");
     if mask && d.object["kind"] == "Secret" {
-        let source = if d.source.is_empty() {
-            String::new()
-        } else {
-            format!("# Source: {}\n", d.source)
-        };
-        format!("---\n{source}{}", yaml::to_string(&masked(&d.object)))
+        if !d.source.is_empty() {
+            out.push_str("# Source: ");
+            out.push_str(&d.source);
+            out.push('\n');
+        }
+        yaml::write_document(out, &masked(&d.object));
     } else {
-        format!("---\n{}", d.text)
+        out.push_str(&d.text);
     }
 }
 
@@ -84,51 +99,47 @@ fn masked(object: &serde_json::Value) -> serde_json::Value {
 
 /// The render as shown on a terminal or pipe: every Secret's `data` and `stringData` values
 /// replaced by the redaction marker, then every registered secret form redacted.
-pub fn to_stream_redacted(render: &Render, redactor: &Redactor) -> String {
-    redactor.redact(&stream(render, true))
+pub fn to_stream_redacted(render: &Render, redactor: &Redactor, threads: usize) -> String {
+    redactor.redact(&stream(render, true, threads))
 }
 
-fn values_doc(r: &ReleaseRender) -> String {
-    format!(
-        "---\n# Source: {}/values.yaml\n{}",
-        r.name,
-        yaml::to_string(&r.values)
-    )
+fn push_values_doc(out: &mut String, r: &ReleaseRender) {
+    out.push_str("---\n# Source: ");
+    out.push_str(&r.name);
+    out.push_str("/values.yaml\n");
+    yaml::write_document(out, &r.values);
 }
 
-fn manifests_docs(r: &ReleaseRender, mask: bool) -> String {
-    r.manifests
-        .iter()
-        .map(|m| manifest_doc(&r.name, m, mask))
-        .collect()
+fn push_manifests_docs(out: &mut String, r: &ReleaseRender, mask: bool) {
+    for m in &r.manifests {
+        push_manifest_doc(out, &r.name, m, mask);
+    }
 }
 
-fn manifest_doc(release: &str, m: &Manifest, mask: bool) -> String {
-    let object = if mask && m.object["kind"] == "Secret" {
-        masked(&m.object)
-    } else {
-        m.object.clone()
-    };
+fn push_manifest_doc(out: &mut String, release: &str, m: &Manifest, mask: bool) {
     let stage = match m.kind {
         crate::plan::StepKind::Values => "",
         crate::plan::StepKind::PostRender => "post-render ",
     };
-    format!(
-        "---\n# Source: {release}/manifests.yaml\n# Step: {stage}{} ({})\n{}",
-        m.step,
-        m.plugin,
-        yaml::to_string(&object)
-    )
+    let _ = write!(
+        out,
+        "---\n# Source: {release}/manifests.yaml\n# Step: {stage}{} ({})\n",
+        m.step, m.plugin
+    );
+    if mask && m.object["kind"] == "Secret" {
+        yaml::write_document(out, &masked(&m.object));
+    } else {
+        yaml::write_document(out, &m.object);
+    }
 }
 
 /// `chart.yaml` of the directory form.
 fn chart_file(r: &ReleaseRender) -> String {
     match (&r.chart, &r.skipped) {
-        (Some(chart), _) => chart
-            .documents
-            .iter()
-            .map(|d| chart_doc(d, false))
-            .collect(),
+        (Some(chart), _) => chart.documents.iter().fold(String::new(), |mut out, d| {
+            push_chart_doc(&mut out, d, false);
+            out
+        }),
         (None, Some(s)) => skip_comment(&r.name, &s.reason),
         (None, None) => skip_comment(&r.name, "no chart"),
     }
@@ -155,7 +166,12 @@ pub fn write_dir(render: &Render, dir: &Path, redactor: &Redactor) -> Result<Vec
         )?);
         staged.push(stage(
             &rel_dir.join("manifests.yaml"),
-            manifests_docs(r, false).as_bytes(),
+            {
+                let mut text = String::new();
+                push_manifests_docs(&mut text, r, false);
+                text
+            }
+            .as_bytes(),
             0o600,
         )?);
         staged.push(stage(
@@ -251,7 +267,7 @@ mod tests {
     #[test]
     fn stream_has_helm_style_sources() {
         assert_eq!(
-            to_stream(&render()),
+            to_stream(&render(), 1),
             "---\n# Source: airflow/values.yaml\npostgresql:\n  enabled: false\n\
              ---\n# Source: airflow/manifests.yaml\n# Step: 1 (p)\napiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n"
         );

@@ -71,6 +71,8 @@ pub struct Context<'a> {
 pub struct Outcome {
     pub render: Render,
     pub failures: Vec<Failure>,
+    /// The threads the run used (`--concurrency`), for what the verb does with the render.
+    pub threads: usize,
 }
 
 /// A stage that failed (built once per failed run or release, so its size does not matter:
@@ -185,9 +187,13 @@ pub fn run(
             }
         },
     );
+    // Every command runs the pipeline once and exits: the plan is freed by the exit.
+    drop(stages);
+    crate::exit::leave_to_exit(plan);
     Ok(Outcome {
         render: Render { releases },
         failures,
+        threads: opts.threads(),
     })
 }
 
@@ -324,9 +330,12 @@ pub fn post_render_stream(
         &mut events,
     )
     .map_err(|e| Failure::new(&diagnostics::STEP_FAILED, e).release(&chosen.name))?;
-    Ok(crate::output::to_stream(&Render {
-        releases: vec![render],
-    }))
+    Ok(crate::output::to_stream(
+        &Render {
+            releases: vec![render],
+        },
+        1,
+    ))
 }
 
 /// Each distinct chart resolved once per run, by whichever release needs it first (the

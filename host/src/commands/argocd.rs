@@ -75,7 +75,7 @@ pub fn generate(cli: &Cli, args: &ArgocdGenerateArgs, redactor: &mut Redactor) -
     if !outcome.failures.is_empty() {
         return Err(super::fail(outcome.failures, redactor));
     }
-    let text = crate::output::to_stream(&outcome.render);
+    let text = crate::output::to_stream(&outcome.render, outcome.threads);
     let mut stdout = std::io::stdout().lock();
     stdout
         .write_all(text.as_bytes())

@@ -25,6 +25,7 @@ pub fn run(cli: &Cli, args: &TemplateArgs, redactor: &mut Redactor) -> Result<()
     let outcome = result?;
     let render = outcome.render;
     let failures = outcome.failures;
+    let threads = outcome.threads;
     if !failures.is_empty() {
         let n = failures.len();
         let last = super::fail(failures, redactor);
@@ -34,7 +35,7 @@ pub fn run(cli: &Cli, args: &TemplateArgs, redactor: &mut Redactor) -> Result<()
                 dir.display(),
             );
         } else if args.keep_going && !render.releases.is_empty() {
-            print_render(&render, args, redactor)?;
+            print_render(&render, args, redactor, threads)?;
         }
         return Err(last);
     }
@@ -60,8 +61,10 @@ pub fn run(cli: &Cli, args: &TemplateArgs, redactor: &mut Redactor) -> Result<()
                 }
             }
         }
-        None => print_render(&render, args, redactor)?,
+        None => print_render(&render, args, redactor, threads)?,
     }
+    // Freed by the exit, not node by node (~20 ms at 500 releases).
+    crate::exit::leave_to_exit(render);
     Ok(())
 }
 
@@ -70,14 +73,15 @@ fn print_render(
     render: &crate::render::Render,
     args: &TemplateArgs,
     redactor: &Redactor,
+    threads: usize,
 ) -> Result<()> {
     let text = if args.show_secrets {
         eprintln!(
             "warning: --show-secrets: Secret data and secret values are printed in clear text"
         );
-        output::to_stream(render)
+        output::to_stream(render, threads)
     } else {
-        output::to_stream_redacted(render, redactor)
+        output::to_stream_redacted(render, redactor, threads)
     };
     let mut stdout = std::io::stdout().lock();
     stdout

@@ -13,7 +13,7 @@ mod resolve;
 mod write;
 
 pub use resolve::normalise_number;
-pub use write::to_string;
+pub use write::{to_string, write_document};
 
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};

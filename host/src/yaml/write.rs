@@ -1,6 +1,7 @@
 //! Writing: JSON values to YAML text that Helm reads back as the same values.
 
 use serde_json::{Map, Value};
+use std::fmt::Write as _;
 
 /// Print a value as a YAML document body (no leading `---`). Map keys come out sorted, so
 /// the same value always prints the same bytes.
@@ -13,26 +14,34 @@ use serde_json::{Map, Value};
 /// changes type on the way to the cluster (`no` stays the string "no", `0755` stays text).
 pub fn to_string(value: &Value) -> String {
     let mut out = String::new();
-    match value {
-        Value::Object(m) if !m.is_empty() => write_map(&mut out, m, 0),
-        Value::Array(a) if !a.is_empty() => write_list(&mut out, a, 0),
-        other => {
-            out.push_str(&scalar(other));
-            out.push('\n');
-        }
-    }
+    write_document(&mut out, value);
     out
 }
 
+/// [`to_string`], appended to `out` (one buffer for a whole stream; no text is built twice).
+pub fn write_document(out: &mut String, value: &Value) {
+    match value {
+        Value::Object(m) if !m.is_empty() => write_map(out, m, 0),
+        Value::Array(a) if !a.is_empty() => write_list(out, a, 0),
+        other => {
+            write_scalar(out, other);
+            out.push('\n');
+        }
+    }
+}
+
 /// A scalar, or `{}` / `[]` for an empty map or list.
-fn scalar(v: &Value) -> String {
+fn write_scalar(out: &mut String, v: &Value) {
     match v {
-        Value::Null => "null".into(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => string(s),
-        Value::Array(_) => "[]".into(),
-        Value::Object(_) => "{}".into(),
+        Value::Null => out.push_str("null"),
+        Value::Bool(true) => out.push_str("true"),
+        Value::Bool(false) => out.push_str("false"),
+        Value::Number(n) => {
+            let _ = write!(out, "{n}");
+        }
+        Value::String(s) => write_string(out, s),
+        Value::Array(_) => out.push_str("[]"),
+        Value::Object(_) => out.push_str("{}"),
     }
 }
 
@@ -44,13 +53,17 @@ fn is_block(v: &Value) -> bool {
     }
 }
 
+fn push_indent(out: &mut String, indent: usize) {
+    out.extend(std::iter::repeat_n(' ', indent));
+}
+
 fn write_map(out: &mut String, m: &Map<String, Value>, indent: usize) {
     for (i, (k, v)) in m.iter().enumerate() {
         // The first entry of a map that is a list item follows its `- ` on the same line.
         if i > 0 || !out.ends_with("- ") {
-            out.push_str(&" ".repeat(indent));
+            push_indent(out, indent);
         }
-        out.push_str(&string(k));
+        write_string(out, k);
         out.push(':');
         write_child(out, v, indent, true);
     }
@@ -59,7 +72,7 @@ fn write_map(out: &mut String, m: &Map<String, Value>, indent: usize) {
 fn write_list(out: &mut String, a: &[Value], indent: usize) {
     for (i, v) in a.iter().enumerate() {
         if i > 0 || !out.ends_with("- ") {
-            out.push_str(&" ".repeat(indent));
+            push_indent(out, indent);
         }
         out.push('-');
         write_child(out, v, indent, false);
@@ -90,7 +103,7 @@ fn write_child(out: &mut String, v: &Value, indent: usize, under_key: bool) {
         }
         other => {
             out.push(' ');
-            out.push_str(&scalar(other));
+            write_scalar(out, other);
             out.push('\n');
         }
     }
@@ -98,32 +111,43 @@ fn write_child(out: &mut String, v: &Value, indent: usize, under_key: bool) {
 }
 
 /// A string as Helm will read it back: plain when unambiguous, else double-quoted.
-fn string(s: &str) -> String {
+fn write_string(out: &mut String, s: &str) {
     if plain_is_string(s) {
-        return s.to_owned();
+        out.push_str(s);
+        return;
     }
-    let mut out = String::with_capacity(s.len() + 2);
+    out.reserve(s.len() + 2);
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            // C0, DEL, C1, the BOM and the Unicode line/paragraph separators (YAML 1.1
-            // breaks lines on U+0085, U+2028, U+2029) are escaped.
-            c if (c as u32) < 0x20
+    // Runs of characters that need no escape are copied whole.
+    let mut from = 0;
+    for (i, c) in s.char_indices() {
+        let short = match c {
+            '"' => "\\\"",
+            '\\' => "\\\\",
+            '\n' => "\\n",
+            '\t' => "\\t",
+            '\r' => "\\r",
+            _ => "",
+        };
+        // C0, DEL, C1, the BOM and the Unicode line/paragraph separators (YAML 1.1 breaks
+        // lines on U+0085, U+2028, U+2029) are escaped by code point.
+        let code = short.is_empty()
+            && ((c as u32) < 0x20
                 || (0x7f..=0x9f).contains(&(c as u32))
-                || matches!(c, '\u{feff}' | '\u{2028}' | '\u{2029}') =>
-            {
-                out.push_str(&format!("\\u{:04x}", c as u32));
-            }
-            c => out.push(c),
+                || matches!(c, '\u{feff}' | '\u{2028}' | '\u{2029}'));
+        if short.is_empty() && !code {
+            continue;
         }
+        out.push_str(&s[from..i]);
+        if code {
+            let _ = write!(out, "\\u{:04x}", c as u32);
+        } else {
+            out.push_str(short);
+        }
+        from = i + c.len_utf8();
     }
+    out.push_str(&s[from..]);
     out.push('"');
-    out
 }
 
 /// True when `s` may be written as a plain scalar and every YAML 1.1 reader (go-yaml in
@@ -138,7 +162,7 @@ fn plain_is_string(s: &str) -> bool {
         return false;
     }
     if first.is_ascii_alphabetic() || first == '_' || first == '/' {
-        return !WORDS.contains(&s.to_ascii_lowercase().as_str());
+        return !WORDS.iter().any(|w| w.eq_ignore_ascii_case(s));
     }
     // A Kubernetes quantity (`500m`, `1Gi`, `128Mi`): digits then letters, no `e` exponent,
     // no leading zero (`0x1F` is hex to Helm).
