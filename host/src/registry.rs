@@ -456,6 +456,30 @@ mod tests {
         assert_eq!(pointer_path("", "/a.b/c"), "a\\.b.c");
     }
 
+    /// The repository's `.cargo/config.toml` gives every plugin 4 MiB of initial memory, so
+    /// the instance pool need not change page protections after a typical call (issue 15).
+    #[test]
+    fn built_in_plugins_start_with_four_mib_of_memory() {
+        for b in crate::builtin::PLUGINS {
+            let mut initial = Vec::new();
+            for payload in wasmparser::Parser::new(0).parse_all(b.plugin.bytes) {
+                if let wasmparser::Payload::MemorySection(memories) = payload.unwrap() {
+                    for m in memories {
+                        initial.push(m.unwrap().initial);
+                    }
+                }
+            }
+            assert!(!initial.is_empty(), "{}: no memory", b.plugin.name);
+            for pages in initial {
+                assert!(
+                    pages * 64 * 1024 >= 4 << 20,
+                    "{}: {pages} pages of initial memory",
+                    b.plugin.name
+                );
+            }
+        }
+    }
+
     #[test]
     fn names() {
         assert!(check_name("airflow-database").is_ok());

@@ -52,7 +52,13 @@ fn main() {
     let target_dir = std::env::var_os("HELMWASM_PLUGIN_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("target").join("plugins"));
-    for path in ["plugins", "wit", "Cargo.lock", "Cargo.toml"] {
+    for path in [
+        "plugins",
+        "wit",
+        "Cargo.lock",
+        "Cargo.toml",
+        ".cargo/config.toml",
+    ] {
         println!("cargo:rerun-if-changed={}", root.join(path).display());
     }
     println!("cargo:rerun-if-env-changed=HELMWASM_PLUGIN_TARGET_DIR");

@@ -163,6 +163,15 @@ pub fn new(args: &PluginNewArgs) -> Result<()> {
     Ok(())
 }
 
+/// A new plugin's `.cargo/config.toml`: the built-in plugins' linker setting (see the
+/// repository's own `.cargo/config.toml`).
+const PLUGIN_CARGO_CONFIG: &str = r#"# Start with 4 MiB of linear memory (the linker's default is ~1 MiB): a call that fits never
+# grows its memory, which spares helmwasm's instance pool an `mprotect` (and a TLB shootdown
+# across its threads) per call.
+[target.wasm32-wasip2]
+rustflags = ["-C", "link-arg=--initial-memory=4194304"]
+"#;
+
 /// The files of a new plugin: (relative path, text).
 fn scaffold(name: &str, sdk: &str) -> Vec<(&'static str, String)> {
     let ty: String = name
@@ -285,6 +294,7 @@ and output limits.
     );
     vec![
         ("Cargo.toml", cargo),
+        (".cargo/config.toml", PLUGIN_CARGO_CONFIG.to_owned()),
         ("src/lib.rs", lib),
         ("README.md", readme),
         (".gitignore", "/target\n".to_owned()),

@@ -612,7 +612,12 @@ fn plugin_new_builds_and_runs_in_a_pipeline() {
         "{}",
         run.stdout
     );
-    for f in ["Cargo.toml", "src/lib.rs", "README.md"] {
+    for f in [
+        "Cargo.toml",
+        ".cargo/config.toml",
+        "src/lib.rs",
+        "README.md",
+    ] {
         assert!(dir.join(f).is_file(), "{f}");
     }
     // Its own lock file, shared build folder (so reruns are incremental).
