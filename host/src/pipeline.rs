@@ -187,7 +187,8 @@ pub fn run(
             }
         },
     );
-    // Every command runs the pipeline once and exits: the plan is freed by the exit.
+    // A command is one process that runs the pipeline (twice at most, for `diff`) and exits:
+    // the plan, like the pipeline file, is freed by the exit.
     drop(stages);
     crate::exit::leave_to_exit(plan);
     Ok(Outcome {
@@ -211,6 +212,7 @@ fn prepare(
         let code = plan_code(&e);
         Failure::new(code, e)
     })?;
+    crate::exit::leave_to_exit(file);
     secrets::resolve_plan(&mut plan, redactor, opts.secrets)
         .map_err(|e| Failure::new(&diagnostics::UNRESOLVED_SECRET, e))?;
     // Test hook: a host panic after the secrets stage, to prove its message is redacted.
