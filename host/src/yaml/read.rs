@@ -18,7 +18,7 @@ use super::YamlError;
 use super::resolve::{self, CoreTag, Scalar};
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, Tag};
 use serde_json::{Map, Value};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 /// The most nodes one document may expand to through aliases (a "billion laughs" guard).
@@ -127,8 +127,9 @@ enum Frame {
         segment: String,
         nodes: usize,
         key: Option<Key>,
-        /// Keys written in this map: Helm's key → (as written, line).
-        written: HashMap<String, (String, usize)>,
+        /// Keys written in this map: Helm's key → (as written, line). A B-tree: most maps are
+        /// small, and it needs no hashing.
+        written: BTreeMap<String, (String, usize)>,
     },
 }
 
@@ -176,24 +177,25 @@ impl Composer<'_, '_> {
                     self.check_anchor_name('&', &name, at)?;
                 }
                 let scalar = self.scalar(&text, style, tag.as_deref(), at)?;
-                // A key becomes text (`.inf:` is the key ".inf"); only values must be JSON.
                 let is_key = matches!(self.stack.last(), Some(Frame::Map { key: None, .. }));
-                let value = match resolve::to_json(scalar.clone()) {
-                    Ok(v) => v,
-                    Err(_) if is_key => Value::Null,
-                    Err(m) => {
-                        return Err(self.error(at, format!("{}`{text}` {m}", self.path_prefix())));
-                    }
+                // A key is named by its scalar (and quoted in messages as written); a value
+                // needs only its JSON. An anchored node keeps both, for its aliases.
+                let (value, scalar) = match (is_key, anchor) {
+                    (true, 0) => (Value::Null, Some(scalar)),
+                    (false, 0) => (self.json(scalar, is_key, &text, at)?, None),
+                    _ => (self.json(scalar.clone(), is_key, &text, at)?, Some(scalar)),
+                };
+                let raw = match style {
+                    _ if !is_key => String::new(),
+                    ScalarStyle::SingleQuoted => format!("'{text}'"),
+                    ScalarStyle::DoubleQuoted => format!("\"{text}\""),
+                    _ => text.into_owned(),
                 };
                 self.finish(
                     Node {
                         value,
-                        scalar: Some(scalar),
-                        raw: match style {
-                            ScalarStyle::SingleQuoted => format!("'{text}'"),
-                            ScalarStyle::DoubleQuoted => format!("\"{text}\""),
-                            _ => text.into_owned(),
-                        },
+                        scalar,
+                        raw,
                         at,
                         nodes: 1,
                     },
@@ -228,7 +230,7 @@ impl Composer<'_, '_> {
                         segment,
                         nodes: 1,
                         key: None,
-                        written: HashMap::new(),
+                        written: BTreeMap::new(),
                     }
                 };
                 self.stack.push(frame);
@@ -294,6 +296,22 @@ impl Composer<'_, '_> {
             }
         }
         Ok(())
+    }
+
+    /// A scalar's JSON value. A key becomes text (`.inf:` is the key ".inf"), so only values
+    /// must be JSON.
+    fn json(
+        &self,
+        scalar: Scalar,
+        is_key: bool,
+        text: &str,
+        at: Marker,
+    ) -> Result<Value, YamlError> {
+        match resolve::to_json(scalar) {
+            Ok(v) => Ok(v),
+            Err(_) if is_key => Ok(Value::Null),
+            Err(m) => Err(self.error(at, format!("{}`{text}` {m}", self.path_prefix()))),
+        }
     }
 
     fn scalar(
@@ -428,7 +446,7 @@ impl Composer<'_, '_> {
     }
 
     /// A finished node in key position.
-    fn key(&mut self, node: Node) -> Result<(), YamlError> {
+    fn key(&mut self, mut node: Node) -> Result<(), YamlError> {
         // The path prefix of messages, built only for an error: every key passes here.
         let Some(scalar) = &node.scalar else {
             let prefix = self.path_prefix();
@@ -442,7 +460,7 @@ impl Composer<'_, '_> {
         } else {
             let name = resolve::key(scalar)
                 .map_err(|m| self.error(node.at, format!("{}{m}", self.path_prefix())))?;
-            let raw = node.raw.clone();
+            let raw = std::mem::take(&mut node.raw);
             let Some(Frame::Map { written, .. }) = self.stack.last_mut() else {
                 unreachable!("key() is called for maps")
             };
