@@ -23,28 +23,45 @@ use std::fmt::Write as _;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// How Secret objects appear in a printed stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretData {
+    /// Every `data` / `stringData` value replaced by the redaction marker.
+    Masked,
+    /// As rendered (`--show-secrets`, files, Argo CD).
+    Shown,
+}
+
 /// The whole render as one multi-document YAML stream; each release's section is printed on
 /// up to `threads` threads (same bytes as one).
 pub fn to_stream(render: &Render, threads: usize) -> String {
-    stream(render, false, threads)
+    let sections =
+        crate::parallel::map(&render.releases, threads, |r| section(r, SecretData::Shown));
+    join(render, sections)
 }
 
-fn stream(render: &Render, mask: bool, threads: usize) -> String {
+/// The stream of `render` from its releases' sections (one per release, in order, from
+/// [`section`]): the skipped-chart comments first, then the sections.
+pub fn join(render: &Render, sections: Vec<String>) -> String {
+    debug_assert_eq!(render.releases.len(), sections.len());
     let mut out = String::new();
     for r in &render.releases {
         if let Some(s) = &r.skipped {
             out.push_str(&skip_comment(&r.name, &s.reason));
         }
     }
-    let sections = crate::parallel::map(&render.releases, threads, |r| {
-        let mut section = String::new();
-        push_section(&mut section, r, mask);
-        section
-    });
     out.reserve(sections.iter().map(String::len).sum());
     for section in sections {
         out.push_str(&section);
     }
+    out
+}
+
+/// One release's part of the stream. The pipeline prints it on the thread that rendered the
+/// release when the verb asks ([`crate::pipeline::Options::sections`]).
+pub fn section(r: &ReleaseRender, data: SecretData) -> String {
+    let mut out = String::new();
+    push_section(&mut out, r, data == SecretData::Masked);
     out
 }
 
@@ -95,12 +112,6 @@ fn masked(object: &serde_json::Value) -> serde_json::Value {
         }
     }
     o
-}
-
-/// The render as shown on a terminal or pipe: every Secret's `data` and `stringData` values
-/// replaced by the redaction marker, then every registered secret form redacted.
-pub fn to_stream_redacted(render: &Render, redactor: &Redactor, threads: usize) -> String {
-    redactor.redact(&stream(render, true, threads))
 }
 
 fn push_values_doc(out: &mut String, r: &ReleaseRender) {

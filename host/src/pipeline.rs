@@ -45,6 +45,9 @@ pub struct Options {
     pub capabilities: helm::Capabilities,
     /// Releases rendered (and plugins compiled) at once; 0 means one per core.
     pub concurrency: usize,
+    /// Print each release's part of the output stream on the thread that rendered it, while
+    /// later releases render ([`Outcome::sections`]).
+    pub sections: Option<crate::output::SecretData>,
 }
 
 impl Options {
@@ -73,6 +76,9 @@ pub struct Outcome {
     pub failures: Vec<Failure>,
     /// The threads the run used (`--concurrency`), for what the verb does with the render.
     pub threads: usize,
+    /// With [`Options::sections`]: each rendered release's section of the stream
+    /// ([`crate::output::section`]), in `render.releases` order; else empty.
+    pub sections: Vec<String>,
 }
 
 /// A stage that failed (built once per failed run or release, so its size does not matter:
@@ -169,20 +175,27 @@ pub fn run(
     // release is reported, so the output, and the failure that stops the run, are those of a
     // serial run.
     let mut releases = Vec::with_capacity(plan.releases.len());
+    let mut sections = Vec::new();
     let mut failures = Vec::new();
     crate::parallel::ordered(
         &plan.releases,
         opts.threads(),
         |release| {
             let mut held = Vec::new();
-            let result = stages.release(release, &mut |e| held.push(e));
+            let result = stages.release(release, &mut |e| held.push(e)).map(|r| {
+                let section = opts.sections.map(|data| crate::output::section(&r, data));
+                (r, section)
+            });
             (held, result)
         },
         |(_, result)| result.is_err() && !opts.keep_going,
         |(held, result)| {
             held.into_iter().for_each(&mut *events);
             match result {
-                Ok(r) => releases.push(r),
+                Ok((r, section)) => {
+                    releases.push(r);
+                    sections.extend(section);
+                }
                 Err(e) => failures.push(e),
             }
         },
@@ -195,6 +208,7 @@ pub fn run(
         render: Render { releases },
         failures,
         threads: opts.threads(),
+        sections,
     })
 }
 

@@ -99,6 +99,8 @@ pub struct How {
     pub file: Option<PathBuf>,
     /// Keep chart defaults and schemas in the render (`explain`).
     pub trace: bool,
+    /// Print each release's section of the stream as it renders (`template` to stdout).
+    pub sections: Option<crate::output::SecretData>,
 }
 
 fn options(args: &PipelineArgs, how: How) -> Result<Options> {
@@ -122,6 +124,7 @@ fn options(args: &PipelineArgs, how: How) -> Result<Options> {
             api_versions: args.api_versions.clone(),
         },
         concurrency: concurrency(args.concurrency)?,
+        sections: how.sections,
     })
 }
 

@@ -10,8 +10,15 @@ use std::io::Write;
 
 pub fn run(cli: &Cli, args: &TemplateArgs, redactor: &mut Redactor) -> Result<()> {
     let session = Session::new(cli)?;
+    // On stdout, each release's part of the stream is printed as soon as it renders.
+    let sections = args.output_dir.is_none().then_some(if args.show_secrets {
+        output::SecretData::Shown
+    } else {
+        output::SecretData::Masked
+    });
     let how = How {
         keep_going: args.keep_going,
+        sections,
         ..How::default()
     };
     let mut show = |e: Event, r: &Redactor| crate::cli::print_event(cli, e, r);
@@ -25,7 +32,7 @@ pub fn run(cli: &Cli, args: &TemplateArgs, redactor: &mut Redactor) -> Result<()
     let outcome = result?;
     let render = outcome.render;
     let failures = outcome.failures;
-    let threads = outcome.threads;
+    let sections = outcome.sections;
     if !failures.is_empty() {
         let n = failures.len();
         let last = super::fail(failures, redactor);
@@ -35,7 +42,7 @@ pub fn run(cli: &Cli, args: &TemplateArgs, redactor: &mut Redactor) -> Result<()
                 dir.display(),
             );
         } else if args.keep_going && !render.releases.is_empty() {
-            print_render(&render, args, redactor, threads)?;
+            print_render(&render, sections, args, redactor)?;
         }
         return Err(last);
     }
@@ -61,27 +68,29 @@ pub fn run(cli: &Cli, args: &TemplateArgs, redactor: &mut Redactor) -> Result<()
                 }
             }
         }
-        None => print_render(&render, args, redactor, threads)?,
+        None => print_render(&render, sections, args, redactor)?,
     }
     // Freed by the exit, not node by node (~20 ms at 500 releases).
     crate::exit::leave_to_exit(render);
     Ok(())
 }
 
-/// The render on stdout: redacted unless `--show-secrets` (which is announced on stderr).
+/// The render on stdout, from its releases' sections: redacted unless `--show-secrets`
+/// (which is announced on stderr).
 fn print_render(
     render: &crate::render::Render,
+    sections: Vec<String>,
     args: &TemplateArgs,
     redactor: &Redactor,
-    threads: usize,
 ) -> Result<()> {
+    let text = output::join(render, sections);
     let text = if args.show_secrets {
         eprintln!(
             "warning: --show-secrets: Secret data and secret values are printed in clear text"
         );
-        output::to_stream(render, threads)
+        text
     } else {
-        output::to_stream_redacted(render, redactor, threads)
+        redactor.redact(&text)
     };
     let mut stdout = std::io::stdout().lock();
     stdout
