@@ -120,6 +120,21 @@ fn the_first_failure_is_reported_as_a_serial_run_reports_it() {
             "{}",
             serial.stderr
         );
+        // With --keep-going the releases that rendered are printed, and only those (each
+        // one's section printed by the thread that rendered it, in pipeline order).
+        let printed: Vec<usize> = (0..6)
+            .filter(|i| {
+                serial
+                    .stdout
+                    .contains(&format!("# Source: airflow-{i}/manifests.yaml\n"))
+            })
+            .collect();
+        assert_eq!(
+            printed,
+            if keep_going { vec![0, 3, 5] } else { vec![] },
+            "{}",
+            serial.stdout
+        );
         for n in ["2", "4"] {
             let parallel = run(dir.path(), &with(n), &shared_cache());
             assert_eq!(parallel.code, serial.code);
