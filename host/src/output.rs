@@ -6,7 +6,9 @@
 //! (`# Source: RELEASE/manifests.yaml`): only Kubernetes objects, ready for `kubectl apply` or a
 //! GitOps engine. When the chart was not rendered, the stream starts with a `# helmwasm: chart
 //! not rendered …` comment per such release, and the release's section holds its final
-//! values (`# Source: RELEASE/values.yaml`) and the emitted manifests.
+//! values (`# Source: RELEASE/values.yaml`) and the emitted manifests. Each release's section
+//! is a string of its own ([`section`]), printed on the thread that rendered the release, and
+//! [`join`] puts the stream together; the same bytes at any `--concurrency`.
 //!
 //! The directory form writes `DIR/RELEASE/values.yaml` (the final values),
 //! `DIR/RELEASE/manifests.yaml` (the emitted objects) and `DIR/RELEASE/chart.yaml` (the chart's
