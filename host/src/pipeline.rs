@@ -201,7 +201,7 @@ pub fn run(
         },
     );
     // A command is one process that runs the pipeline (twice at most, for `diff`) and exits:
-    // the plan, like the pipeline file, is freed by the exit.
+    // the plan is freed by the exit.
     drop(stages);
     crate::exit::leave_to_exit(plan);
     Ok(Outcome {
@@ -222,11 +222,10 @@ fn prepare(
 ) -> Result<(Plan, Registry), Failure> {
     let file =
         spec::load(&opts.file).map_err(|e| Failure::new(&diagnostics::PIPELINE_FILE, e.into()))?;
-    let mut plan = plan::build(&file, &opts.file, &opts.selection).map_err(|e| {
+    let mut plan = plan::build(file, &opts.file, &opts.selection).map_err(|e| {
         let code = plan_code(&e);
         Failure::new(code, e)
     })?;
-    crate::exit::leave_to_exit(file);
     secrets::resolve_plan(&mut plan, redactor, opts.secrets)
         .map_err(|e| Failure::new(&diagnostics::UNRESOLVED_SECRET, e))?;
     // Test hook: a host panic after the secrets stage, to prove its message is redacted.

@@ -185,7 +185,9 @@ pub struct Selection {
 
 pub const DEFAULT_ENVIRONMENT: &str = "default";
 
-pub fn build(file: &PipelineFile, path: &Path, sel: &Selection) -> Result<Plan> {
+/// The plan of `file` for the selection. The file is consumed: step configs and inline values
+/// move into the plan instead of being copied (hundreds of releases' worth at scale).
+pub fn build(mut file: PipelineFile, path: &Path, sel: &Selection) -> Result<Plan> {
     let base = &crate::paths::folder(path);
     let env_name = sel
         .environment
@@ -200,7 +202,7 @@ pub fn build(file: &PipelineFile, path: &Path, sel: &Selection) -> Result<Plan> 
     };
     let env_layers = match file.environments.get(&env_name) {
         Some(env) => loader.layers(
-            &env.values,
+            env.values.clone(),
             base,
             &format!("environments.{env_name}.values"),
             None,
@@ -233,18 +235,12 @@ pub fn build(file: &PipelineFile, path: &Path, sel: &Selection) -> Result<Plan> 
         .iter()
         .map(|s| Selector::parse(s))
         .collect::<Result<Vec<_>>>()?;
-    let mut releases = Vec::new();
-    for (i, r) in file.releases.iter().enumerate() {
-        if !selectors.is_empty() && !selectors.iter().any(|s| s.matches(r)) {
-            continue;
-        }
-        let source = Source::classify(&r.chart, r.version.as_deref(), &file.repositories, base)
-            .map_err(|(field, message)| {
-                anyhow::anyhow!("{}: releases[{i}].{field}: {message}", path.display())
-            })?;
-        releases.push(loader.release(r, i, base, source)?);
-    }
-    if releases.is_empty() {
+    let selected: Vec<bool> = file
+        .releases
+        .iter()
+        .map(|r| selectors.is_empty() || selectors.iter().any(|s| s.matches(r)))
+        .collect();
+    if !selected.contains(&true) {
         let hint = selectors
             .iter()
             .find_map(|s| s.did_you_mean(&file.releases))
@@ -260,6 +256,18 @@ pub fn build(file: &PipelineFile, path: &Path, sel: &Selection) -> Result<Plan> 
                 .join(", ")
         );
     }
+    let mut releases = Vec::new();
+    let specs = std::mem::take(&mut file.releases);
+    for ((i, r), selected) in specs.into_iter().enumerate().zip(selected) {
+        if !selected {
+            continue;
+        }
+        let source = Source::classify(&r.chart, r.version.as_deref(), &file.repositories, base)
+            .map_err(|(field, message)| {
+                anyhow::anyhow!("{}: releases[{i}].{field}: {message}", path.display())
+            })?;
+        releases.push(loader.release(r, i, base, source)?);
+    }
     Ok(Plan {
         file: path.to_owned(),
         environment,
@@ -270,8 +278,8 @@ pub fn build(file: &PipelineFile, path: &Path, sel: &Selection) -> Result<Plan> 
             .map(|d| crate::paths::join(base, d))
             .collect(),
         overrides: sel.overrides.clone(),
-        random_seed: file.random_seed.clone(),
-        user_wins: file.user_wins.clone(),
+        random_seed: file.random_seed,
+        user_wins: file.user_wins,
         template_env: std::mem::take(&mut loader.template_env),
         releases,
     })
@@ -314,7 +322,7 @@ impl Loader {
 
     fn release(
         &mut self,
-        r: &ReleaseSpec,
+        mut r: ReleaseSpec,
         index: usize,
         base: &Path,
         source: Source,
@@ -325,21 +333,21 @@ impl Loader {
         let load_err = || format!("cannot load the values of release `{}`", r.name);
         let mut layers = self
             .layers(
-                &r.values,
+                std::mem::take(&mut r.values),
                 base,
                 &format!("releases[{index}].values"),
                 Some(&release_ctx),
             )
             .with_context(load_err)?;
-        if let Some(extra) = r.environment_values.get(&self.env_name) {
+        if let Some(extra) = r.environment_values.remove(&self.env_name) {
             let key = format!("releases[{index}].environmentValues.{}", self.env_name);
             layers.extend(
                 self.layers(extra, base, &key, Some(&release_ctx))
                     .with_context(load_err)?,
             );
         }
-        let steps = self.steps(&r.steps, StepKind::Values, index, base);
-        let post_render = self.steps(&r.post_render, StepKind::PostRender, index, base);
+        let steps = self.steps(r.steps, StepKind::Values, index, base);
+        let post_render = self.steps(r.post_render, StepKind::PostRender, index, base);
         let schema = r
             .schema
             .as_ref()
@@ -347,15 +355,15 @@ impl Loader {
             .transpose()
             .with_context(|| format!("cannot load the chart schema of release `{}`", r.name))?;
         Ok(ReleasePlan {
-            existing_secrets: r.existing_secrets.clone(),
-            existing_config_maps: r.existing_config_maps.clone(),
+            existing_secrets: r.existing_secrets,
+            existing_config_maps: r.existing_config_maps,
             schema,
-            name: r.name.clone(),
-            namespace: r.namespace.clone(),
-            chart: r.chart.clone(),
+            name: r.name,
+            namespace: r.namespace,
+            chart: r.chart,
             source,
-            version: r.version.clone(),
-            labels: r.labels.clone(),
+            version: r.version,
+            labels: r.labels,
             layers,
             steps,
             post_render,
@@ -365,7 +373,7 @@ impl Loader {
     /// The steps of one list that run in the selected environment.
     fn steps(
         &self,
-        list: &[spec::StepSpec],
+        list: Vec<spec::StepSpec>,
         kind: StepKind,
         index: usize,
         base: &Path,
@@ -374,7 +382,7 @@ impl Loader {
             StepKind::Values => "steps",
             StepKind::PostRender => "postRender",
         };
-        list.iter()
+        list.into_iter()
             .enumerate()
             .filter(|(_, s)| {
                 s.environments
@@ -384,15 +392,12 @@ impl Loader {
             .map(|(j, s)| StepPlan {
                 kind,
                 number: j + 1,
-                plugin: s.plugin.clone(),
-                config: s
-                    .config
-                    .clone()
-                    .unwrap_or_else(|| Value::Object(Map::new())),
+                plugin: s.plugin,
+                config: s.config.unwrap_or_else(|| Value::Object(Map::new())),
                 config_path: format!("releases[{index}].{key}[{j}].with"),
                 base: base.to_path_buf(),
                 limits: step_limits(&s.limits),
-                allow: s.allow.clone(),
+                allow: s.allow,
             })
             .collect()
     }
@@ -401,24 +406,24 @@ impl Loader {
     /// references stay unresolved, relative to the file they appear in.
     fn layers(
         &mut self,
-        sources: &[ValuesSource],
+        sources: Vec<ValuesSource>,
         base: &Path,
         key: &str,
         release: Option<&Value>,
     ) -> Result<Vec<Layer>> {
         let mut layers = Vec::with_capacity(sources.len());
-        for (i, src) in sources.iter().enumerate() {
+        for (i, src) in sources.into_iter().enumerate() {
             let at = format!("{key}[{i}]");
             let layer = match src {
                 ValuesSource::Inline(map) => Layer {
                     origin: at.clone(),
                     key: at,
                     base: base.to_path_buf(),
-                    values: map.clone(),
+                    values: map,
                     lines: Default::default(),
                 },
                 ValuesSource::File(rel) => {
-                    let path = crate::paths::join(base, rel);
+                    let path = crate::paths::join(base, &rel);
                     let loaded = match self.files.get(&path) {
                         Some(loaded) => loaded.clone(),
                         None => {
@@ -535,7 +540,7 @@ pub(crate) mod tests {
             schemas: HashMap::new(),
         };
         let source = Source::classify(&r.chart, r.version.as_deref(), &[], base).unwrap();
-        loader.release(r, index, base, source)
+        loader.release(r.clone(), index, base, source)
     }
 
     fn no_set() -> Overrides {
@@ -577,7 +582,7 @@ pub(crate) mod tests {
             environment: Some("staging".into()),
             selectors: vec![],
         };
-        let e = build(&file, Path::new("p.yaml"), &sel)
+        let e = build(file.clone(), Path::new("p.yaml"), &sel)
             .unwrap_err()
             .to_string();
         assert_eq!(
@@ -585,7 +590,7 @@ pub(crate) mod tests {
             "p.yaml: environment `staging` is not defined in `environments` (defined: `prod`)"
         );
         assert_eq!(
-            build(&file, Path::new("p.yaml"), &Selection::default(),)
+            build(file.clone(), Path::new("p.yaml"), &Selection::default(),)
                 .unwrap()
                 .environment
                 .name,
