@@ -71,6 +71,21 @@ def scaling(one, two, runs, env):
     return statistics.median(speedups), min(speedups), max(speedups), statistics.median(ceilings)
 
 
+def alternated(a, b, runs, env):
+    """`b` against `a`, run one after the other in each round: the median per-round ratio
+    t(b) / t(a) and its range."""
+    ratios = []
+    for _ in range(runs):
+        walls = []
+        for cmd in (a, b):
+            start = time.perf_counter()
+            if subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env).returncode:
+                sys.exit(f"error: {' '.join(map(str, cmd))} failed")
+            walls.append(time.perf_counter() - start)
+        ratios.append(walls[1] / walls[0])
+    return statistics.median(ratios), min(ratios), max(ratios)
+
+
 def pipeline_copy(dest, chart=None, releases=1, steps=True):
     """The example copied to `dest`: with `chart` as its chart, `releases` copies of its
     release (each in its own namespace), and without its steps when `steps` is false."""
@@ -132,12 +147,11 @@ def main():
     values_only = pipeline_copy(ex)
     template = [hw, "template", "-f", str(values_only), "-e", "prod"]
     subprocess.run([hw, "plugins", "precompile"], env=env, check=True, stderr=subprocess.DEVNULL)
-    kube = row(
-        "`kubectl create secret generic … --dry-run=client -o yaml` (reference)",
-        [kubectl, "create", "secret", "generic", "airflow-metadata-db", "-n", "airflow",
-         "--from-literal=connection=postgresql://airflow:pw@db:5432/airflow", "--dry-run=client", "-o", "yaml"],
-    )
+    kube_cmd = [kubectl, "create", "secret", "generic", "airflow-metadata-db", "-n", "airflow",
+                "--from-literal=connection=postgresql://airflow:pw@db:5432/airflow", "--dry-run=client", "-o", "yaml"]
+    kube = row("`kubectl create secret generic … --dry-run=client -o yaml` (reference)", kube_cmd)
     row("example, values stage, warm cache", template, ref=kube)
+    warm_vs_kube = alternated(kube_cmd, template, a.runs * 3, no_helm)
     zero = pipeline_copy(ex, steps=False)
     row("the same pipeline with zero steps (floor)", [hw, "template", "-f", str(zero), "-e", "prod"], ref=kube)
 
@@ -173,8 +187,10 @@ def main():
         [helm, "template", "airflow", chart, "-n", "airflow", "-f", str(values_file)],
         env=with_helm,
     )
-    row("example, full render (helm template inside, checks, post-render)",
-        [hw, "template", "-f", str(full), "-e", "prod", "--strict"], env=with_helm, ref=bare)
+    full_cmd = [hw, "template", "-f", str(full), "-e", "prod", "--strict"]
+    row("example, full render (helm template inside, checks, post-render)", full_cmd, env=with_helm, ref=bare)
+    bare_cmd = [helm, "template", "airflow", chart, "-n", "airflow", "-f", str(values_file)]
+    full_vs_bare = alternated(bare_cmd, full_cmd, a.runs, with_helm)
 
     print(f"{a.runs} runs each (cold and 500 releases: {max(3, a.runs // 2)}); medians; RSS is the largest peak.\n")
     print("| measure | median wall | ratio | peak RSS |")
@@ -183,8 +199,18 @@ def main():
         ratio = f"{wall / ref[0]:.2f}× {ref[1].split(' (')[0]}" if ref else ""
         print(f"| {name} | {wall * 1000:.1f} ms | {ratio} | {rss:.0f} MiB |")
     speedup, low, high, ceiling = many
+    ratio, rlow, rhigh = warm_vs_kube
     print(
-        f"\n500 releases, 2 vs 1 thread alternated in each of {a.runs} rounds: {speedup:.2f}× faster "
+        f"\nWarm example against the kubectl reference, alternated in each of {a.runs * 3} rounds: "
+        f"{ratio:.2f}× (rounds {rlow:.2f}–{rhigh:.2f}×)."
+    )
+    ratio, rlow, rhigh = full_vs_bare
+    print(
+        f"Full render against bare `helm template`, alternated in each of {a.runs} rounds: "
+        f"{ratio:.2f}× (rounds {rlow:.2f}–{rhigh:.2f}×)."
+    )
+    print(
+        f"500 releases, 2 vs 1 thread alternated in each of {a.runs} rounds: {speedup:.2f}× faster "
         f"(rounds {low:.2f}–{high:.2f}×); two 1-thread runs at once, the machine's own ceiling "
         f"for two processes: {ceiling:.2f}×."
     )
