@@ -193,6 +193,9 @@ fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
+/// The backends of one run, with the secrets fetched so far. One resolver serves one run and
+/// its one [`Redactor`]: a secret is registered when it is fetched, and a later use of the same
+/// reference is answered from the cache without registering it again.
 pub struct Resolver {
     backends: Vec<Box<dyn Backend>>,
     mode: Mode,
