@@ -1,10 +1,11 @@
 //! Work spread over a few scoped threads, with results seen in input order: the same order,
 //! and the same stopping point, as a plain loop over the items.
 //!
-//! Two shapes are needed: [`map`] (compile these plugins) and [`ordered`] (render these
-//! releases, stopping at the first failure unless told to keep going). Both use
-//! `std::thread::scope`, so the work may borrow the caller's data; a worker takes the next
-//! unstarted item from a shared counter, so a slow item never holds up the others.
+//! Three shapes are needed: [`map`] (compile these plugins), [`ordered`] (render these
+//! releases, stopping at the first failure unless told to keep going) and [`piped`] (parse
+//! on one thread while another builds from what was parsed). All use `std::thread::scope`, so
+//! the work may borrow the caller's data; in the first two a worker takes the next unstarted
+//! item from a shared counter, so a slow item never holds up the others.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -94,6 +95,61 @@ pub fn ordered<T: Sync, R: Send>(
     });
 }
 
+/// Items handed over between the threads of [`piped`] at a time: one hand-over costs about
+/// what a few items do.
+const BATCH: usize = 1024;
+
+/// `sink` over every item of `source` in order, stopping at its first error. With `threads`
+/// above 1, `source` runs on a second thread, a few batches ahead of `sink`; when `sink` fails
+/// the second thread stops at its next hand-over. The result is the serial loop's
+/// `for item in source { sink(item)? }`, which is what runs when `threads` is 1.
+pub fn piped<I, E>(
+    source: I,
+    threads: usize,
+    mut sink: impl FnMut(I::Item) -> Result<(), E>,
+) -> Result<(), E>
+where
+    I: Iterator + Send,
+    I::Item: Send,
+{
+    if threads <= 1 {
+        for item in source {
+            sink(item)?;
+        }
+        return Ok(());
+    }
+    // Batches go one way full and come back empty, so their buffers are reused.
+    let (full_tx, full_rx) = mpsc::sync_channel::<Vec<I::Item>>(4);
+    let (empty_tx, empty_rx) = mpsc::channel::<Vec<I::Item>>();
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            let mut batch = Vec::with_capacity(BATCH);
+            for item in source {
+                batch.push(item);
+                if batch.len() == BATCH {
+                    let empty = empty_rx
+                        .try_recv()
+                        .unwrap_or_else(|_| Vec::with_capacity(BATCH));
+                    if full_tx.send(std::mem::replace(&mut batch, empty)).is_err() {
+                        return;
+                    }
+                }
+            }
+            if !batch.is_empty() {
+                let _ = full_tx.send(batch);
+            }
+        });
+        // On an error `full_rx` is dropped with this closure: the producer's next send fails.
+        for mut batch in full_rx {
+            for item in batch.drain(..) {
+                sink(item)?;
+            }
+            let _ = empty_tx.send(batch);
+        }
+        Ok(())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,6 +191,37 @@ mod tests {
                     "{threads} threads, stop {stop_at:?}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn piped_sees_every_item_in_order_and_stops_at_the_first_error() {
+        for threads in [1, 2] {
+            for n in [0, 1, BATCH - 1, BATCH, BATCH + 1, 5 * BATCH + 17] {
+                let mut seen = Vec::new();
+                let done: Result<(), ()> = piped(0..n, threads, |i| {
+                    seen.push(i);
+                    Ok(())
+                });
+                assert_eq!(done, Ok(()));
+                assert_eq!(
+                    seen,
+                    (0..n).collect::<Vec<_>>(),
+                    "{threads} threads, {n} items"
+                );
+            }
+            // The producer is unbounded: only the sink's error ends the run.
+            let mut seen = Vec::new();
+            let done = piped(0.., threads, |i: u64| {
+                seen.push(i);
+                if i == 3 * BATCH as u64 + 5 {
+                    Err(i)
+                } else {
+                    Ok(())
+                }
+            });
+            assert_eq!(done, Err(3 * BATCH as u64 + 5));
+            assert_eq!(seen.len(), 3 * BATCH + 6, "{threads} threads");
         }
     }
 

@@ -220,8 +220,8 @@ fn prepare(
     ctx: &Context,
     redactor: &mut Redactor,
 ) -> Result<(Plan, Registry), Failure> {
-    let file =
-        spec::load(&opts.file).map_err(|e| Failure::new(&diagnostics::PIPELINE_FILE, e.into()))?;
+    let file = spec::load_on(&opts.file, opts.threads())
+        .map_err(|e| Failure::new(&diagnostics::PIPELINE_FILE, e.into()))?;
     let mut plan = plan::build(file, &opts.file, &opts.selection).map_err(|e| {
         let code = plan_code(&e);
         Failure::new(code, e)

@@ -312,6 +312,11 @@ pub enum LoadError {
 
 /// Read and check a pipeline file.
 pub fn load(path: &Path) -> Result<PipelineFile, LoadError> {
+    load_on(path, 1)
+}
+
+/// [`load`], reading a long file on up to `threads` threads (see [`yaml::from_str_on`]).
+pub fn load_on(path: &Path, threads: usize) -> Result<PipelineFile, LoadError> {
     let text = std::fs::read_to_string(path).map_err(|source| LoadError::Read {
         path: path.to_owned(),
         hint: if source.kind() == std::io::ErrorKind::NotFound {
@@ -321,7 +326,7 @@ pub fn load(path: &Path) -> Result<PipelineFile, LoadError> {
         },
         source,
     })?;
-    let file: PipelineFile = yaml::from_str(&text, path)?;
+    let file: PipelineFile = yaml::from_str_on(&text, path, threads)?;
     check(&file, path)?;
     Ok(file)
 }

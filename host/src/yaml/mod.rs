@@ -48,11 +48,21 @@ impl std::error::Error for YamlError {}
 /// values (so `enabled: yes` is `true` here as in a values file); unknown fields and wrong
 /// types are reported with their key path and position.
 pub fn from_str<T: DeserializeOwned>(text: &str, file: &Path) -> Result<T, YamlError> {
+    from_str_on(text, file, 1)
+}
+
+/// [`from_str`], parsing a long text on a second thread while this one builds the value,
+/// when `threads` is above 1 ([`read::read_on`]). Same result, same errors.
+pub fn from_str_on<T: DeserializeOwned>(
+    text: &str,
+    file: &Path,
+    threads: usize,
+) -> Result<T, YamlError> {
     // Positions are only needed to report an error: read without them first (a pipeline of
     // hundreds of releases has tens of thousands of nodes), and again with them on an error.
     // By value: strings and inline values move into `T` instead of being copied, and
     // nothing is left to free.
-    let value = read::read(text, file, None)?;
+    let value = read::read_on(text, file, None, threads)?;
     if let Ok(parsed) = serde_json::from_value(value) {
         return Ok(parsed);
     }
