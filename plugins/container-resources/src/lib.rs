@@ -199,6 +199,7 @@ impl Plugin for ContainerResources {
             "Requests and limits on every container of every workload: filled in or required (post-render)",
         )
         .config_schema(json!({
+            "$schema": "http://json-schema.org/draft-07/schema#",
             "type": "object",
             "additionalProperties": false,
             "properties": {

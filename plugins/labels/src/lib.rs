@@ -96,6 +96,7 @@ impl Plugin for Labels {
             "Common labels and annotations on every object and pod template (post-render)",
         )
         .config_schema(json!({
+            "$schema": "http://json-schema.org/draft-07/schema#",
             "type": "object",
             "additionalProperties": false,
             "properties": {

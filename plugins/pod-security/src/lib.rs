@@ -150,6 +150,7 @@ impl Plugin for PodSecurity {
             "Restricted pod security settings filled in; privileged, hostPath and hostNetwork refused (post-render)",
         )
         .config_schema(json!({
+            "$schema": "http://json-schema.org/draft-07/schema#",
             "type": "object",
             "additionalProperties": false,
             "properties": {
