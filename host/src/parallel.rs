@@ -1,9 +1,10 @@
 //! Work spread over a few scoped threads, with results seen in input order: the same order,
 //! and the same stopping point, as a plain loop over the items.
 //!
-//! Three shapes are needed: [`map`] (compile these plugins), [`ordered`] (render these
-//! releases, stopping at the first failure unless told to keep going) and [`piped`] (parse
-//! on one thread while another builds from what was parsed). All use `std::thread::scope`, so
+//! Four shapes are needed: [`map`] (compile these plugins), [`map_owned`] (deserialize these
+//! releases, moving each), [`ordered`] (render these releases, stopping at the first failure
+//! unless told to keep going) and [`piped`] (parse on one thread while another builds from
+//! what was parsed). All use `std::thread::scope`, so
 //! the work may borrow the caller's data; in the first two a worker takes the next unstarted
 //! item from a shared counter, so a slow item never holds up the others.
 
@@ -25,6 +26,44 @@ pub fn map<T: Sync, R: Send>(items: &[T], threads: usize, work: impl Fn(&T) -> R
     let mut out = Vec::with_capacity(items.len());
     ordered(items, threads, work, |_| false, |r| out.push(r));
     out
+}
+
+/// `work` over owned items (moved into it, not copied) on up to `threads` threads, one
+/// contiguous share each, this thread taking the first; the results in item order. For
+/// many items of about the same cost.
+pub fn map_owned<T: Send, R: Send>(
+    mut items: Vec<T>,
+    threads: usize,
+    work: impl Fn(T) -> R + Sync,
+) -> Vec<R> {
+    let threads = threads.clamp(1, items.len().clamp(1, MAX_THREADS));
+    if threads == 1 {
+        return items.into_iter().map(work).collect();
+    }
+    let share = items.len().div_ceil(threads);
+    // Split from the end, so each split moves only what it takes.
+    let mut later = Vec::with_capacity(threads - 1);
+    for i in (1..threads).rev() {
+        if i * share < items.len() {
+            later.push(items.split_off(i * share));
+        }
+    }
+    later.reverse();
+    let work = &work;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = later
+            .into_iter()
+            .map(|share| scope.spawn(move || share.into_iter().map(work).collect::<Vec<R>>()))
+            .collect();
+        let mut out: Vec<R> = items.into_iter().map(work).collect();
+        for h in handles {
+            match h.join() {
+                Ok(rest) => out.extend(rest),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        out
+    })
 }
 
 /// `work` over the items on up to `threads` threads, `emit` called on this thread with each
@@ -222,6 +261,21 @@ mod tests {
             });
             assert_eq!(done, Err(3 * BATCH as u64 + 5));
             assert_eq!(seen.len(), 3 * BATCH + 6, "{threads} threads");
+        }
+    }
+
+    #[test]
+    fn map_owned_keeps_order_for_any_count_and_thread_number() {
+        for threads in [1, 2, 3, 8] {
+            for n in [0, 1, 2, 3, 7, 8, 9, 100] {
+                let items: Vec<String> = (0..n).map(|i| i.to_string()).collect();
+                let out = map_owned(items, threads, |s| s.parse::<usize>().unwrap() * 2);
+                assert_eq!(
+                    out,
+                    (0..n).map(|i| i * 2).collect::<Vec<_>>(),
+                    "{threads} threads, {n} items"
+                );
+            }
         }
     }
 

@@ -315,7 +315,7 @@ pub fn load(path: &Path) -> Result<PipelineFile, LoadError> {
     load_on(path, 1)
 }
 
-/// [`load`], reading a long file on up to `threads` threads (see [`yaml::from_str_on`]).
+/// [`load`], reading a long file on up to `threads` threads (see [`yaml::from_str_split`]).
 pub fn load_on(path: &Path, threads: usize) -> Result<PipelineFile, LoadError> {
     let text = std::fs::read_to_string(path).map_err(|source| LoadError::Read {
         path: path.to_owned(),
@@ -326,7 +326,14 @@ pub fn load_on(path: &Path, threads: usize) -> Result<PipelineFile, LoadError> {
         },
         source,
     })?;
-    let file: PipelineFile = yaml::from_str_on(&text, path, threads)?;
+    // Releases are most of a long file: they are deserialized on `threads` threads.
+    let file: PipelineFile = yaml::from_str_split(
+        &text,
+        path,
+        threads,
+        "releases",
+        |f: &mut PipelineFile, r| f.releases = r,
+    )?;
     check(&file, path)?;
     Ok(file)
 }

@@ -48,24 +48,51 @@ impl std::error::Error for YamlError {}
 /// values (so `enabled: yes` is `true` here as in a values file); unknown fields and wrong
 /// types are reported with their key path and position.
 pub fn from_str<T: DeserializeOwned>(text: &str, file: &Path) -> Result<T, YamlError> {
-    from_str_on(text, file, 1)
-}
-
-/// [`from_str`], parsing a long text on a second thread while this one builds the value,
-/// when `threads` is above 1 ([`read::read_on`]). Same result, same errors.
-pub fn from_str_on<T: DeserializeOwned>(
-    text: &str,
-    file: &Path,
-    threads: usize,
-) -> Result<T, YamlError> {
     // Positions are only needed to report an error: read without them first (a pipeline of
     // hundreds of releases has tens of thousands of nodes), and again with them on an error.
     // By value: strings and inline values move into `T` instead of being copied, and
     // nothing is left to free.
-    let value = read::read_on(text, file, None, threads)?;
+    let value = read::read(text, file, None)?;
     if let Ok(parsed) = serde_json::from_value(value) {
         return Ok(parsed);
     }
+    with_positions(text, file)
+}
+
+/// [`from_str`] for a document with one long list under the top-level `key` (a pipeline's
+/// `releases`), on up to `threads` threads: a long text is parsed on a second thread while
+/// this one builds the value ([`read::read_on`]); the list's items are deserialized as `I` on
+/// `threads` threads, the rest as `T` with that list left empty, and `put` hands the items to
+/// `T`. Same result, same errors: on any failure the whole document is read again as `T`
+/// with positions, as [`from_str`] does.
+pub fn from_str_split<T: DeserializeOwned, I: DeserializeOwned + Send>(
+    text: &str,
+    file: &Path,
+    threads: usize,
+    key: &str,
+    put: impl FnOnce(&mut T, Vec<I>),
+) -> Result<T, YamlError> {
+    let mut value = read::read_on(text, file, None, threads)?;
+    let items = match value.get_mut(key) {
+        Some(Value::Array(items)) => std::mem::take(items),
+        _ => Vec::new(),
+    };
+    let items = crate::parallel::map_owned(items, threads, serde_json::from_value::<I>);
+    match (
+        serde_json::from_value::<T>(value),
+        items.into_iter().collect::<Result<Vec<I>, _>>(),
+    ) {
+        (Ok(mut rest), Ok(items)) => {
+            put(&mut rest, items);
+            Ok(rest)
+        }
+        _ => with_positions(text, file),
+    }
+}
+
+/// `text` read again with positions and deserialized as `T`: the first error serde meets,
+/// with its key path and position.
+fn with_positions<T: DeserializeOwned>(text: &str, file: &Path) -> Result<T, YamlError> {
     let mut spans = read::Spans::new();
     let value = read::read(text, file, Some(&mut spans))?;
     serde_path_to_error::deserialize(&value).map_err(|e| {
