@@ -251,6 +251,61 @@ mod tests {
             .to_string()
     }
 
+    #[derive(Debug, PartialEq, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Doc {
+        name: String,
+        #[serde(default)]
+        items: Vec<Item>,
+    }
+
+    #[derive(Debug, PartialEq, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Item {
+        id: u32,
+        #[serde(default)]
+        with: Value,
+    }
+
+    #[test]
+    fn a_list_split_over_threads_reads_and_fails_as_the_whole_document_does() {
+        let file = Path::new("p.yaml");
+        let items: String = (0..9)
+            .map(|i| format!("  - id: {i}\n    with: {{a: [{i}, x]}}\n"))
+            .collect();
+        for (text, at) in [
+            (format!("name: a\nitems:\n{items}"), None),
+            (format!("name: a\nitems: []\n"), None),
+            (format!("name: a\n"), None),
+            (
+                format!("name: a\nitems:\n{items}  - id: 9\n    idd: 1\n"),
+                Some("items[9]"),
+            ),
+            (
+                format!("name: a\nitems:\n  - id: no\n{items}"),
+                Some("items[0].id"),
+            ),
+            (format!("name: [a]\nitems:\n{items}"), Some("name")),
+            (format!("name: a\nitems: {{id: 1}}\n"), Some("items")),
+        ] {
+            let whole = from_str::<Doc>(&text, file);
+            for threads in [1, 2, 3] {
+                let split =
+                    from_str_split(&text, file, threads, "items", |d: &mut Doc, i| d.items = i);
+                match (&whole, split) {
+                    (Ok(w), Ok(s)) => assert_eq!(w, &s, "{text}"),
+                    (Err(w), Err(s)) => assert_eq!(w.to_string(), s.to_string()),
+                    (w, s) => panic!("{text}: {w:?} against {s:?}"),
+                }
+            }
+            match (at, whole) {
+                (None, whole) => assert!(whole.is_ok(), "{text}: {whole:?}"),
+                (Some(at), Err(e)) => assert!(e.to_string().contains(at), "{e}"),
+                (Some(_), Ok(_)) => panic!("{text} should fail"),
+            }
+        }
+    }
+
     #[test]
     fn duplicate_top_level_key_points_at_the_second_one() {
         let e = err("workers:\n  replicas: 2\nexecutor: x\nworkers:\n  keda: {}\n");
