@@ -226,7 +226,7 @@ fn prepare(
         let code = plan_code(&e);
         Failure::new(code, e)
     })?;
-    secrets::resolve_plan(&mut plan, redactor, opts.secrets)
+    secrets::resolve_plan(&mut plan, redactor, opts.secrets, opts.threads())
         .map_err(|e| Failure::new(&diagnostics::UNRESOLVED_SECRET, e))?;
     // Test hook: a host panic after the secrets stage, to prove its message is redacted.
     if let Some(message) = std::env::var_os("HELMWASM_DEBUG_PANIC_WITH") {

@@ -64,6 +64,12 @@ impl Redactor {
     }
 
     /// Remember that `reference` resolved to a secret of `len` characters (< [`SHORT_SECRET`]).
+    /// Everything `other` was given.
+    pub fn absorb(&mut self, other: Redactor) {
+        self.needles.extend(other.needles);
+        self.short.extend(other.short);
+    }
+
     pub fn note_short(&mut self, reference: &str, len: usize) {
         self.short.insert((reference.to_owned(), len));
     }

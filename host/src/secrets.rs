@@ -193,15 +193,17 @@ fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
-/// The backends of one run, with the secrets fetched so far. One resolver serves one run and
-/// its one [`Redactor`]: a secret is registered when it is fetched, and a later use of the same
-/// reference is answered from the cache without registering it again.
+/// The backends of one run, with the secrets fetched so far. One resolver serves one run: a
+/// secret is registered with the [`Redactor`] passed to the call that fetched it, and a later
+/// use of the same reference is answered from the cache without registering it again, so
+/// every redactor the run's calls were given must end up in the run's one (as
+/// [`resolve_plan`] does with its threads' redactors).
 pub struct Resolver {
     backends: Vec<Box<dyn Backend>>,
     mode: Mode,
     /// Each reference (with the folder it is relative to) is read once per run, however many
     /// releases' layers hold it.
-    fetched: std::cell::RefCell<std::collections::HashMap<(String, PathBuf), String>>,
+    fetched: std::sync::Mutex<std::collections::HashMap<(String, PathBuf), String>>,
 }
 
 impl Default for Resolver {
@@ -259,7 +261,12 @@ impl Resolver {
             return Ok(placeholder(r));
         }
         let key = (r.raw.clone(), base.to_path_buf());
-        if let Some(secret) = self.fetched.borrow().get(&key) {
+        // Held while fetching: two threads wanting one reference read it once.
+        let mut fetched = self
+            .fetched
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(secret) = fetched.get(&key) {
             // Registered when it was fetched: a reference used by every release is encoded
             // for the redactor once, not once per release.
             return Ok(secret.clone());
@@ -272,29 +279,29 @@ impl Resolver {
         if len < crate::redact::SHORT_SECRET {
             redactor.note_short(&r.raw, len);
         }
-        self.fetched.borrow_mut().insert(key, secret.clone());
+        fetched.insert(key, secret.clone());
         Ok(secret)
     }
 
     /// Hand every reference of the plan to its backend ahead of resolving (remote backends
     /// fetch theirs together, once).
-    fn prefetch(&self, plan: &crate::plan::Plan) {
+    fn prefetch(&self, plan: &crate::plan::Plan, threads: usize) {
         let mut found: Vec<Reference> = Vec::new();
-        let layers = plan
-            .environment
-            .layers
-            .iter()
-            .chain(plan.releases.iter().flat_map(|r| &r.layers));
-        for v in layers.flat_map(|l| l.values.values()) {
+        for v in plan.environment.layers.iter().flat_map(|l| l.values.values()) {
             collect(v, &mut found);
         }
-        let configs = plan
-            .releases
-            .iter()
-            .flat_map(|r| r.steps.iter().chain(&r.post_render));
-        for s in configs {
-            collect(&s.config, &mut found);
-        }
+        // Each release's references, found on `threads` threads.
+        let per_release = crate::parallel::map(&plan.releases, threads, |r| {
+            let mut found = Vec::new();
+            for v in r.layers.iter().flat_map(|l| l.values.values()) {
+                collect(v, &mut found);
+            }
+            for s in r.steps.iter().chain(&r.post_render) {
+                collect(&s.config, &mut found);
+            }
+            found
+        });
+        found.extend(per_release.into_iter().flatten());
         if let Some(Ok(r)) = plan.random_seed.as_deref().and_then(Reference::parse) {
             found.push(r);
         }
@@ -380,16 +387,18 @@ fn collect(v: &Value, out: &mut Vec<Reference>) {
 /// The secrets stage: resolve every reference in a plan in place (environment values,
 /// `--set`, each release's values layers and step configs), registering each secret with the
 /// redactor. Planning never reads a secret, so stages before this one (and verbs that stop
-/// before it) need no credentials.
+/// before it) need no credentials. The releases are resolved on up to `threads` threads; the
+/// error is the first in pipeline order, as on one.
 pub fn resolve_plan(
     plan: &mut crate::plan::Plan,
     redactor: &mut Redactor,
     mode: Mode,
+    threads: usize,
 ) -> anyhow::Result<()> {
-    use anyhow::{Context, anyhow};
+    use anyhow::anyhow;
     let resolver = Resolver::with_mode(mode);
     if mode == Mode::Resolve {
-        resolver.prefetch(plan);
+        resolver.prefetch(plan, threads);
     }
     for v in &plan.template_env {
         redactor.register(v);
@@ -429,22 +438,53 @@ pub fn resolve_plan(
             );
         }
     }
-    for r in &mut plan.releases {
-        for l in &mut r.layers {
-            layer(l, redactor)
-                .with_context(|| format!("cannot load the values of release `{}`", r.name))?;
+    // Each thread registers what it fetches with a redactor of its own; all of them join the
+    // run's before any error is returned (a secret fetched for a later release may be
+    // answered from the cache to an earlier one).
+    let resolved = crate::parallel::map_owned(
+        std::mem::take(&mut plan.releases),
+        threads,
+        |mut r: crate::plan::ReleasePlan| {
+            let mut found = Redactor::default();
+            let result = resolve_release(&resolver, &mut r, &mut found, &layer);
+            (r, found, result)
+        },
+    );
+    let mut first_error = None;
+    for (r, found, result) in resolved {
+        redactor.absorb(found);
+        match result {
+            Ok(()) => plan.releases.push(r),
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
         }
-        for s in &mut r.steps {
-            resolver
-                .resolve_tree(&mut s.config, &s.base, &s.config_path, redactor)
-                .map_err(|e| anyhow!("{e}"))
-                .with_context(|| {
-                    format!(
-                        "cannot resolve the secret references of release `{}` step {}",
-                        r.name, s.number
-                    )
-                })?;
-        }
+    }
+    first_error.map_or(Ok(()), Err)
+}
+
+/// One release's values layers and step configs.
+fn resolve_release(
+    resolver: &Resolver,
+    r: &mut crate::plan::ReleasePlan,
+    redactor: &mut Redactor,
+    layer: &(impl Fn(&mut crate::plan::Layer, &mut Redactor) -> anyhow::Result<()> + Sync),
+) -> anyhow::Result<()> {
+    use anyhow::{Context, anyhow};
+    for l in &mut r.layers {
+        layer(l, redactor)
+            .with_context(|| format!("cannot load the values of release `{}`", r.name))?;
+    }
+    for s in &mut r.steps {
+        resolver
+            .resolve_tree(&mut s.config, &s.base, &s.config_path, redactor)
+            .map_err(|e| anyhow!("{e}"))
+            .with_context(|| {
+                format!(
+                    "cannot resolve the secret references of release `{}` step {}",
+                    r.name, s.number
+                )
+            })?;
     }
     Ok(())
 }
