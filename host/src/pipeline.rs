@@ -222,7 +222,7 @@ fn prepare(
 ) -> Result<(Plan, Registry), Failure> {
     let file = spec::load_on(&opts.file, opts.threads())
         .map_err(|e| Failure::new(&diagnostics::PIPELINE_FILE, e.into()))?;
-    let mut plan = plan::build(file, &opts.file, &opts.selection).map_err(|e| {
+    let mut plan = plan::build(file, &opts.file, &opts.selection, opts.threads()).map_err(|e| {
         let code = plan_code(&e);
         Failure::new(code, e)
     })?;

@@ -186,8 +186,10 @@ pub struct Selection {
 pub const DEFAULT_ENVIRONMENT: &str = "default";
 
 /// The plan of `file` for the selection. The file is consumed: step configs and inline values
-/// move into the plan instead of being copied (hundreds of releases' worth at scale).
-pub fn build(mut file: PipelineFile, path: &Path, sel: &Selection) -> Result<Plan> {
+/// move into the plan instead of being copied (hundreds of releases' worth at scale). The
+/// releases are planned on up to `threads` threads; the error is the first in pipeline order,
+/// as on one.
+pub fn build(mut file: PipelineFile, path: &Path, sel: &Selection, threads: usize) -> Result<Plan> {
     let base = &crate::paths::folder(path);
     let env_name = sel
         .environment
@@ -196,16 +198,17 @@ pub fn build(mut file: PipelineFile, path: &Path, sel: &Selection) -> Result<Pla
     let mut loader = Loader {
         env_name: env_name.clone(),
         env_values: Value::Object(Map::new()),
-        template_env: Vec::new(),
-        files: HashMap::new(),
-        schemas: HashMap::new(),
+        files: Default::default(),
+        schemas: Default::default(),
     };
+    let mut template_env = Vec::new();
     let env_layers = match file.environments.get(&env_name) {
         Some(env) => loader.layers(
             env.values.clone(),
             base,
             &format!("environments.{env_name}.values"),
             None,
+            &mut template_env,
         )?,
         None if env_name == DEFAULT_ENVIRONMENT => Vec::new(),
         None => {
@@ -256,17 +259,27 @@ pub fn build(mut file: PipelineFile, path: &Path, sel: &Selection) -> Result<Pla
                 .join(", ")
         );
     }
-    let mut releases = Vec::new();
-    let specs = std::mem::take(&mut file.releases);
-    for ((i, r), selected) in specs.into_iter().enumerate().zip(selected) {
-        if !selected {
-            continue;
-        }
-        let source = Source::classify(&r.chart, r.version.as_deref(), &file.repositories, base)
+    let specs: Vec<(usize, ReleaseSpec)> = std::mem::take(&mut file.releases)
+        .into_iter()
+        .enumerate()
+        .zip(selected)
+        .filter_map(|(r, selected)| selected.then_some(r))
+        .collect();
+    let repositories = &file.repositories;
+    let planned = crate::parallel::map_owned(specs, threads, |(i, r)| {
+        let mut read = Vec::new();
+        let planned = Source::classify(&r.chart, r.version.as_deref(), repositories, base)
             .map_err(|(field, message)| {
                 anyhow::anyhow!("{}: releases[{i}].{field}: {message}", path.display())
-            })?;
-        releases.push(loader.release(r, i, base, source)?);
+            })
+            .and_then(|source| loader.release(r, i, base, source, &mut read));
+        planned.map(|p| (p, read))
+    });
+    let mut releases = Vec::with_capacity(planned.len());
+    for planned in planned {
+        let (release, read) = planned?;
+        template_env.extend(read);
+        releases.push(release);
     }
     Ok(Plan {
         file: path.to_owned(),
@@ -280,25 +293,24 @@ pub fn build(mut file: PipelineFile, path: &Path, sel: &Selection) -> Result<Pla
         overrides: sel.overrides.clone(),
         random_seed: file.random_seed,
         user_wins: file.user_wins,
-        template_env: std::mem::take(&mut loader.template_env),
+        template_env,
         releases,
     })
 }
 
 /// Reads values files, rendering `.hbs` templates with the environment's values. Each file
 /// is read once per run however many releases list it (a plain file is parsed once too; a
-/// template is rendered per release, since it may read the release).
+/// template is rendered per release, since it may read the release). Shared by the threads
+/// that plan releases: a cache is locked while its file is read, so a file is read once.
 struct Loader {
     env_name: String,
     env_values: Value,
-    template_env: Vec<String>,
-    files: HashMap<PathBuf, LoadedFile>,
+    files: std::sync::Mutex<HashMap<PathBuf, std::sync::Arc<LoadedFile>>>,
     /// `schema:` overrides, read once each.
-    schemas: HashMap<String, std::sync::Arc<ChartSchema>>,
+    schemas: std::sync::Mutex<HashMap<String, std::sync::Arc<ChartSchema>>>,
 }
 
 /// A values file as read: its text, and for a plain file its values and their lines.
-#[derive(Clone)]
 struct LoadedFile {
     text: String,
     parsed: Option<(Map<String, Value>, Lines)>,
@@ -306,26 +318,28 @@ struct LoadedFile {
 
 impl Loader {
     /// A `schema:` override, loaded once per run.
-    fn schema(
-        &mut self,
-        spec: &spec::SchemaSpec,
-        base: &Path,
-    ) -> Result<std::sync::Arc<ChartSchema>> {
+    fn schema(&self, spec: &spec::SchemaSpec, base: &Path) -> Result<std::sync::Arc<ChartSchema>> {
         let key = format!("{}\0{spec:?}", base.display());
-        if let Some(s) = self.schemas.get(&key) {
+        let mut schemas = self
+            .schemas
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(s) = schemas.get(&key) {
             return Ok(s.clone());
         }
         let loaded = std::sync::Arc::new(load_schema(spec, base)?);
-        self.schemas.insert(key, loaded.clone());
+        schemas.insert(key, loaded.clone());
         Ok(loaded)
     }
 
+    /// One release's plan; the environment variables its templates read go to `read`.
     fn release(
-        &mut self,
+        &self,
         mut r: ReleaseSpec,
         index: usize,
         base: &Path,
         source: Source,
+        read: &mut Vec<String>,
     ) -> Result<ReleasePlan> {
         let release_ctx = serde_json::json!({
             "name": r.name, "namespace": r.namespace, "chart": r.chart, "version": r.version, "labels": r.labels,
@@ -337,12 +351,13 @@ impl Loader {
                 base,
                 &format!("releases[{index}].values"),
                 Some(&release_ctx),
+                read,
             )
             .with_context(load_err)?;
         if let Some(extra) = r.environment_values.remove(&self.env_name) {
             let key = format!("releases[{index}].environmentValues.{}", self.env_name);
             layers.extend(
-                self.layers(extra, base, &key, Some(&release_ctx))
+                self.layers(extra, base, &key, Some(&release_ctx), read)
                     .with_context(load_err)?,
             );
         }
@@ -405,11 +420,12 @@ impl Loader {
     /// Values layers in order. Files are relative to `base`; a `.hbs` file is rendered first;
     /// references stay unresolved, relative to the file they appear in.
     fn layers(
-        &mut self,
+        &self,
         sources: Vec<ValuesSource>,
         base: &Path,
         key: &str,
         release: Option<&Value>,
+        template_env: &mut Vec<String>,
     ) -> Result<Vec<Layer>> {
         let mut layers = Vec::with_capacity(sources.len());
         for (i, src) in sources.into_iter().enumerate() {
@@ -424,16 +440,22 @@ impl Loader {
                 },
                 ValuesSource::File(rel) => {
                     let path = crate::paths::join(base, &rel);
-                    let loaded = match self.files.get(&path) {
-                        Some(loaded) => loaded.clone(),
-                        None => {
-                            let loaded = read_values_file(&path, &at)?;
-                            self.files.insert(path.clone(), loaded.clone());
-                            loaded
+                    let loaded = {
+                        let mut files = self
+                            .files
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner);
+                        match files.get(&path) {
+                            Some(loaded) => loaded.clone(),
+                            None => {
+                                let loaded = std::sync::Arc::new(read_values_file(&path, &at)?);
+                                files.insert(path.clone(), loaded.clone());
+                                loaded
+                            }
                         }
                     };
-                    let (values, lines) = match loaded.parsed {
-                        Some(parsed) => parsed,
+                    let (values, lines) = match &loaded.parsed {
+                        Some(parsed) => parsed.clone(),
                         None => {
                             let ctx = template::context(
                                 &self.env_name,
@@ -443,7 +465,7 @@ impl Loader {
                             let (text, read) =
                                 template::render_collecting(&loaded.text, &path, &ctx)
                                     .map_err(|e| anyhow::anyhow!("{e}"))?;
-                            self.template_env.extend(read);
+                            template_env.extend(read);
                             values_map(&text, &path)?
                         }
                     };
@@ -532,15 +554,14 @@ pub(crate) mod tests {
     use std::time::Duration;
 
     fn release_plan(r: &ReleaseSpec, index: usize, base: &Path, env: &str) -> Result<ReleasePlan> {
-        let mut loader = Loader {
+        let loader = Loader {
             env_name: env.into(),
             env_values: serde_json::json!({}),
-            template_env: Vec::new(),
-            files: HashMap::new(),
-            schemas: HashMap::new(),
+            files: Default::default(),
+            schemas: Default::default(),
         };
         let source = Source::classify(&r.chart, r.version.as_deref(), &[], base).unwrap();
-        loader.release(r.clone(), index, base, source)
+        loader.release(r.clone(), index, base, source, &mut Vec::new())
     }
 
     fn no_set() -> Overrides {
@@ -582,7 +603,7 @@ pub(crate) mod tests {
             environment: Some("staging".into()),
             selectors: vec![],
         };
-        let e = build(file.clone(), Path::new("p.yaml"), &sel)
+        let e = build(file.clone(), Path::new("p.yaml"), &sel, 1)
             .unwrap_err()
             .to_string();
         assert_eq!(
@@ -590,12 +611,69 @@ pub(crate) mod tests {
             "p.yaml: environment `staging` is not defined in `environments` (defined: `prod`)"
         );
         assert_eq!(
-            build(file.clone(), Path::new("p.yaml"), &Selection::default(),)
+            build(file.clone(), Path::new("p.yaml"), &Selection::default(), 2)
                 .unwrap()
                 .environment
                 .name,
             "default"
         );
+    }
+
+    #[test]
+    fn releases_planned_on_threads_fail_at_the_first_failing_release_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("shared.yaml"), "tier: prod\n").unwrap();
+        let path = dir.path().join("p.yaml");
+        let mut releases: Vec<ReleaseSpec> = (0..9)
+            .map(|i| {
+                let mut r = release(&format!("r{i}"), &[]);
+                r.values.push(ValuesSource::File("shared.yaml".into()));
+                r
+            })
+            .collect();
+        let file = |releases: Vec<ReleaseSpec>| PipelineFile {
+            environments: Default::default(),
+            plugins: Default::default(),
+            repositories: vec![],
+            random_seed: None,
+            user_wins: Vec::new(),
+            releases,
+        };
+        let serial = build(file(releases.clone()), &path, &Selection::default(), 1).unwrap();
+        for threads in [2, 3] {
+            let plan = build(
+                file(releases.clone()),
+                &path,
+                &Selection::default(),
+                threads,
+            );
+            assert_eq!(plan.unwrap(), serial, "{threads} threads");
+        }
+        // A missing values file in release 5, a chart that is no reference in release 3 and a
+        // broken one in 7: release 3's error, however the releases are spread over threads.
+        releases[5]
+            .values
+            .push(ValuesSource::File("missing.yaml".into()));
+        releases[3].chart = "not a chart".into();
+        releases[7].values.push(ValuesSource::File("p.yaml".into()));
+        std::fs::write(&path, "a: [1\n").unwrap();
+        let first = format!(
+            "{:#}",
+            build(file(releases.clone()), &path, &Selection::default(), 1).unwrap_err()
+        );
+        assert!(first.contains("releases[3]"), "{first}");
+        for threads in [2, 3, 9] {
+            let e = build(
+                file(releases.clone()),
+                &path,
+                &Selection::default(),
+                threads,
+            );
+            assert_eq!(format!("{:#}", e.unwrap_err()), first, "{threads} threads");
+        }
+        releases[3].chart = "repo/chart".into();
+        let e = build(file(releases.clone()), &path, &Selection::default(), 2).unwrap_err();
+        assert!(format!("{e:#}").contains("r5"), "{e:#}");
     }
 
     #[test]

@@ -287,7 +287,12 @@ impl Resolver {
     /// fetch theirs together, once).
     fn prefetch(&self, plan: &crate::plan::Plan, threads: usize) {
         let mut found: Vec<Reference> = Vec::new();
-        for v in plan.environment.layers.iter().flat_map(|l| l.values.values()) {
+        for v in plan
+            .environment
+            .layers
+            .iter()
+            .flat_map(|l| l.values.values())
+        {
             collect(v, &mut found);
         }
         // Each release's references, found on `threads` threads.
