@@ -275,8 +275,8 @@ mod tests {
             .collect();
         for (text, at) in [
             (format!("name: a\nitems:\n{items}"), None),
-            (format!("name: a\nitems: []\n"), None),
-            (format!("name: a\n"), None),
+            ("name: a\nitems: []\n".to_owned(), None),
+            ("name: a\n".to_owned(), None),
             (
                 format!("name: a\nitems:\n{items}  - id: 9\n    idd: 1\n"),
                 Some("items[9]"),
@@ -286,7 +286,7 @@ mod tests {
                 Some("items[0].id"),
             ),
             (format!("name: [a]\nitems:\n{items}"), Some("name")),
-            (format!("name: a\nitems: {{id: 1}}\n"), Some("items")),
+            ("name: a\nitems: {id: 1}\n".to_owned(), Some("items")),
         ] {
             let whole = from_str::<Doc>(&text, file);
             for threads in [1, 2, 3] {
