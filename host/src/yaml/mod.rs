@@ -61,10 +61,10 @@ pub fn from_str<T: DeserializeOwned>(text: &str, file: &Path) -> Result<T, YamlE
 
 /// [`from_str`] for a document with one long list under the top-level `key` (a pipeline's
 /// `releases`), on up to `threads` threads: a long text is parsed on a second thread while
-/// this one builds the value ([`read::read_on`]); the list's items are deserialized as `I` on
-/// `threads` threads, the rest as `T` with that list left empty, and `put` hands the items to
-/// `T`. Same result, same errors: on any failure the whole document is read again as `T`
-/// with positions, as [`from_str`] does.
+/// this one builds the value and deserializes each of the list's items as `I` as soon as it
+/// is read ([`read::read_items`]); the rest is deserialized as `T` with that list left empty,
+/// and `put` hands the items to `T`. Same result, same errors: on any failure the whole
+/// document is read again as `T` with positions, as [`from_str`] does.
 pub fn from_str_split<T: DeserializeOwned, I: DeserializeOwned + Send>(
     text: &str,
     file: &Path,
@@ -72,12 +72,21 @@ pub fn from_str_split<T: DeserializeOwned, I: DeserializeOwned + Send>(
     key: &str,
     put: impl FnOnce(&mut T, Vec<I>),
 ) -> Result<T, YamlError> {
-    let mut value = read::read_on(text, file, None, threads)?;
-    let items = match value.get_mut(key) {
+    // Each item is deserialized as soon as it is read, while the parser reads on.
+    let mut handed = Vec::new();
+    let (mut value, placed) = read::read_items(text, file, threads, key, &mut |item| {
+        handed.push(serde_json::from_value::<I>(item))
+    })?;
+    let list = match value.get_mut(key) {
         Some(Value::Array(items)) => std::mem::take(items),
         _ => Vec::new(),
     };
-    let items = crate::parallel::map_owned(items, threads, serde_json::from_value::<I>);
+    let items = if placed {
+        handed
+    } else {
+        // The list came some other way (an alias, a merge key): its items are in the value.
+        crate::parallel::map_owned(list, threads, serde_json::from_value::<I>)
+    };
     match (
         serde_json::from_value::<T>(value),
         items.into_iter().collect::<Result<Vec<I>, _>>(),
@@ -257,6 +266,8 @@ mod tests {
         name: String,
         #[serde(default)]
         items: Vec<Item>,
+        #[serde(default)]
+        extra: Value,
     }
 
     #[derive(Debug, PartialEq, serde::Deserialize)]
@@ -287,13 +298,32 @@ mod tests {
             ),
             (format!("name: [a]\nitems:\n{items}"), Some("name")),
             ("name: a\nitems: {id: 1}\n".to_owned(), Some("items")),
+            // The list reaching the value some other way: anchored and copied, an alias, a
+            // merge key before or after it (the later wins).
+            (format!("name: a\nitems: &l\n{items}extra: *l\n"), None),
+            (format!("name: a\nextra: &l\n{items}items: *l\n"), None),
+            (
+                format!("extra: &b {{items: [{{id: 70}}]}}\nname: a\nitems:\n{items}<<: *b\n"),
+                None,
+            ),
+            (
+                format!("extra: &b {{items: [{{id: 70}}]}}\nname: a\n<<: *b\nitems:\n{items}"),
+                None,
+            ),
+            (
+                "extra: &b {items: [{id: 70}]}\nname: a\n<<: [*b]\nitems: [{id: -1}]\n".to_owned(),
+                Some("items[0].id"),
+            ),
         ] {
             let whole = from_str::<Doc>(&text, file);
             for threads in [1, 2, 3] {
                 let split =
                     from_str_split(&text, file, threads, "items", |d: &mut Doc, i| d.items = i);
                 match (&whole, split) {
-                    (Ok(w), Ok(s)) => assert_eq!(w, &s, "{text}"),
+                    (Ok(w), Ok(s)) => {
+                        assert_eq!(w, &s, "{text}");
+                        assert!(!s.items.is_empty() || !text.contains("id:"), "{text}");
+                    }
                     (Err(w), Err(s)) => assert_eq!(w.to_string(), s.to_string()),
                     (w, s) => panic!("{text}: {w:?} against {s:?}"),
                 }

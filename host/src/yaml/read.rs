@@ -33,6 +33,29 @@ pub fn read(text: &str, file: &Path, spans: Option<&mut Spans>) -> Result<Value,
     read_on(text, file, spans, 1)
 }
 
+/// [`read_on`], handing each item of the list under the top-level key `key` to `each` as soon
+/// as it is read (a pipeline's releases, deserialized while the parser reads on), in place of
+/// which the list holds a null. Returns `true` when the value's `key` is that list. It is
+/// `false` when the list reached the value some other way (an anchored list, an alias, a
+/// merge key); the value then holds the list's items, and what `each` saw does not count.
+pub fn read_items(
+    text: &str,
+    file: &Path,
+    threads: usize,
+    key: &str,
+    each: &mut dyn FnMut(Value),
+) -> Result<(Value, bool), YamlError> {
+    let items = Items {
+        key,
+        each,
+        open: false,
+        closed: false,
+        placed: false,
+    };
+    let (value, items) = compose(text, file, None, threads, Some(items))?;
+    Ok((value, items.is_some_and(|i| i.placed)))
+}
+
 /// Files at least this long are parsed on a second thread, when there is one: below it the
 /// hand-over costs more than it saves.
 const PIPED_FROM: usize = 256 * 1024;
@@ -46,6 +69,16 @@ pub fn read_on(
     spans: Option<&mut Spans>,
     threads: usize,
 ) -> Result<Value, YamlError> {
+    compose(text, file, spans, threads, None).map(|(value, _)| value)
+}
+
+fn compose<'i>(
+    text: &str,
+    file: &Path,
+    spans: Option<&mut Spans>,
+    threads: usize,
+    items: Option<Items<'i>>,
+) -> Result<(Value, Option<Items<'i>>), YamlError> {
     check_characters(text, file)?;
     // go-yaml drops a byte-order mark at the start; saphyr would make it part of a key. The
     // composer sees the text the parser sees, so positions slice the same characters.
@@ -60,6 +93,7 @@ pub fn read_on(
         spans,
         root: None,
         documents: 0,
+        items,
     };
     check_directives(text, file)?;
     let threads = if text.len() >= PIPED_FROM { threads } else { 1 };
@@ -74,7 +108,7 @@ pub fn read_on(
         let (event, span) = next.map_err(|e| c.scan_error(&e))?;
         c.event(event, span.start)
     })?;
-    Ok(c.root.unwrap_or(Value::Null))
+    Ok((c.root.unwrap_or(Value::Null), c.items))
 }
 
 /// Helm refuses a values file that starts with a directive (`%YAML 1.1`, `%TAG …`).
@@ -171,7 +205,19 @@ struct Node {
     nodes: usize,
 }
 
-struct Composer<'a, 's> {
+/// The list whose items [`read_items`] hands over as they are read.
+struct Items<'i> {
+    key: &'i str,
+    each: &'i mut dyn FnMut(Value),
+    /// Its items are being read (the list is the top frame, under the root map).
+    open: bool,
+    /// It was just closed, on its way into the root map.
+    closed: bool,
+    /// The root map's `key` is that list (not since replaced by a merge key).
+    placed: bool,
+}
+
+struct Composer<'a, 's, 'i> {
     text: &'a str,
     file: &'a Path,
     chars: CharIndex,
@@ -182,9 +228,10 @@ struct Composer<'a, 's> {
     spans: Option<&'s mut Spans>,
     root: Option<Value>,
     documents: usize,
+    items: Option<Items<'i>>,
 }
 
-impl Composer<'_, '_> {
+impl Composer<'_, '_, '_> {
     fn event(&mut self, event: Event<'_>, at: Marker) -> Result<(), YamlError> {
         match event {
             Event::StreamStart | Event::StreamEnd | Event::Nothing | Event::DocumentEnd => {}
@@ -236,6 +283,10 @@ impl Composer<'_, '_> {
                     self.check_anchor_name('&', &name, at)?;
                 }
                 let segment = self.next_segment();
+                if matches!(event, Event::SequenceStart(..)) && anchor == 0 {
+                    // An anchored list could be copied by an alias: its items stay in it.
+                    self.open_items();
+                }
                 let frame = if matches!(event, Event::SequenceStart(..)) {
                     Frame::Seq {
                         items: Vec::new(),
@@ -259,6 +310,13 @@ impl Composer<'_, '_> {
                 self.stack.push(frame);
             }
             Event::SequenceEnd | Event::MappingEnd => {
+                if let Some(items) = self.items.as_mut()
+                    && items.open
+                    && self.stack.len() == 2
+                {
+                    items.open = false;
+                    items.closed = true;
+                }
                 let node = match self.stack.pop().expect("the parser balances collections") {
                     Frame::Seq {
                         items,
@@ -438,6 +496,7 @@ impl Composer<'_, '_> {
                 },
             );
         }
+        let hand = self.stack.len() == 2 && self.items.as_ref().is_some_and(|i| i.open);
         let Some(top) = self.stack.last_mut() else {
             if self.root.is_some() {
                 // An empty document after the first (a trailing `---`).
@@ -453,7 +512,13 @@ impl Composer<'_, '_> {
             Frame::Seq { items, nodes, .. } => {
                 *nodes += node.nodes;
                 let index = items.len();
-                items.push(node.value);
+                match self.items.as_mut() {
+                    Some(handed) if hand => {
+                        (handed.each)(node.value);
+                        items.push(Value::Null);
+                    }
+                    _ => items.push(node.value),
+                }
                 if self.spans.is_some() {
                     // The item is in place: its path is the list's path plus `[index]`.
                     let path = self.path("");
@@ -527,6 +592,12 @@ impl Composer<'_, '_> {
                         spans.insert(path, (at, node.at));
                     }
                 }
+                if self.stack.len() == 1
+                    && let Some(items) = self.items.as_mut()
+                    && name == items.key
+                {
+                    items.placed = std::mem::take(&mut items.closed);
+                }
                 let Some(Frame::Map { map, nodes, .. }) = self.stack.last_mut() else {
                     unreachable!()
                 };
@@ -555,6 +626,12 @@ impl Composer<'_, '_> {
                         ));
                     }
                 };
+                if self.stack.len() == 1
+                    && let Some(items) = self.items.as_mut()
+                    && sources.iter().any(|m| m.contains_key(items.key))
+                {
+                    items.placed = false;
+                }
                 let Some(Frame::Map { map, nodes, .. }) = self.stack.last_mut() else {
                     unreachable!()
                 };
@@ -567,6 +644,24 @@ impl Composer<'_, '_> {
             }
         }
         Ok(())
+    }
+
+    /// A list starting now under the root map's key that [`read_items`] wants: hand its items
+    /// over as they are read.
+    fn open_items(&mut self) {
+        let Some(items) = self.items.as_mut() else {
+            return;
+        };
+        if let [
+            Frame::Map {
+                key: Some(Key::Named { name, .. }),
+                ..
+            },
+        ] = self.stack.as_slice()
+            && name == items.key
+        {
+            items.open = true;
+        }
     }
 
     /// The segment a collection starting now gets in its parent's path.
