@@ -517,12 +517,16 @@ pub enum Outcome {
 }
 
 pub(crate) fn runtime(cli: &Cli) -> Result<Runtime> {
-    let dir = if cli.no_cache {
+    Runtime::new(compile_cache_dir(cli)).map_err(|e| anyhow::Error::new(Internal(format!("{e:#}"))))
+}
+
+/// The compile cache folder, or none with `--no-cache`.
+pub(crate) fn compile_cache_dir(cli: &Cli) -> Option<std::path::PathBuf> {
+    if cli.no_cache {
         None
     } else {
         cli.cache_dir.clone().or_else(cache::default_dir)
-    };
-    Runtime::new(dir).map_err(|e| anyhow::Error::new(Internal(format!("{e:#}"))))
+    }
 }
 
 /// `-v`'s line for a step: `HEAD 5 set, 0 changed, 0 deleted TAIL`, and with `-vv` (`all`)

@@ -62,7 +62,8 @@ impl Options {
 
 /// The side effects a run uses, supplied by the verb.
 pub struct Context<'a> {
-    pub runtime: &'a Runtime,
+    /// Created while the pipeline is read and planned; waited for before plugins load.
+    pub runtime: &'a crate::runtime::Starting,
     /// The folder holding the chart cache (`DIR/charts`).
     pub cache_dir: &'a Path,
     pub fetch: &'a dyn Fetch,
@@ -146,7 +147,7 @@ pub fn run(
     redactor: &mut Redactor,
     events: &mut dyn FnMut(Event, &Redactor),
 ) -> Result<Outcome, Failure> {
-    let (plan, registry) = prepare(opts, ctx, redactor)?;
+    let (plan, registry, runtime) = prepare(opts, ctx, redactor)?;
     // From here on every secret is known: events are shown as they happen, redacted.
     let redactor: &Redactor = redactor;
     let mut events = |e: Event| events(e, redactor);
@@ -160,7 +161,7 @@ pub fn run(
         helm: helm.as_ref().map(|h| h as &dyn Helm),
     };
     let stages = Stages {
-        ctx,
+        runtime,
         charts: Charts::default(),
         plan: &plan,
         registry: &registry,
@@ -215,11 +216,11 @@ pub fn run(
 /// The stages before any release: spec, plan, secrets (registered with the redactor) and the
 /// plugin registry.
 #[allow(clippy::result_large_err)]
-fn prepare(
+fn prepare<'c>(
     opts: &Options,
-    ctx: &Context,
+    ctx: &Context<'c>,
     redactor: &mut Redactor,
-) -> Result<(Plan, Registry), Failure> {
+) -> Result<(Plan, Registry, &'c Runtime), Failure> {
     let file = spec::load_on(&opts.file, opts.threads())
         .map_err(|e| Failure::new(&diagnostics::PIPELINE_FILE, e.into()))?;
     let mut plan = plan::build(file, &opts.file, &opts.selection, opts.threads()).map_err(|e| {
@@ -244,8 +245,12 @@ fn prepare(
         .flat_map(|r| r.steps.iter().chain(&r.post_render))
         .map(|s| s.plugin.clone())
         .collect();
+    let runtime = ctx
+        .runtime
+        .get()
+        .map_err(|e| Failure::new(&diagnostics::PLUGIN_UNAVAILABLE, e))?;
     let registry = Registry::load(
-        ctx.runtime,
+        runtime,
         crate::builtin::PLUGINS,
         &dirs,
         &registry::Want::Named(&used),
@@ -253,7 +258,7 @@ fn prepare(
     )
     .map_err(|e| Failure::new(&diagnostics::PLUGIN_UNAVAILABLE, e))?;
     drop(compiling);
-    Ok((plan, registry))
+    Ok((plan, registry, runtime))
 }
 
 /// `helm --post-renderer`: the post-render steps of one release of the pipeline over a
@@ -270,7 +275,7 @@ pub fn post_render_stream(
     redactor: &mut Redactor,
     events: &mut dyn FnMut(Event, &Redactor),
 ) -> Result<String, Failure> {
-    let (plan, registry) = prepare(opts, ctx, redactor)?;
+    let (plan, registry, runtime) = prepare(opts, ctx, redactor)?;
     let redactor: &Redactor = redactor;
     let mut events = |e: Event| events(e, redactor);
     let names: Vec<&str> = plan.releases.iter().map(|r| r.name.as_str()).collect();
@@ -336,7 +341,7 @@ pub fn post_render_stream(
         trace: None,
     };
     postrender::run(
-        ctx.runtime,
+        runtime,
         &registry,
         &plan,
         chosen,
@@ -385,7 +390,7 @@ impl Charts {
 }
 
 struct Stages<'a> {
-    ctx: &'a Context<'a>,
+    runtime: &'a Runtime,
     charts: Charts,
     plan: &'a Plan,
     registry: &'a Registry,
@@ -473,7 +478,7 @@ impl Stages<'_> {
             yes
         };
         let mut render = execute::run_release(
-            self.ctx.runtime,
+            self.runtime,
             self.registry,
             self.plan,
             release,
@@ -595,7 +600,7 @@ impl Stages<'_> {
         render.skipped = skipped;
         if !release.post_render.is_empty() {
             postrender::run(
-                self.ctx.runtime,
+                self.runtime,
                 self.registry,
                 self.plan,
                 release,

@@ -29,14 +29,14 @@ use crate::execute::Event;
 use crate::pipeline::{self, Failure, Options, Outcome};
 use crate::plan::Selection;
 use crate::redact::Redactor;
-use crate::runtime::{Runtime, cache};
+use crate::runtime::cache;
 use crate::secrets;
 use anyhow::{Context as _, Result};
 use std::path::{Path, PathBuf};
 
 /// The runtime, chart cache and fetcher of one command.
 pub struct Session {
-    runtime: Runtime,
+    runtime: crate::runtime::Starting,
     cache_dir: PathBuf,
     /// A folder that lives for this run when there is no cache folder.
     _run_dir: Option<tempfile::TempDir>,
@@ -46,7 +46,12 @@ pub struct Session {
 
 impl Session {
     pub fn new(cli: &Cli) -> Result<Session> {
-        let runtime = crate::cli::runtime(cli)?;
+        // The engine is created on a start-up thread while the pipeline is read and planned;
+        // that thread then builds the config schemas' meta-schema validator.
+        let runtime = crate::runtime::Starting::spawn(
+            crate::cli::compile_cache_dir(cli),
+            crate::registry::warm_up,
+        );
         // Charts are cached beside the compiled plugins (`--no-cache` concerns compiled code
         // only); without any cache folder they are fetched into a folder for this run.
         let (cache_dir, run_dir) = match cli.cache_dir.clone().or_else(cache::default_dir) {
