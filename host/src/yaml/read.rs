@@ -13,6 +13,10 @@
 //! Merge keys (`<<: *base`, `<<: [*a, *b]`) apply as in go-yaml v2: in document order, so a key
 //! written before the `<<` is overwritten by the merged map, and one written after it wins;
 //! of several merged maps, the earlier wins.
+//!
+//! A long text (a pipeline of hundreds of releases) is read on two threads when the caller
+//! has them ([`read_items`]): the parser on one, the composer on the other, with the same
+//! value and the same errors as on one.
 
 use super::YamlError;
 use super::resolve::{self, CoreTag, Scalar};
@@ -30,12 +34,15 @@ pub type Spans = HashMap<String, (Marker, Marker)>;
 
 /// Read the first document of `text` into a JSON value (`Null` for an empty document).
 pub fn read(text: &str, file: &Path, spans: Option<&mut Spans>) -> Result<Value, YamlError> {
-    read_on(text, file, spans, 1)
+    compose(text, file, spans, 1, None).map(|(value, _)| value)
 }
 
-/// [`read_on`], handing each item of the list under the top-level key `key` to `each` as soon
-/// as it is read (a pipeline's releases, deserialized while the parser reads on), in place of
-/// which the list holds a null. Returns `true` when the value's `key` is that list. It is
+/// [`read`] on up to `threads` threads, handing each item of the list under the top-level key
+/// `key` to `each` as soon as it is read (a pipeline's releases, deserialized while the parser
+/// reads on), in place of which the list holds a null. When `threads` allows and the text is
+/// long (a pipeline of hundreds of releases), the parser runs on a second thread: it takes
+/// about half the reading time, and the composer builds from its events as they come. Same
+/// value, same errors. Returns `true` when the value's `key` is that list. It is
 /// `false` when the list reached the value some other way (an anchored list, an alias, a
 /// merge key); the value then holds the list's items, and what `each` saw does not count.
 pub fn read_items(
@@ -60,18 +67,8 @@ pub fn read_items(
 /// hand-over costs more than it saves.
 const PIPED_FROM: usize = 256 * 1024;
 
-/// [`read`], with the parser on a second thread when `threads` allows one and the text is
-/// long (a pipeline of hundreds of releases): the parser takes about half the reading time,
-/// and the composer builds from its events as they come. Same value, same errors.
-pub fn read_on(
-    text: &str,
-    file: &Path,
-    spans: Option<&mut Spans>,
-    threads: usize,
-) -> Result<Value, YamlError> {
-    compose(text, file, spans, threads, None).map(|(value, _)| value)
-}
-
+/// The composer over the parser's events, the parser on a second thread when `threads` is
+/// above 1 and the text is long.
 fn compose<'i>(
     text: &str,
     file: &Path,
@@ -923,15 +920,17 @@ mod tests {
     fn a_long_text_reads_the_same_with_the_parser_on_a_second_thread() {
         let file = Path::new("long.yaml");
         let text = long_text("last: true\n");
-        let serial = read_on(&text, file, None, 1).unwrap();
+        let read_on =
+            |text: &str, threads| compose(text, file, None, threads, None).map(|(value, _)| value);
+        let serial = read_on(&text, 1).unwrap();
         assert_eq!(serial["releases"][7]["tier"], "prod");
         assert_eq!(serial["releases"][7]["enabled"], true);
-        assert_eq!(read_on(&text, file, None, 2).unwrap(), serial);
+        assert_eq!(read_on(&text, 2).unwrap(), serial);
         // Errors too: the composer's (a duplicate key at the end) and the parser's.
         for tail in ["last: 1\nlast: 2\n", "last: [1, 2\n", "last: *nope\n"] {
             let text = long_text(tail);
-            let one = read_on(&text, file, None, 1).unwrap_err().to_string();
-            let two = read_on(&text, file, None, 2).unwrap_err().to_string();
+            let one = read_on(&text, 1).unwrap_err().to_string();
+            let two = read_on(&text, 2).unwrap_err().to_string();
             assert_eq!(one, two);
             assert!(one.starts_with("long.yaml:"), "{one}");
         }
