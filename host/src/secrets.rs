@@ -390,7 +390,7 @@ fn collect(v: &Value, out: &mut Vec<Reference>) {
 }
 
 /// The secrets stage: resolve every reference in a plan in place (environment values,
-/// `--set`, each release's values layers and step configs), registering each secret with the
+/// `--set`, each release's values layers and step configs, post-render steps' too), registering each secret with the
 /// redactor. Planning never reads a secret, so stages before this one (and verbs that stop
 /// before it) need no credentials. The releases are resolved on up to `threads` threads; the
 /// error is the first in pipeline order, as on one.
@@ -468,7 +468,7 @@ pub fn resolve_plan(
     first_error.map_or(Ok(()), Err)
 }
 
-/// One release's values layers and step configs.
+/// One release's values layers and step configs (values and post-render steps).
 fn resolve_release(
     resolver: &Resolver,
     r: &mut crate::plan::ReleasePlan,
@@ -480,13 +480,17 @@ fn resolve_release(
         layer(l, redactor)
             .with_context(|| format!("cannot load the values of release `{}`", r.name))?;
     }
-    for s in &mut r.steps {
+    for s in r.steps.iter_mut().chain(r.post_render.iter_mut()) {
+        let kind = match s.kind {
+            crate::plan::StepKind::Values => "step",
+            crate::plan::StepKind::PostRender => "post-render step",
+        };
         resolver
             .resolve_tree(&mut s.config, &s.base, &s.config_path, redactor)
             .map_err(|e| anyhow!("{e}"))
             .with_context(|| {
                 format!(
-                    "cannot resolve the secret references of release `{}` step {}",
+                    "cannot resolve the secret references of release `{}` {kind} {}",
                     r.name, s.number
                 )
             })?;

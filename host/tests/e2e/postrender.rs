@@ -122,6 +122,33 @@ fn built_in_post_renderers_apply_to_every_object_and_container() {
     );
 }
 
+/// A secret reference in a post-render step's config is resolved as in a values step's, and
+/// redacted in the output (it reached the plugin as the reference text before).
+#[test]
+fn a_post_render_step_config_gets_its_secret_references_resolved() {
+    tool("helm");
+    let dir = project(&pipeline(
+        "  - plugin: labels\n    with: {labels: {team: ref+file://team.txt}}\n",
+        "{}",
+    ));
+    std::fs::write(dir.path().join("team.txt"), "data-platform-team-label\n").unwrap();
+    let run = helmwasm(dir.path(), &["template", "--strict"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stdout.contains("ref+file://"), "{}", run.stdout);
+    assert!(!run.stdout.contains("data-platform-team-label"));
+    assert!(run.stdout.contains("team: <redacted>"), "{}", run.stdout);
+    let shown = helmwasm(dir.path(), &["template", "--strict", "--show-secrets"]);
+    assert_eq!(shown.code, 0, "{}", shown.stderr);
+    let objects = objects(&shown.stdout);
+    assert!(!objects.is_empty());
+    for o in &objects {
+        assert_eq!(
+            o["metadata"]["labels"]["team"], "data-platform-team-label",
+            "{o}"
+        );
+    }
+}
+
 #[test]
 fn pod_security_refuses_privileged_host_path_and_host_network() {
     tool("helm");
