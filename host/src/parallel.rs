@@ -134,6 +134,12 @@ pub fn ordered<T: Sync, R: Send>(
     });
 }
 
+/// `m`'s guard, even after a thread panicked holding it: what the run's mutexes guard (caches
+/// filled once per key, a value handed over once) is never left half-written.
+pub fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Items handed over between the threads of [`piped`] at a time: one hand-over costs about
 /// what a few items do.
 const BATCH: usize = 1024;

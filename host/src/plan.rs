@@ -320,10 +320,7 @@ impl Loader {
     /// A `schema:` override, loaded once per run.
     fn schema(&self, spec: &spec::SchemaSpec, base: &Path) -> Result<std::sync::Arc<ChartSchema>> {
         let key = format!("{}\0{spec:?}", base.display());
-        let mut schemas = self
-            .schemas
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut schemas = crate::parallel::lock(&self.schemas);
         if let Some(s) = schemas.get(&key) {
             return Ok(s.clone());
         }
@@ -441,10 +438,7 @@ impl Loader {
                 ValuesSource::File(rel) => {
                     let path = crate::paths::join(base, &rel);
                     let loaded = {
-                        let mut files = self
-                            .files
-                            .lock()
-                            .unwrap_or_else(std::sync::PoisonError::into_inner);
+                        let mut files = crate::parallel::lock(&self.files);
                         match files.get(&path) {
                             Some(loaded) => loaded.clone(),
                             None => {

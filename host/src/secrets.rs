@@ -262,10 +262,7 @@ impl Resolver {
         }
         let key = (r.raw.clone(), base.to_path_buf());
         // Held while fetching: two threads wanting one reference read it once.
-        let mut fetched = self
-            .fetched
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut fetched = crate::parallel::lock(&self.fetched);
         if let Some(secret) = fetched.get(&key) {
             // Registered when it was fetched: a reference used by every release is encoded
             // for the redactor once, not once per release.

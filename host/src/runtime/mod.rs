@@ -132,10 +132,7 @@ impl Starting {
         };
         match spawned {
             Ok(_) => {
-                *starting
-                    .receiver
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(rx);
+                *crate::parallel::lock(&starting.receiver) = Some(rx);
             }
             // No thread to spare: created here, as before.
             Err(_) => {
@@ -151,11 +148,7 @@ impl Starting {
     pub fn get(&self) -> Result<&Runtime> {
         self.ready
             .get_or_init(|| {
-                let receiver = self
-                    .receiver
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .take();
+                let receiver = crate::parallel::lock(&self.receiver).take();
                 match receiver.map(|r| r.recv()) {
                     Some(Ok(created)) => created.map_err(|e| format!("{e:#}")),
                     _ => Err("the engine's start-up thread stopped".into()),
