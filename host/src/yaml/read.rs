@@ -20,6 +20,8 @@
 
 use super::YamlError;
 use super::resolve::{self, CoreTag, Scalar};
+use chars::CharIndex;
+use checks::{check_characters, check_directives};
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, Tag};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
@@ -106,58 +108,6 @@ fn compose<'i>(
         c.event(event, span.start)
     })?;
     Ok((c.root.unwrap_or(Value::Null), c.items))
-}
-
-/// Helm refuses a values file that starts with a directive (`%YAML 1.1`, `%TAG …`).
-fn check_directives(text: &str, file: &Path) -> Result<(), YamlError> {
-    let first = text
-        .lines()
-        .enumerate()
-        .find(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
-    match first {
-        Some((i, l)) if l.starts_with('%') => Err(YamlError {
-            file: file.to_owned(),
-            line: Some(i + 1),
-            column: Some(1),
-            message: "a YAML directive: Helm refuses values files with directives (`%YAML`, \
-                      `%TAG`); remove the line"
-                .into(),
-        }),
-        _ => Ok(()),
-    }
-}
-
-/// Helm's reader (go-yaml) refuses a file holding a control character, and takes U+0085,
-/// U+2028 and U+2029 for line breaks (YAML 1.1), where a YAML 1.2 reader sees text. Both are
-/// refused here with their position, so a file never reads differently.
-fn check_characters(text: &str, file: &Path) -> Result<(), YamlError> {
-    // go-yaml's reader: tab, LF, CR, printable ASCII, NEL and the printable planes; here
-    // without NEL, U+2028 and U+2029 (line breaks to YAML 1.1 only).
-    let allowed = |c: char| {
-        matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{7e}' | '\u{a0}'..='\u{2027}'
-            | '\u{202a}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}')
-            || c >= '\u{10000}'
-    };
-    let Some((at, c)) = text.char_indices().find(|&(_, c)| !allowed(c)) else {
-        return Ok(());
-    };
-    let before = &text[..at];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
-    let what = if matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}') {
-        "is a line break to Helm's YAML 1.1 reader and text to YAML 1.2"
-    } else {
-        "is a control character, which Helm's reader refuses"
-    };
-    Err(YamlError {
-        file: file.to_owned(),
-        line: Some(line),
-        column: Some(column),
-        message: format!(
-            "the character U+{:04X} {what}; write it as `\\u{:04x}` inside double quotes",
-            c as u32, c as u32
-        ),
-    })
 }
 
 struct Anchored {
@@ -817,122 +767,7 @@ impl Composer<'_, '_, '_> {
     }
 }
 
-/// saphyr's positions count characters; slicing the text needs bytes. Only the non-ASCII
-/// characters are recorded (a pipeline of 500 releases is 2.7 million characters; one byte
-/// offset per character cost 21 MB and a tenth of the read).
-struct CharIndex {
-    /// For each run of text after a non-ASCII character: (index of its first char, its byte
-    /// offset), in order. Empty for ASCII text, where chars and bytes are equal.
-    wide: Vec<(usize, usize)>,
-    len: usize,
-}
-
-impl CharIndex {
-    fn new(text: &str) -> Self {
-        let mut wide: Vec<(usize, usize)> = Vec::new();
-        if !text.is_ascii() {
-            // Bytes so far that are not the first of a char (UTF-8 continuation bytes).
-            let mut extra = 0;
-            for (i, &b) in text.as_bytes().iter().enumerate() {
-                if b & 0xC0 == 0x80 {
-                    extra += 1;
-                    let next = (i + 1 - extra, i + 1);
-                    match wide.last_mut() {
-                        Some(last) if last.0 == next.0 => *last = next,
-                        _ => wide.push(next),
-                    }
-                }
-            }
-        }
-        CharIndex {
-            wide,
-            len: text.len(),
-        }
-    }
-
-    fn byte(&self, char_index: usize) -> usize {
-        let run = self.wide.partition_point(|&(c, _)| c <= char_index);
-        let byte = match run.checked_sub(1) {
-            None => char_index,
-            Some(r) => {
-                let (c, b) = self.wide[r];
-                b + (char_index - c)
-            }
-        };
-        byte.min(self.len)
-    }
-}
-
+mod chars;
+mod checks;
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn char_positions_map_to_the_bytes_they_start_at() {
-        for text in [
-            "",
-            "plain: ascii\n",
-            "é",
-            "a: \"héllo — wörld\"\nb: 😀x\n",
-            "—— two wide chars in a row, then ascii",
-            "ends wide: ü",
-        ] {
-            let index = CharIndex::new(text);
-            let starts: Vec<usize> = text.char_indices().map(|(b, _)| b).collect();
-            for (c, &b) in starts.iter().enumerate() {
-                assert_eq!(index.byte(c), b, "char {c} of {text:?}");
-            }
-            for past in starts.len()..starts.len() + 3 {
-                assert_eq!(index.byte(past), text.len(), "char {past} of {text:?}");
-            }
-        }
-    }
-
-    #[test]
-    fn an_anchor_after_a_byte_order_mark_keeps_its_name() {
-        let value = read(
-            "\u{feff}base: &b {x: 1}\nother: *b\n",
-            Path::new("t.yaml"),
-            None,
-        )
-        .unwrap();
-        assert_eq!(value["other"]["x"], 1);
-    }
-
-    /// A long text, as a pipeline of many releases is: anchors, merges, flow and block
-    /// scalars, with `tail` at the end.
-    fn long_text(tail: &str) -> String {
-        let mut text = String::from("base: &base {replicas: 1, tier: prod}\nreleases:\n");
-        let mut i = 0;
-        while text.len() < 2 * PIPED_FROM {
-            text.push_str(&format!(
-                "  - name: r-{i}  # a comment\n    <<: *base\n    enabled: yes\n    \
-                 values:\n      - {{cpu: 100m, ports: [80, 443]}}\n    note: |\n      line {i}\n      \
-                 é ünïcode\n"
-            ));
-            i += 1;
-        }
-        text.push_str(tail);
-        text
-    }
-
-    #[test]
-    fn a_long_text_reads_the_same_with_the_parser_on_a_second_thread() {
-        let file = Path::new("long.yaml");
-        let text = long_text("last: true\n");
-        let read_on =
-            |text: &str, threads| compose(text, file, None, threads, None).map(|(value, _)| value);
-        let serial = read_on(&text, 1).unwrap();
-        assert_eq!(serial["releases"][7]["tier"], "prod");
-        assert_eq!(serial["releases"][7]["enabled"], true);
-        assert_eq!(read_on(&text, 2).unwrap(), serial);
-        // Errors too: the composer's (a duplicate key at the end) and the parser's.
-        for tail in ["last: 1\nlast: 2\n", "last: [1, 2\n", "last: *nope\n"] {
-            let text = long_text(tail);
-            let one = read_on(&text, 1).unwrap_err().to_string();
-            let two = read_on(&text, 2).unwrap_err().to_string();
-            assert_eq!(one, two);
-            assert!(one.starts_with("long.yaml:"), "{one}");
-        }
-    }
-}
+mod tests;
