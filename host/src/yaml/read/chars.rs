@@ -10,16 +10,28 @@ pub(super) struct CharIndex {
     len: usize,
 }
 
+/// Bytes looked at together for ASCII (a pipeline is nearly all ASCII).
+const BLOCK: usize = 32;
+
 impl CharIndex {
     pub(super) fn new(text: &str) -> Self {
         let mut wide: Vec<(usize, usize)> = Vec::new();
         if !text.is_ascii() {
             // Bytes so far that are not the first of a char (UTF-8 continuation bytes).
             let mut extra = 0;
-            for (i, &b) in text.as_bytes().iter().enumerate() {
+            let bytes = text.as_bytes();
+            let mut i = 0;
+            while i < bytes.len() {
+                // Blocks of ASCII hold no continuation byte: passed over whole.
+                if bytes.get(i..i + BLOCK).is_some_and(<[u8]>::is_ascii) {
+                    i += BLOCK;
+                    continue;
+                }
+                let b = bytes[i];
+                i += 1;
                 if b & 0xC0 == 0x80 {
                     extra += 1;
-                    let next = (i + 1 - extra, i + 1);
+                    let next = (i - extra, i);
                     match wide.last_mut() {
                         Some(last) if last.0 == next.0 => *last = next,
                         _ => wide.push(next),

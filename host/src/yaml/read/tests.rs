@@ -11,7 +11,22 @@ fn char_positions_map_to_the_bytes_they_start_at() {
         "a: \"héllo — wörld\"\nb: 😀x\n",
         "—— two wide chars in a row, then ascii",
         "ends wide: ü",
-    ] {
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    // Longer than the index's blocks of ASCII, wide characters on and off their edges.
+    .chain((0..70).map(|n| {
+        (0..100)
+            .map(|i| {
+                if i % 70 == n || i == 99 - n {
+                    '😀'
+                } else {
+                    'a'
+                }
+            })
+            .collect()
+    })) {
+        let text = text.as_str();
         let index = CharIndex::new(text);
         let starts: Vec<usize> = text.char_indices().map(|(b, _)| b).collect();
         for (c, &b) in starts.iter().enumerate() {
