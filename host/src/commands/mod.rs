@@ -32,6 +32,7 @@ use crate::redact::Redactor;
 use crate::runtime::cache;
 use crate::secrets;
 use anyhow::{Context as _, Result};
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 /// The runtime, chart cache and fetcher of one command.
@@ -167,16 +168,19 @@ pub fn skip_notes(cli: &Cli, render: &crate::render::Render, redactor: &Redactor
     if cli.quiet {
         return;
     }
+    // Redacted and written together: one pass and one write for hundreds of releases.
+    let mut notes = String::new();
     for r in &render.releases {
         if let Some(s) = &r.skipped {
-            eprintln!(
-                "{}",
-                redactor.redact(&format!(
-                    "note: release `{}`: chart not rendered, values and emitted manifests only: {}; {}",
-                    r.name, s.reason, s.hint
-                ))
+            notes += &format!(
+                "note: release `{}`: chart not rendered, values and emitted manifests only: {}; {}\n",
+                r.name, s.reason, s.hint
             );
         }
+    }
+    if !notes.is_empty() {
+        let mut stderr = std::io::stderr().lock();
+        let _ = stderr.write_all(redactor.redact(&notes).as_bytes());
     }
 }
 
