@@ -39,24 +39,26 @@ pub enum SecretData {
 pub fn to_stream(render: &Render, threads: usize) -> String {
     let sections =
         crate::parallel::map(&render.releases, threads, |r| section(r, SecretData::Shown));
-    join(render, sections)
+    parts(render, sections).concat()
 }
 
-/// The stream of `render` from its releases' sections (one per release, in order, from
-/// [`section`]): the skipped-chart comments first, then the sections.
-pub fn join(render: &Render, sections: Vec<String>) -> String {
+/// The stream of `render` in parts, from its releases' sections (one per release, in order,
+/// from [`section`]): the skipped-chart comments first, then the sections. Written one after
+/// the other, they are the stream (500 releases make 3.5 MB, not copied into one string).
+pub fn parts(render: &Render, sections: Vec<String>) -> Vec<String> {
     debug_assert_eq!(render.releases.len(), sections.len());
-    let mut out = String::new();
+    let mut comments = String::new();
     for r in &render.releases {
         if let Some(s) = &r.skipped {
-            out.push_str(&skip_comment(&r.name, &s.reason));
+            comments.push_str(&skip_comment(&r.name, &s.reason));
         }
     }
-    out.reserve(sections.iter().map(String::len).sum());
-    for section in sections {
-        out.push_str(&section);
+    let mut parts = Vec::with_capacity(sections.len() + 1);
+    if !comments.is_empty() {
+        parts.push(comments);
     }
-    out
+    parts.extend(sections);
+    parts
 }
 
 /// One release's part of the stream. The pipeline prints it on the thread that rendered the

@@ -99,6 +99,45 @@ impl Redactor {
         out
     }
 
+    /// One text, given in parts (a render's sections), with every registered form replaced
+    /// by [`MARKER`]: the parts as they are when no form occurs in them or across a cut
+    /// between two (nothing is copied), else the parts joined and redacted as one text.
+    pub fn redact_parts(&self, parts: Vec<String>) -> Vec<String> {
+        if self.may_hold_secret(&parts) {
+            vec![self.redact(&parts.concat())]
+        } else {
+            parts
+        }
+    }
+
+    /// False only when no registered form occurs in the parts joined.
+    fn may_hold_secret(&self, parts: &[String]) -> bool {
+        let Some((std::cmp::Reverse(longest), _)) = self.needles.first() else {
+            return false;
+        };
+        // A form across a cut lies within `longest - 1` bytes either side of it, when no part
+        // is shorter than that (else it may span several cuts: say yes).
+        let reach = longest - 1;
+        if parts.iter().any(|p| p.len() < reach) {
+            return true;
+        }
+        // Every form looked for in one pass (a few hundred parts of a few KB each: building a
+        // searcher per form and part cost more than the search). Any occurrence of a form is
+        // a leftmost-first match too, and that kind lets aho-corasick use its SIMD searcher.
+        let forms = aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+            .build(self.needles.iter().map(|(_, n)| n));
+        let Ok(forms) = forms else {
+            return true;
+        };
+        let across = |a: &str, b: &str| {
+            let mut window = a.as_bytes()[a.len() - reach..].to_vec();
+            window.extend_from_slice(&b.as_bytes()[..reach]);
+            forms.is_match(&window)
+        };
+        parts.iter().any(|p| forms.is_match(p)) || parts.windows(2).any(|w| across(&w[0], &w[1]))
+    }
+
     /// True when `text` holds a registered secret in any form.
     pub fn contains_secret(&self, text: &str) -> bool {
         self.needles.iter().any(|(_, n)| text.contains(n.as_str()))
@@ -124,6 +163,44 @@ mod tests {
         );
         assert!(r.contains_secret(&text));
         assert!(!r.contains_secret("nothing here"));
+    }
+
+    /// Redacting a text's parts gives the text redacted, wherever it is cut, and gives the
+    /// parts back untouched when they hold no secret.
+    #[test]
+    fn parts_are_redacted_as_the_text_they_make() {
+        let mut r = Redactor::default();
+        r.register("s3cret-value");
+        r.register("p@ss w0rd!");
+        let pad = "padding text, longer than any form";
+        for form in [
+            "s3cret-value".to_owned(),
+            STANDARD.encode("p@ss w0rd!"),
+            "p%40ss%20w0rd%21".to_owned(),
+        ] {
+            let text = &format!("{pad} a: {form}\n{pad}");
+            let whole = r.redact(text);
+            assert_eq!(whole, format!("{pad} a: {MARKER}\n{pad}"));
+            for first in 0..=text.len() {
+                for second in first..=text.len() {
+                    let parts = vec![
+                        text[..first].to_owned(),
+                        text[first..second].to_owned(),
+                        text[second..].to_owned(),
+                    ];
+                    assert_eq!(
+                        r.redact_parts(parts).concat(),
+                        whole,
+                        "cut at {first}, {second}"
+                    );
+                }
+            }
+        }
+        let clean = vec!["x".repeat(40), "y".repeat(40), "z".repeat(40)];
+        let parts = r.redact_parts(clean.clone());
+        assert_eq!(parts, clean, "untouched, not joined");
+        // Nothing registered: nothing to find.
+        assert_eq!(Redactor::default().redact_parts(clean.clone()), clean);
     }
 
     #[test]

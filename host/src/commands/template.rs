@@ -83,18 +83,20 @@ fn print_render(
     args: &TemplateArgs,
     redactor: &Redactor,
 ) -> Result<()> {
-    let text = output::join(render, sections);
-    let text = if args.show_secrets {
+    let parts = output::parts(render, sections);
+    let parts = if args.show_secrets {
         eprintln!(
             "warning: --show-secrets: Secret data and secret values are printed in clear text"
         );
-        text
+        parts
     } else {
-        redactor.redact(&text)
+        redactor.redact_parts(parts)
     };
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(text.as_bytes())
-        .context("cannot write to stdout")?;
+    let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    for part in &parts {
+        stdout
+            .write_all(part.as_bytes())
+            .context("cannot write to stdout")?;
+    }
     stdout.flush().context("cannot write to stdout")
 }
