@@ -202,9 +202,11 @@ pub fn run(
         },
     );
     // A command is one process that runs the pipeline (twice at most, for `diff`) and exits:
-    // the plan is freed by the exit.
+    // the plan, and the registry's compiled code (unmapped plugin by plugin, ~0.7 ms of a warm
+    // run), are freed by the exit.
     drop(stages);
     crate::exit::leave_to_exit(plan);
+    crate::exit::leave_to_exit(registry);
     Ok(Outcome {
         render: Render { releases },
         failures,
