@@ -6,8 +6,10 @@
 //! - Values reach helm through a private temp file (mode 0600, removed afterwards), never on
 //!   the command line.
 //! - The user's helm configuration is only read (OCI registry logins), never changed.
+//! - `helm template` can run in the background ([`HelmBinary::start_template`]) while the
+//!   pipeline checks the values it was given; dropped unwaited, it is killed and reaped.
 
-use std::io::Write;
+use std::io::{Read as _, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -169,8 +171,11 @@ fn probe(path: &Path) -> Result<HelmBinary, String> {
     })
 }
 
-impl Helm for HelmBinary {
-    fn template(&self, req: &TemplateRequest) -> Result<String, String> {
+impl HelmBinary {
+    /// `helm template` started in the background: [`Template::wait`] gives what
+    /// [`Helm::template`] gives, and a [`Template`] dropped unwaited stops helm. The pipeline
+    /// starts helm while it checks the final values, and stops it when they fail.
+    pub fn start_template(&self, req: &TemplateRequest) -> Result<Template, String> {
         // tempfile creates the file with mode 0600 and removes it when dropped.
         let mut values = tempfile::Builder::new()
             .prefix(".helmwasm-values-")
@@ -181,7 +186,7 @@ impl Helm for HelmBinary {
             .write_all(req.values_yaml.as_bytes())
             .and_then(|_| values.flush())
             .map_err(|e| format!("cannot write the values temp file: {e}"))?;
-        let out = Command::new(&self.path)
+        let mut child = Command::new(&self.path)
             .arg("template")
             .arg(req.release)
             .arg(req.chart)
@@ -200,14 +205,77 @@ impl Helm for HelmBinary {
                     .flat_map(|v| ["--api-versions", v.as_str()]),
             )
             .stdin(Stdio::null())
-            .output()
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
             .map_err(|e| format!("cannot run {}: {e}", self.path.display()))?;
-        if out.status.success() {
-            String::from_utf8(out.stdout)
+        // Both pipes drained as helm writes (a chart's render is far beyond a pipe's buffer).
+        let drain = |pipe: Option<Box<dyn std::io::Read + Send>>| {
+            std::thread::spawn(move || {
+                let mut bytes = Vec::new();
+                match pipe {
+                    Some(mut p) => p.read_to_end(&mut bytes).map(|_| bytes),
+                    None => Ok(bytes),
+                }
+            })
+        };
+        let stdout = drain(child.stdout.take().map(|p| Box::new(p) as _));
+        let stderr = drain(child.stderr.take().map(|p| Box::new(p) as _));
+        Ok(Template {
+            child,
+            pipes: Some((stdout, stderr)),
+            _values: values,
+            path: self.path.clone(),
+        })
+    }
+}
+
+type Drained = std::thread::JoinHandle<std::io::Result<Vec<u8>>>;
+
+/// A `helm template` under way ([`HelmBinary::start_template`]).
+pub struct Template {
+    child: std::process::Child,
+    /// stdout and stderr, read on their own threads; taken by `wait`.
+    pipes: Option<(Drained, Drained)>,
+    /// Removed when helm is done with it.
+    _values: tempfile::NamedTempFile,
+    path: PathBuf,
+}
+
+impl Template {
+    /// helm's stdout, or its error message.
+    pub fn wait(mut self) -> Result<String, String> {
+        let cannot = |e: std::io::Error| format!("cannot run {}: {e}", self.path.display());
+        let status = self.child.wait().map_err(cannot)?;
+        let (stdout, stderr) = self.pipes.take().expect("waited once");
+        let joined = |h: Drained| h.join().unwrap_or_else(|_| Ok(Vec::new()));
+        let (stdout, stderr) = (
+            joined(stdout).map_err(cannot)?,
+            joined(stderr).map_err(cannot)?,
+        );
+        if status.success() {
+            String::from_utf8(stdout)
                 .map_err(|_| "helm printed output that is not UTF-8".to_owned())
         } else {
-            Err(String::from_utf8_lossy(&out.stderr).trim().to_owned())
+            Err(String::from_utf8_lossy(&stderr).trim().to_owned())
         }
+    }
+}
+
+impl Drop for Template {
+    fn drop(&mut self) {
+        if let Some((stdout, stderr)) = self.pipes.take() {
+            // Not waited for: stopped, and reaped, and its pipes' readers ended.
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+            let _ = (stdout.join(), stderr.join());
+        }
+    }
+}
+
+impl Helm for HelmBinary {
+    fn template(&self, req: &TemplateRequest) -> Result<String, String> {
+        self.start_template(req)?.wait()
     }
 
     fn pull_oci(&self, reference: &str, version: &str) -> Result<Vec<u8>, String> {

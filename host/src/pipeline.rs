@@ -592,10 +592,19 @@ impl Stages<'_> {
                 ..fail(&diagnostics::SCHEMA, e)
             })
         };
+        // helm renders while the final values are checked; when they fail, it is stopped
+        // (dropped) and the check's error is the one reported, as when helm ran after it.
+        let helm = match (chart, self.helm) {
+            (Some(c), Some(h)) => {
+                Some(helm_start(h, release, c, &render.values, self.capabilities))
+            }
+            _ => None,
+        };
         check(Phase::Values, &render, events)?;
-        if let (Some(c), Some(h)) = (chart, self.helm) {
+        if let (Some(c), Some(h), Some(started)) = (chart, self.helm, helm) {
             render.chart = Some(
-                helm_render(h, release, c, &render.values, self.capabilities)
+                started
+                    .and_then(|t| helm_finish(h, t, release, c))
                     .map_err(|e| fail(&diagnostics::HELM_FAILED, e))?,
             );
         }
@@ -631,33 +640,50 @@ fn saw_placeholder(plan: &Plan, release: &ReleasePlan, number: usize) -> bool {
             .is_ok_and(|v| holds(&Value::Object(v)))
 }
 
-/// `helm template` of the chart with the final values, split into documents.
-fn helm_render(
-    helm: &dyn Helm,
+/// `helm template` of the chart with the final values, started ([`helm_finish`] waits for it).
+fn helm_start(
+    helm: &HelmBinary,
     release: &ReleasePlan,
     chart: &chart::Chart,
     values: &Value,
     capabilities: &helm::Capabilities,
-) -> Result<ChartRender> {
+) -> Result<helm::Template> {
     let values_yaml = yaml::to_string(values);
-    let out = helm
-        .template(&TemplateRequest {
-            release: &release.name,
-            namespace: &release.namespace,
-            chart: &chart.path,
-            values_yaml: &values_yaml,
-            capabilities,
-        })
-        .map_err(|e| anyhow!("{e}"))
-        .with_context(|| {
-            format!(
-                "release `{}`: `helm template` of chart {} {} failed ({})",
-                release.name,
-                chart.name,
-                chart.version,
-                helm.describe()
-            )
-        })?;
+    helm.start_template(&TemplateRequest {
+        release: &release.name,
+        namespace: &release.namespace,
+        chart: &chart.path,
+        values_yaml: &values_yaml,
+        capabilities,
+    })
+    .map_err(|e| helm_failed(helm, release, chart, e))
+}
+
+fn helm_failed(
+    helm: &HelmBinary,
+    release: &ReleasePlan,
+    chart: &chart::Chart,
+    e: String,
+) -> anyhow::Error {
+    anyhow!("{e}").context(format!(
+        "release `{}`: `helm template` of chart {} {} failed ({})",
+        release.name,
+        chart.name,
+        chart.version,
+        helm.describe()
+    ))
+}
+
+/// helm's render of a started [`helm_start`], split into documents.
+fn helm_finish(
+    helm: &HelmBinary,
+    started: helm::Template,
+    release: &ReleasePlan,
+    chart: &chart::Chart,
+) -> Result<ChartRender> {
+    let out = started
+        .wait()
+        .map_err(|e| helm_failed(helm, release, chart, e))?;
     let mut documents = Vec::new();
     for doc in helm::split_documents(&out) {
         let label = if doc.source.is_empty() {

@@ -653,6 +653,55 @@ fn helm_3_and_helm_4_give_the_same_render() {
     assert!(run.stdout.contains("kind: Deployment"));
 }
 
+/// helm renders while the final values are checked: when the check fails, helm is stopped,
+/// not waited for, and the check's error is the one reported.
+#[test]
+fn helm_is_stopped_when_the_final_values_fail_their_check() {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = tempfile::tempdir().unwrap();
+    let helm = bin.path().join("helm");
+    std::fs::write(
+        &helm,
+        format!(
+            "#!/bin/sh\ncase \"$1\" in\n  version) echo v3.15.0 ;;\n  template) echo $$ > '{dir}/started'; sleep 15; echo done > '{dir}/finished' ;;\nesac\n",
+            dir = bin.path().display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&helm, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let dir = project(&format!(
+        "releases:\n- name: airflow\n  namespace: airflow\n  chart: {}\n",
+        fixture("airflow-chart/airflow-1.19.0.tgz").display()
+    ));
+    let run = helmwasm(
+        dir.path(),
+        &[
+            "template",
+            "--helm",
+            helm.to_str().unwrap(),
+            "--set",
+            "workers.keda.enabled=sometimes",
+        ],
+    );
+    fails_with(
+        &run,
+        &["values.schema.json of chart", "workers.keda.enabled: "],
+    );
+    assert!(
+        !bin.path().join("finished").exists(),
+        "helmwasm waited for helm to finish"
+    );
+    // Killed and reaped, if it got as far as writing its pid.
+    let pid = std::fs::read_to_string(bin.path().join("started")).unwrap_or_default();
+    if !pid.trim().is_empty() {
+        assert!(
+            !std::path::Path::new(&format!("/proc/{}", pid.trim())).exists(),
+            "helm (pid {}) still runs",
+            pid.trim()
+        );
+    }
+}
+
 #[test]
 fn an_explicit_helm_that_does_not_work_is_an_error() {
     let dir = project(&refs_pipeline(""));
