@@ -16,7 +16,8 @@ pub enum ExitStatus {
 
 /// Leave a value that is no longer needed to the end of the process: a one-shot command's
 /// big trees (the plan, the render: hundreds of thousands of small allocations at 500
-/// releases, ~30 ms to free node by node; the plugins' compiled code, unmapped one by one)
+/// releases, ~30 ms to free node by node; a chart's compiled schema; the plugins' compiled
+/// code, unmapped one by one)
 /// go back to the OS at once when it exits. Only for
 /// values whose drop does nothing but free memory (no files, processes or locks), and only
 /// while every command runs the pipeline a bounded number of times (twice at most, `diff`):
