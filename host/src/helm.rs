@@ -1,5 +1,5 @@
-//! The `helm` binary, behind the small [`Helm`] trait (a fake stands in for it in unit
-//! tests). helmwasm never renders Go templates itself: the full render is `helm template`.
+//! The `helm` binary (the chart resolver sees it through the small [`Helm`] trait). helmwasm
+//! never renders Go templates itself: the full render is `helm template`.
 //!
 //! - Found with `--helm PATH`, else `HELMWASM_HELM`, else `helm` on `PATH`; Helm 3 and 4 are
 //!   supported.
@@ -9,7 +9,7 @@
 //! - `helm template` can run in the background ([`HelmBinary::start_template`]) while the
 //!   pipeline checks the values it was given; dropped unwaited, it is killed and reaped.
 
-use std::io::{Read as _, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -35,9 +35,8 @@ pub struct Capabilities {
     pub api_versions: Vec<String>,
 }
 
+/// What the chart resolver asks of helm (`helm template` is [`HelmBinary::start_template`]).
 pub trait Helm: Sync {
-    /// `helm template` with the request's values: helm's stdout, or its error message.
-    fn template(&self, req: &TemplateRequest) -> Result<String, String>;
     /// `helm pull oci://…`: the packaged chart's bytes.
     fn pull_oci(&self, reference: &str, version: &str) -> Result<Vec<u8>, String>;
     /// What to call it in messages (`helm v4.1.4 (/usr/bin/helm)`).
@@ -172,9 +171,10 @@ fn probe(path: &Path) -> Result<HelmBinary, String> {
 }
 
 impl HelmBinary {
-    /// `helm template` started in the background: [`Template::wait`] gives what
-    /// [`Helm::template`] gives, and a [`Template`] dropped unwaited stops helm. The pipeline
-    /// starts helm while it checks the final values, and stops it when they fail.
+    /// `helm template` with the request's values, started in the background:
+    /// [`Template::wait`] gives helm's stdout or its error message, and a [`Template`]
+    /// dropped unwaited stops helm. The pipeline starts helm while it checks the final
+    /// values, and stops it when they fail.
     pub fn start_template(&self, req: &TemplateRequest) -> Result<Template, String> {
         // tempfile creates the file with mode 0600 and removes it when dropped.
         let mut values = tempfile::Builder::new()
@@ -210,17 +210,8 @@ impl HelmBinary {
             .spawn()
             .map_err(|e| format!("cannot run {}: {e}", self.path.display()))?;
         // Both pipes drained as helm writes (a chart's render is far beyond a pipe's buffer).
-        let drain = |pipe: Option<Box<dyn std::io::Read + Send>>| {
-            std::thread::spawn(move || {
-                let mut bytes = Vec::new();
-                match pipe {
-                    Some(mut p) => p.read_to_end(&mut bytes).map(|_| bytes),
-                    None => Ok(bytes),
-                }
-            })
-        };
-        let stdout = drain(child.stdout.take().map(|p| Box::new(p) as _));
-        let stderr = drain(child.stderr.take().map(|p| Box::new(p) as _));
+        let stdout = drain(child.stdout.take());
+        let stderr = drain(child.stderr.take());
         Ok(Template {
             child,
             pipes: Some((stdout, stderr)),
@@ -231,6 +222,17 @@ impl HelmBinary {
 }
 
 type Drained = std::thread::JoinHandle<std::io::Result<Vec<u8>>>;
+
+/// Everything `pipe` gives until it closes, read on a thread of its own.
+fn drain(pipe: Option<impl std::io::Read + Send + 'static>) -> Drained {
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        if let Some(mut p) = pipe {
+            p.read_to_end(&mut bytes)?;
+        }
+        Ok(bytes)
+    })
+}
 
 /// A `helm template` under way ([`HelmBinary::start_template`]).
 pub struct Template {
@@ -274,10 +276,6 @@ impl Drop for Template {
 }
 
 impl Helm for HelmBinary {
-    fn template(&self, req: &TemplateRequest) -> Result<String, String> {
-        self.start_template(req)?.wait()
-    }
-
     fn pull_oci(&self, reference: &str, version: &str) -> Result<Vec<u8>, String> {
         let dir = tempfile::tempdir().map_err(|e| format!("cannot create a temp folder: {e}"))?;
         let mut cmd = Command::new(&self.path);

@@ -595,14 +595,14 @@ impl Stages<'_> {
         };
         // helm renders while the final values are checked; when they fail, it is stopped
         // (dropped) and the check's error is the one reported, as when helm ran after it.
-        let helm = match (chart, self.helm) {
+        let rendering = match (chart, self.helm) {
             (Some(c), Some(h)) => {
                 Some(helm_start(h, release, c, &render.values, self.capabilities))
             }
             _ => None,
         };
         check(Phase::Values, &render, events)?;
-        if let (Some(c), Some(h), Some(started)) = (chart, self.helm, helm) {
+        if let (Some(c), Some(h), Some(started)) = (chart, self.helm, rendering) {
             render.chart = Some(
                 started
                     .and_then(|t| helm_finish(h, t, release, c))
