@@ -4,9 +4,9 @@
 //! Four shapes are needed: [`map`] (compile these plugins), [`map_owned`] (deserialize these
 //! releases, moving each), [`ordered`] (render these releases, stopping at the first failure
 //! unless told to keep going) and [`piped`] (parse on one thread while another builds from
-//! what was parsed). All use `std::thread::scope`, so
-//! the work may borrow the caller's data; in the first two a worker takes the next unstarted
-//! item from a shared counter, so a slow item never holds up the others.
+//! what was parsed). All use `std::thread::scope`, so the work may borrow the caller's data,
+//! and the calling thread works too. In [`map`] and [`ordered`] each thread takes the next
+//! unstarted item from a shared counter, so a slow item never holds up the others.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -66,8 +66,9 @@ pub fn map_owned<T: Send, R: Send>(
     })
 }
 
-/// `work` over the items on up to `threads` threads, `emit` called on this thread with each
-/// result in item order as soon as every earlier one was emitted. After a result for which
+/// `work` over the items on up to `threads` threads, this one among them, `emit` called on
+/// this thread with each result in item order once every earlier one was emitted (between
+/// this thread's own items, then as the others finish). After a result for which
 /// `stop` holds, nothing more is emitted and no later item is started (items already running
 /// finish and are dropped): what `emit` sees is exactly what the serial loop
 /// `for item { let r = work(item); emit(r); if stop { break } }` gives, which is what runs when
@@ -94,22 +95,25 @@ pub fn ordered<T: Sync, R: Send>(
     let next = AtomicUsize::new(0);
     // No item past the lowest index whose result stops the run is started.
     let limit = AtomicUsize::new(usize::MAX);
+    let take = || {
+        let i = next.fetch_add(1, Ordering::SeqCst);
+        (i < items.len() && i <= limit.load(Ordering::SeqCst)).then_some(i)
+    };
+    let run = |i: usize| {
+        let r = work(&items[i]);
+        if stop(&r) {
+            limit.fetch_min(i, Ordering::SeqCst);
+        }
+        r
+    };
     let (tx, rx) = mpsc::channel::<(usize, R)>();
     std::thread::scope(|scope| {
-        for _ in 0..threads {
+        for _ in 1..threads {
             let tx = tx.clone();
-            let (next, limit, work, stop) = (&next, &limit, &work, &stop);
+            let (take, run) = (&take, &run);
             scope.spawn(move || {
-                loop {
-                    let i = next.fetch_add(1, Ordering::SeqCst);
-                    if i >= items.len() || i > limit.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    let r = work(&items[i]);
-                    if stop(&r) {
-                        limit.fetch_min(i, Ordering::SeqCst);
-                    }
-                    if tx.send((i, r)).is_err() {
+                while let Some(i) = take() {
+                    if tx.send((i, run(i))).is_err() {
                         break;
                     }
                 }
@@ -118,17 +122,37 @@ pub fn ordered<T: Sync, R: Send>(
         drop(tx);
         let mut pending = BTreeMap::new();
         let mut want = 0;
-        while let Ok((i, r)) = rx.recv() {
-            pending.insert(i, r);
+        // Emits every result next in order; true once one of them stops the run.
+        let mut flush = |pending: &mut BTreeMap<usize, R>| {
             while let Some(r) = pending.remove(&want) {
                 let last = stop(&r);
                 emit(r);
                 want += 1;
                 if last {
-                    // Workers see the limit and stop taking items; their sends now fail.
-                    drop(rx);
-                    return;
+                    return true;
                 }
+            }
+            false
+        };
+        // This thread is a worker too, taking in what the others finished between its own
+        // items: it never sleeps while there is work, so the others' results wake no one
+        // (each wake-up was a context switch, and on a VM an interrupt between cores).
+        while let Some(i) = take() {
+            let r = run(i);
+            pending.insert(i, r);
+            pending.extend(rx.try_iter());
+            if flush(&mut pending) {
+                // Workers see the limit and stop taking items; their sends now fail.
+                drop(rx);
+                return;
+            }
+        }
+        // Then it waits for the rest.
+        while let Ok((i, r)) = rx.recv() {
+            pending.insert(i, r);
+            if flush(&mut pending) {
+                drop(rx);
+                return;
             }
         }
     });
