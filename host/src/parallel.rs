@@ -264,6 +264,32 @@ mod tests {
     }
 
     #[test]
+    fn ordered_uses_at_most_the_threads_it_is_given_this_one_among_them() {
+        // `--concurrency N` means N threads rendering: the calling thread is one of them.
+        let items: Vec<u32> = (0..40).collect();
+        for threads in [1, 2, 3] {
+            let seen = std::sync::Mutex::new(std::collections::HashSet::new());
+            ordered(
+                &items,
+                threads,
+                |_| {
+                    lock(&seen).insert(std::thread::current().id());
+                    // Long enough that every thread there is gets items.
+                    std::thread::sleep(std::time::Duration::from_millis(2));
+                },
+                |_| false,
+                |_| {},
+            );
+            let seen = seen.into_inner().unwrap();
+            assert_eq!(seen.len(), threads, "{threads} threads");
+            assert!(
+                seen.contains(&std::thread::current().id()),
+                "{threads} threads"
+            );
+        }
+    }
+
+    #[test]
     fn piped_sees_every_item_in_order_and_stops_at_the_first_error() {
         for threads in [1, 2] {
             for n in [0, 1, BATCH - 1, BATCH, BATCH + 1, 5 * BATCH + 17] {
