@@ -126,6 +126,18 @@ mod tests {
     }
 
     #[test]
+    fn the_releases_of_one_chart_share_one_compiled_validator() {
+        // Every release of a chart holds a clone of the chart's schema (the chart is resolved
+        // once per run: `concurrency::files_shared_by_many_releases_are_read_once_per_run`);
+        // the first to validate compiles it, the others use that validator.
+        let schema = ValuesSchema::new(json!({"type": "object"}));
+        let other = schema.clone();
+        let first: *const jsonschema::Validator = other.validator().unwrap();
+        assert!(std::ptr::eq(first, schema.validator().unwrap()));
+        assert!(std::ptr::eq(first, other.validator().unwrap()));
+    }
+
+    #[test]
     fn errors_carry_values_paths() {
         let schema = json!({"type": "object", "properties": {"a": {"type": "object", "properties": {"b": {"type": "integer"}}}}});
         let p = validate(&ValuesSchema::new(schema), &json!({"a": {"b": "x"}})).unwrap();

@@ -1,6 +1,7 @@
 //! Parallel releases (`--concurrency`) and the cold start: the output of a parallel run is
 //! byte for byte the serial one, failures included; a run compiles only the plugins it uses;
-//! `plugins precompile` leaves nothing for the next run to compile.
+//! `plugins precompile` leaves nothing for the next run to compile; a values file, secret
+//! file or chart that many releases share is read once per run.
 
 use crate::full_render::example_with_fixture_chart;
 use crate::support::{Run, helmwasm_with};
@@ -357,5 +358,98 @@ fn concurrency_must_be_a_positive_number() {
             .contains("HELMWASM_CONCURRENCY is `many\\x1b[31m`: it must be a whole number"),
         "{}",
         bad.stderr
+    );
+}
+
+/// Runs helmwasm in `dir` and returns its exit code, stderr, and the bytes it read with
+/// `read(2)` and kin (`rchar` of `/proc/PID/io`), taken once it has exited and before it is
+/// reaped. Output goes to files: a full pipe would keep it from exiting.
+#[cfg(target_os = "linux")]
+fn run_counting_reads(dir: &Path, args: &[&str]) -> (i32, String, u64) {
+    let out = tempfile::tempfile().unwrap();
+    let err = tempfile::NamedTempFile::new().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_helmwasm"))
+        .current_dir(dir)
+        .args(args)
+        .env("HELMWASM_CACHE_DIR", shared_cache())
+        .env("HELMWASM_OFFLINE", "1")
+        // No helm: the chart is resolved (read, its schema applied) but not rendered, so
+        // helmwasm is the only reader of the archive.
+        .env("PATH", "/usr/bin:/bin")
+        .env_remove("HELMWASM_HELM")
+        .stdout(out)
+        .stderr(err.reopen().unwrap())
+        .spawn()
+        .unwrap();
+    let stat = format!("/proc/{}/stat", child.id());
+    let started = std::time::Instant::now();
+    loop {
+        let text = std::fs::read_to_string(&stat).unwrap();
+        let state = text.rsplit_once(") ").unwrap().1.split(' ').next().unwrap();
+        if state == "Z" {
+            break;
+        }
+        assert!(started.elapsed().as_secs() < 300, "helmwasm did not exit");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    let io = std::fs::read_to_string(format!("/proc/{}/io", child.id())).unwrap();
+    let rchar = io
+        .lines()
+        .find_map(|l| l.strip_prefix("rchar: "))
+        .unwrap()
+        .parse()
+        .unwrap();
+    let code = child.wait().unwrap().code().unwrap_or(-1);
+    (code, std::fs::read_to_string(err.path()).unwrap(), rchar)
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn files_shared_by_many_releases_are_read_once_per_run() {
+    // A values file, a secret file and a chart archive that every release uses are each read
+    // once per run, however many releases there are and on however many threads: 12
+    // releases read what 1 does, give or take the longer pipeline file.
+    let dir = tempfile::tempdir().unwrap();
+    let chart = crate::support::fixture("airflow-chart/airflow-1.19.0.tgz");
+    std::fs::copy(&chart, dir.path().join("airflow.tgz")).unwrap();
+    let mut values = String::from("executor: CeleryExecutor\n");
+    while values.len() < 1 << 20 {
+        values
+            .push_str("# padding: a comment line that only makes this file long enough to count\n");
+    }
+    std::fs::write(dir.path().join("shared.yaml"), &values).unwrap();
+    std::fs::write(dir.path().join("secret.txt"), "s3cr3t-".repeat(64 << 10)).unwrap();
+    let sizes = ["airflow.tgz", "shared.yaml", "secret.txt"]
+        .map(|f| std::fs::metadata(dir.path().join(f)).unwrap().len());
+    let smallest = *sizes.iter().min().unwrap();
+    let mut reads = Vec::new();
+    for n in [1, 12] {
+        let mut text = String::from("releases:\n");
+        for i in 0..n {
+            text.push_str(&format!(
+                "  - name: r{i}\n    namespace: team-{i}\n    chart: ./airflow.tgz\n    values:\n      - shared.yaml\n      - webserverSecretKey: ref+file://secret.txt\n"
+            ));
+        }
+        std::fs::write(dir.path().join("helmwasm.yaml"), text).unwrap();
+        let (code, stderr, rchar) =
+            run_counting_reads(dir.path(), &["template", "--concurrency", "3"]);
+        assert_eq!(code, 0, "{n} release(s): {stderr}");
+        // Each release's chart was resolved, then not rendered for want of helm.
+        assert_eq!(
+            stderr.matches("helm was not found on PATH").count(),
+            n,
+            "{n} release(s): {stderr}"
+        );
+        reads.push(rchar);
+    }
+    assert!(
+        reads[0] >= sizes.iter().sum::<u64>(),
+        "one release reads every file once: {reads:?} bytes read, files {sizes:?}"
+    );
+    assert!(
+        reads[1] < reads[0] + smallest,
+        "12 releases read {} bytes, 1 release {}: more than a shared file's {smallest} more, so one was read again",
+        reads[1],
+        reads[0]
     );
 }
