@@ -451,10 +451,9 @@ impl Stages<'_> {
         let resolved = resolved.map_err(|e| fail(&diagnostics::CHART_UNAVAILABLE, e))?;
         let chart = match &*resolved {
             Resolution::Resolved(c) => Ok(&**c),
-            Resolution::Unavailable { reason, hint } => Err(Skipped {
-                reason: reason.clone(),
-                hint: hint.clone(),
-            }),
+            Resolution::Unavailable { reason, hint } => {
+                Err(Skipped::new(reason.clone(), hint.clone()))
+            }
         };
         let identity = match &chart {
             Ok(c) => ChartIdentity {
@@ -466,6 +465,22 @@ impl Stages<'_> {
                 version: release.version.clone().unwrap_or_default(),
             },
         };
+        // The rules of a chart helmwasm knows, their facts checked against the chart before
+        // the first step: a chart that contradicts them fails here, naming the fact.
+        let known = checks::known::lookup(chart.as_ref().ok().copied(), release).map_err(|e| {
+            fail(
+                &diagnostics::CHART_FACTS,
+                anyhow!("release `{}`: {e}", release.name),
+            )
+        })?;
+        for problem in known.iter().flat_map(|k| k.warnings.iter().cloned()) {
+            events(Event::Warning {
+                release: release.name.clone(),
+                problem,
+            });
+        }
+        let unverified = known.as_ref().and_then(|k| k.unverified.clone());
+        let known = known.map(|k| k.rules);
         // Without secrets (lint), a step that failed while it may have seen a placeholder is
         // not to blame: the release goes on without it, and its check errors become warnings.
         let skipped_steps = std::cell::RefCell::new(Vec::new());
@@ -493,21 +508,24 @@ impl Stages<'_> {
             },
         )
         .map_err(step_failure)?;
-        let skipped = match (chart.as_ref(), self.helm) {
+        let mut skipped = match (chart.as_ref(), self.helm) {
             (Err(s), Some(_)) => Some(s.clone()),
-            (Err(s), None) => Some(Skipped {
-                reason: format!("{}; and helm was not found on PATH", s.reason),
-                hint: format!(
+            (Err(s), None) => Some(Skipped::new(
+                format!("{}; and helm was not found on PATH", s.reason),
+                format!(
                     "{}, and install Helm 3 or 4 (or pass `--helm PATH`)",
                     s.hint
                 ),
-            }),
-            (Ok(_), None) => Some(Skipped {
-                reason: "helm was not found on PATH".into(),
-                hint: "install Helm 3 or 4, or pass `--helm PATH` (or set HELMWASM_HELM)".into(),
-            }),
+            )),
+            (Ok(_), None) => Some(Skipped::new(
+                "helm was not found on PATH".into(),
+                "install Helm 3 or 4, or pass `--helm PATH` (or set HELMWASM_HELM)".into(),
+            )),
             (Ok(_), Some(_)) => None,
         };
+        if let Some(s) = &mut skipped {
+            s.unverified = unverified;
+        }
         if let (Some(s), true) = (&skipped, self.strict) {
             return Err(fail(
                 &diagnostics::CHART_NOT_RENDERED,
@@ -520,14 +538,14 @@ impl Stages<'_> {
             ));
         }
         let chart = chart.ok();
-        // Pods roll when an emitted Secret's data changes (for charts whose facts say where
+        // Pods roll when an emitted Secret's data changes (for charts whose rules say where
         // pod annotations go; keyed by randomSeed, so without it there is no annotation).
         if let Some(seed) = &self.plan.random_seed
-            && checks::is_apache_airflow_1_19_release(chart, release)
+            && let Some(rules) = &known
             && let Some(digest) = rollout::digest(&render, seed, &release.name)
         {
             let before = render.values.clone();
-            rollout::annotate(&mut render.values, checks::AIRFLOW_POD_ANNOTATIONS, &digest);
+            rollout::annotate(&mut render.values, &rules.pod_annotations(), &digest);
             render.provenance.record(
                 &before,
                 &render.values,
@@ -565,6 +583,7 @@ impl Stages<'_> {
                 chart,
                 schema: schema.clone(),
                 full_render,
+                known: known.as_deref(),
             };
             let mut found = checks::run(phase, &input);
             let skipped = skipped_steps.borrow();

@@ -78,4 +78,25 @@ pub struct ChartDocument {
 pub struct Skipped {
     pub reason: String,
     pub hint: String,
+    /// What could not be checked without the chart (chart facts chosen by the pipeline's
+    /// `version`, not verified), said after the hint.
+    pub unverified: Option<String>,
+}
+
+impl Skipped {
+    pub fn new(reason: String, hint: String) -> Self {
+        Skipped {
+            reason,
+            hint,
+            unverified: None,
+        }
+    }
+
+    /// `HINT`, then `; UNVERIFIED` when there is something.
+    pub fn hint_and_more(&self) -> String {
+        match &self.unverified {
+            Some(u) => format!("{}; {u}", self.hint),
+            None => self.hint.clone(),
+        }
+    }
 }

@@ -1,11 +1,13 @@
 //! Reading the files helmwasm needs from a chart: `Chart.yaml`, `values.yaml` and
-//! `values.schema.json`, from a packaged chart (`.tgz`) or a chart folder.
+//! `values.schema.json`, from a packaged chart (`.tgz`) or a chart folder, and the data keys its
+//! templates read from Secrets and ConfigMaps ([`template_keys`]).
 //!
 //! Archives come from the network: nothing is extracted to disk (helm gets the archive
 //! itself), only the top-level chart's three files are read, and the amount read is capped so
 //! a compression bomb cannot exhaust memory.
 
 use flate2::read::GzDecoder;
+use std::collections::BTreeSet;
 use std::io::Read;
 use std::path::Path;
 
@@ -20,6 +22,38 @@ pub struct ChartFiles {
     pub chart_yaml: String,
     pub values_yaml: Option<String>,
     pub schema_json: Option<String>,
+    /// The keys the top-level chart's `templates/` read by name: every `key:` (a
+    /// `secretKeyRef` / `configMapKeyRef`) and `subPath:` with a literal value.
+    pub template_keys: BTreeSet<String>,
+}
+
+/// The literal `key:` and `subPath:` values of a template (`key: connection`,
+/// `subPath: "gitSshKey"`); templated ones (`key: {{ … }}`) are skipped.
+pub fn template_keys(text: &str, into: &mut BTreeSet<String>) {
+    for line in text.lines() {
+        let line = line.trim_start().trim_start_matches("- ");
+        let Some(rest) = line
+            .strip_prefix("key:")
+            .or_else(|| line.strip_prefix("subPath:"))
+        else {
+            continue;
+        };
+        let value = rest.trim().trim_matches(['"', '\'']);
+        if !value.is_empty()
+            && value
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        {
+            into.insert(value.to_owned());
+        }
+    }
+}
+
+/// Whether `file` (a path inside the chart's top folder) is one of the top-level chart's
+/// templates (not a subchart's under `charts/`).
+fn is_template(file: &str) -> bool {
+    file.starts_with("templates/")
+        && (file.ends_with(".yaml") || file.ends_with(".tpl") || file.ends_with(".yml"))
 }
 
 /// Read the top-level chart's files from a packaged chart.
@@ -43,7 +77,8 @@ pub fn read_archive(bytes: &[u8]) -> Result<ChartFiles, String> {
         let (Some(dir), Some(file)) = (parts.next(), parts.next()) else {
             continue;
         };
-        if !matches!(file, "Chart.yaml" | "values.yaml" | "values.schema.json") {
+        let template = is_template(file);
+        if !template && !matches!(file, "Chart.yaml" | "values.yaml" | "values.schema.json") {
             continue;
         }
         match &top {
@@ -63,6 +98,7 @@ pub fn read_archive(bytes: &[u8]) -> Result<ChartFiles, String> {
             .read_to_string(&mut text)
             .map_err(|e| format!("cannot read `{path}` from the archive: {e}"))?;
         match file {
+            _ if template => template_keys(&text, &mut files.template_keys),
             "Chart.yaml" => chart_yaml = Some(text),
             "values.yaml" => files.values_yaml = Some(text),
             _ => files.schema_json = Some(text),
@@ -92,7 +128,36 @@ pub fn read_dir(dir: &Path) -> Result<ChartFiles, String> {
         })?,
         values_yaml: read("values.yaml")?,
         schema_json: read("values.schema.json")?,
+        template_keys: read_template_keys(&dir.join("templates"))?,
     })
+}
+
+/// [`template_keys`] of every template under a chart folder's `templates/` (sorted walk).
+fn read_template_keys(dir: &Path) -> Result<BTreeSet<String>, String> {
+    let mut keys = BTreeSet::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let entries = match std::fs::read_dir(&d) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(format!("cannot read {}: {e}", d.display())),
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if let Some(name) = path
+                .to_str()
+                .filter(|n| n.ends_with(".yaml") || n.ends_with(".tpl") || n.ends_with(".yml"))
+                && let Ok(meta) = std::fs::metadata(name)
+                && meta.len() <= MAX_FILE
+                && let Ok(text) = std::fs::read_to_string(&path)
+            {
+                template_keys(&text, &mut keys);
+            }
+        }
+    }
+    Ok(keys)
 }
 
 #[cfg(test)]

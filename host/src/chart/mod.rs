@@ -47,6 +47,37 @@ pub struct Chart {
     pub defaults: Map<String, Value>,
     /// `values.schema.json`, if the chart has one.
     pub schema: Option<crate::checks::ValuesSchema>,
+    /// The data keys its templates read from Secrets and ConfigMaps by name
+    /// ([`archive::template_keys`]).
+    pub template_keys: std::collections::BTreeSet<String>,
+}
+
+/// A chart folder or packaged chart (`.tgz`) on disk, read as a release's local `chart:` is
+/// (tools and tests that look at a chart without a pipeline).
+pub fn read_local(path: &Path) -> Result<Chart> {
+    if path.is_dir() {
+        let files = archive::read_dir(path).map_err(|e| anyhow!(e))?;
+        let source = Source::Dir(path.to_path_buf(), None);
+        return load(
+            files,
+            path.to_path_buf(),
+            path.display().to_string(),
+            None,
+            &source,
+        );
+    }
+    let bytes =
+        std::fs::read(path).map_err(|e| anyhow!("cannot read chart {}: {e}", path.display()))?;
+    let files = archive::read_archive(&bytes).map_err(|e| anyhow!("{}: {e}", path.display()))?;
+    let source = Source::Archive(path.to_path_buf(), None);
+    let digest = cache::sha256_hex(&bytes);
+    load(
+        files,
+        path.to_path_buf(),
+        path.display().to_string(),
+        Some(digest),
+        &source,
+    )
 }
 
 /// The outcome of resolving a chart.
@@ -330,5 +361,6 @@ fn load(
         digest,
         defaults,
         schema: schema.map(crate::checks::ValuesSchema::new),
+        template_keys: files.template_keys,
     })
 }

@@ -3,14 +3,15 @@
 //! values coalesced onto the chart defaults, the resolved chart) and returns [`Problem`]s.
 //!
 //! Two phases: [`Phase::Values`] checks run after the last step, before helm (the chart
-//! schema, the emitted objects, chart facts about values); [`Phase::Render`] checks run on
+//! schema, deprecated keys, the emitted objects, the rules of a chart helmwasm knows
+//! ([`known`]: the Airflow chart's facts and rules)); [`Phase::Render`] checks run on
 //! the whole render, the chart's manifests included when helm rendered it (every reference
 //! from a pod template must resolve). The list is [`all`]; the order of the list is the
 //! order of the report.
 
 mod airflow;
-mod facts;
-pub use facts::{POD_ANNOTATIONS as AIRFLOW_POD_ANNOTATIONS, is_apache_airflow_1_19_release};
+mod deprecated;
+pub mod known;
 mod objects;
 pub(crate) use objects::{capability, identity};
 mod overrides;
@@ -60,6 +61,8 @@ pub struct Input<'a> {
     pub schema: Option<(&'a schema::ValuesSchema, String)>,
     /// helm renders the chart (in the values phase: will, once these checks pass).
     pub full_render: bool,
+    /// The rules of the release's chart, when helmwasm has some ([`known::lookup`]).
+    pub known: Option<&'a dyn known::Rules>,
 }
 
 pub trait Check {
@@ -78,9 +81,9 @@ pub trait Check {
 pub fn all() -> Vec<Box<dyn Check>> {
     vec![
         Box::new(schema::Schema),
+        Box::new(deprecated::Deprecated),
         Box::new(objects::Emitted),
-        Box::new(facts::ChartFacts),
-        Box::new(airflow::AirflowRules),
+        Box::new(known::KnownRules),
         Box::new(overrides::UserOverridden),
         Box::new(objects::Collisions),
         Box::new(references::References),

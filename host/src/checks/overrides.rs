@@ -26,15 +26,16 @@ impl Check for UserOverridden {
     }
 
     fn findings(&self, input: &Input) -> (Vec<Problem>, Vec<Problem>) {
-        // The Airflow rules name a replaced executor with advice of their own (HW0316).
-        let airflow = super::facts::is_apache_airflow_1_19_release(input.chart, input.release);
+        // A chart's rules may name a replaced key with advice of their own (Airflow's
+        // executor: HW0316).
+        let reported = |path: &str| input.known.is_some_and(|k| k.reports_overrides_of(path));
         let finals = &input.render.values;
         let warnings = input
             .render
             .provenance
             .overridden
             .iter()
-            .filter(|o| !(airflow && o.path == "executor"))
+            .filter(|o| !reported(&o.path))
             .filter(|o| crate::values::get(finals, &o.path) != Some(&o.user_value))
             .map(|o| Problem {
                 code: &crate::diagnostics::USER_VALUE_OVERRIDDEN,

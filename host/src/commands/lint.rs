@@ -113,7 +113,7 @@ pub fn run(cli: &Cli, args: &LintArgs, redactor: &mut Redactor) -> Result<Outcom
                             &diagnostics::CHART_NOT_RENDERED,
                             redactor.redact(&format!(
                                 "chart not rendered, values and emitted manifests checked only: {}; {}",
-                                s.reason, s.hint
+                                s.reason, s.hint_and_more()
                             )),
                         )
                         .release(&r.name),

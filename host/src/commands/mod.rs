@@ -174,7 +174,9 @@ pub fn skip_notes(cli: &Cli, render: &crate::render::Render, redactor: &Redactor
         if let Some(s) = &r.skipped {
             notes += &format!(
                 "note: release `{}`: chart not rendered, values and emitted manifests only: {}; {}\n",
-                r.name, s.reason, s.hint
+                r.name,
+                s.reason,
+                s.hint_and_more()
             );
         }
     }

@@ -39,6 +39,10 @@ pub fn list(cli: &Cli, args: &ListArgs) -> Result<()> {
         out.push_str(&r[4]);
         out.push('\n');
     }
+    out.push_str("\nCHART RULES (the host's, for the charts helmwasm knows)\n");
+    for line in crate::checks::known::describe() {
+        out.push_str(&format!("{line}\n"));
+    }
     std::io::stdout()
         .write_all(out.as_bytes())
         .context("cannot write to stdout")?;

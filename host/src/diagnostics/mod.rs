@@ -115,6 +115,11 @@ codes! {
         example: "workers.keda.maxReplicaCount: step 3 (`keda-autoscaling`) replaced your value 20 (set by the command line (--set)) with 10; to keep yours, list `workers.keda.maxReplicaCount` under `userWins`",
         fix: "Drop your value if the step's is right; change the step's config; or list the key under the pipeline's `userWins` to put your value back after the steps."
     }
+    DEPRECATED_KEY = "HW0306" "deprecated-key" {
+        "A values key that the chart's schema marks deprecated (`deprecated: true`, or a description saying so) was set by a values file, `--set` or a step; the chart's own defaults do not count.",
+        example: "workers.resources: is deprecated in chart airflow 1.21.0 (set by values/prod.yaml:4); use `workers.celery.resources` instead (or `workers.kubernetes.resources`)",
+        fix: "Move the value to the key the message names; the deprecated one may be dropped by the chart's next major version."
+    }
     PGBOUNCER_BYPASS = "HW0310" "pgbouncer-bypassed" {
         "PgBouncer is enabled but Airflow connects to the database directly.",
         example: "pgbouncer.enabled: PgBouncer is on (set by values.yaml:3) but Airflow bypasses it: `data.metadataSecretName` is `prod-mydatabase` …",
@@ -155,6 +160,11 @@ codes! {
         example: "extraSecrets.Airflow_Connections: `Airflow_Connections` is not a valid object name (RFC 1123 subdomain …); did you mean `airflow-connections`?",
         fix: "Use lowercase letters, digits, `-` and `.`."
     }
+    AIRFLOW2_ONLY = "HW0318" "key-ignored-by-airflow-version" {
+        "A `webserver` key that only Airflow 2 reads is set on a release that runs Airflow 3, where the chart renders the UI from `apiServer` and ignores it.",
+        example: "webserver.service.type: has no effect on Airflow 3 (set by values/prod.yaml:9): the chart renders the UI from `apiServer` for Airflow 3 and reads `webserver.service` only for Airflow 2; set `apiServer.service.type` instead",
+        fix: "Set the `apiServer` key the message names (or use the `airflow-ui` step), and remove the `webserver` one."
+    }
     CHART_NOT_RENDERED = "HW0401" "chart-not-rendered" {
         "The chart could not be rendered (not fetched offline, or no helm): only the values and the emitted manifests were produced. An error under `--strict`.",
         example: "chart not rendered, values and emitted manifests only: helm was not found on PATH",
@@ -169,6 +179,16 @@ codes! {
         "`helm template` of the chart with the final values failed, or printed something that is not YAML.",
         example: "release `airflow`: `helm template` of chart airflow 1.19.0 failed (helm v4.1.4): … execution error …",
         fix: "The message is helm's; `helmwasm explain` shows where the offending value came from."
+    }
+    CHART_FACTS = "HW0404" "chart-facts-do-not-hold" {
+        "helmwasm has rules for this chart, but not for its version (another major version, or older than its facts), or the chart contradicts a fact the rules and plugins use: a key moved or removed, a Secret key no template reads. Checked before the first step.",
+        example: "release `airflow`: the Airflow chart facts (written for chart 1.21, tested with 1.21.0) do not hold for chart airflow 1.22.0:\n- fact `workers.keda.enabled`: key `workers.celery.keda.enabled` is not in the chart's values.schema.json",
+        fix: "Pin the chart to a version the facts cover (`helmwasm plugins list` says which), or wait for facts for the new version."
+    }
+    CHART_FACTS_UNVERIFIED = "HW0405" "chart-newer-than-facts" {
+        "The chart is newer than the chart facts helmwasm has (a later minor version): they held when checked against its values.yaml, values.schema.json and templates, so they are used, but a change they do not cover would go unnoticed. (Without the chart, a values-only render says in its chart-not-rendered note that the facts, chosen by the pipeline's `version`, could not be verified.)",
+        example: "chart: chart airflow 1.22.0 is newer than the Airflow chart facts helmwasm has, written for 1.21 (tested with 1.21.0); they hold for this chart's values.yaml, values.schema.json and templates, so they are used, …",
+        fix: "Nothing, if the render is right; to silence it, pin a tested version (`helmwasm plugins list` says which)."
     }
 }
 

@@ -13,7 +13,7 @@
 
 mod pgbouncer;
 
-use airflow_chart::{PGBOUNCER_PORT, check_chart, flag, is_celery, pgbouncer_host};
+use airflow_chart::{Facts, PGBOUNCER_PORT, fact_flag, is_celery, pgbouncer_host};
 use helmwasm_plugin_sdk::{
     Metadata, Plugin, PluginError, Release, Request, Response, Value, export_plugin, json, k8s,
     values,
@@ -94,7 +94,7 @@ pub struct Context {
 }
 
 impl Context {
-    pub fn from_values(release: Release, v: &Value) -> Context {
+    pub fn from_values(f: &Facts, release: Release, v: &Value) -> Context {
         let name = |p: &str| {
             values::get_str(v, p)
                 .filter(|s| !s.is_empty())
@@ -102,10 +102,10 @@ impl Context {
         };
         Context {
             release,
-            celery: is_celery(airflow_chart::executor(v)),
-            pgbouncer: flag(v, "pgbouncer.enabled", false),
-            keda: flag(v, "workers.keda.enabled", false),
-            keda_uses_pgbouncer: flag(v, "workers.keda.usePgbouncer", true),
+            celery: is_celery(airflow_chart::executor(f, v)),
+            pgbouncer: fact_flag(f, v, "pgbouncer.enabled", false),
+            keda: fact_flag(f, v, "workers.keda.enabled", false),
+            keda_uses_pgbouncer: fact_flag(f, v, "workers.keda.usePgbouncer", true),
             metadata_name_in_values: name("data.metadataSecretName"),
             result_name_in_values: name("data.resultBackendSecretName"),
             pgbouncer_settings: pgbouncer::Settings::from_values(v),
@@ -307,9 +307,9 @@ impl Plugin for AirflowDatabase {
     }
 
     fn run(req: Request) -> Result<Response, PluginError> {
-        check_chart(&req.release, "airflow-database")?;
+        let facts = airflow_chart::facts(&req.release, "airflow-database")?;
         let config: Config = req.config()?;
-        let ctx = Context::from_values(req.release.clone(), &req.values);
+        let ctx = Context::from_values(&facts, req.release.clone(), &req.values);
         let plan = plan(&config, &ctx)?;
         let mut out = Response::new(req.values);
         for s in &plan.secrets {

@@ -23,7 +23,8 @@ fn ctx(values: Value) -> Context {
         chart_version: "1.19.0".into(),
         environment: "prod".into(),
     };
-    Context::from_values(release, &values)
+    let facts = airflow_chart::select(&release.chart_version).unwrap();
+    Context::from_values(&facts, release, &values)
 }
 
 fn secret<'a>(p: &'a Plan, name: &str) -> &'a SecretPlan {

@@ -11,6 +11,7 @@
 //! Run it last, so it sees the entries earlier steps added. It warns when the chart would still
 //! generate its keys in hooks (no `airflow-keys` step before it).
 
+use airflow_chart::{Facts, set};
 use helmwasm_plugin_sdk::{
     Metadata, Plugin, PluginError, Request, Response, Value, export_plugin, json, values,
 };
@@ -24,11 +25,15 @@ pub struct Config {
     pub argo_cd_migration_hook: bool,
 }
 
-pub fn apply(c: &Config, v: &mut Value) -> Result<Vec<airflow_chart::Warning>, PluginError> {
+pub fn apply(
+    f: &Facts,
+    c: &Config,
+    v: &mut Value,
+) -> Result<Vec<airflow_chart::Warning>, PluginError> {
     let mut warnings = Vec::new();
     for job in ["createUserJob", "migrateDatabaseJob"] {
-        values::set(v, &format!("{job}.useHelmHooks"), json!(false))?;
-        values::set(v, &format!("{job}.applyCustomEnv"), json!(false))?;
+        set(f, v, &format!("{job}.useHelmHooks"), json!(false))?;
+        set(f, v, &format!("{job}.applyCustomEnv"), json!(false))?;
     }
     if c.argo_cd_migration_hook {
         values::set(
@@ -96,6 +101,10 @@ export_plugin!(AirflowGitops);
 mod tests {
     use super::*;
 
+    fn facts() -> Facts {
+        airflow_chart::select("1.21.0").unwrap()
+    }
+
     #[test]
     fn jobs_and_extra_objects_lose_their_hooks() {
         let mut v = json!({
@@ -103,7 +112,7 @@ mod tests {
             "extraSecrets": {"a-secret": {"data": "x: eA=="}, "hooked": {"useHelmHooks": true}},
             "extraConfigMaps": {"cfg.v1": {"data": "k: v"}}
         });
-        let warnings = apply(&Config::default(), &mut v).unwrap();
+        let warnings = apply(&facts(), &Config::default(), &mut v).unwrap();
         for job in ["createUserJob", "migrateDatabaseJob"] {
             assert_eq!(v[job]["useHelmHooks"], false);
             assert_eq!(v[job]["applyCustomEnv"], false);
@@ -121,6 +130,7 @@ mod tests {
     fn argo_cd_gets_a_sync_hook_for_migrations_and_a_warning_without_managed_keys() {
         let mut v = json!({});
         let warnings = apply(
+            &facts(),
             &Config {
                 argo_cd_migration_hook: true,
             },

@@ -9,6 +9,7 @@
 //! keyed by the pipeline's `randomSeed` and the release, step and plugin: the same pipeline and
 //! seed give the same keys on every render, and nobody without the seed can predict them.
 
+use airflow_chart::Facts;
 use base64::Engine as _;
 use helmwasm_plugin_sdk::{
     Metadata, Plugin, PluginError, Request, Response, Value, export_plugin, json, k8s, values,
@@ -129,6 +130,7 @@ fn trunc63(s: &str) -> String {
 
 /// Set the `*SecretName` values and return the Secrets to emit, in a fixed order.
 pub fn apply(
+    f: &Facts,
     c: &Config,
     release: &str,
     namespace: &str,
@@ -137,19 +139,19 @@ pub fn apply(
 ) -> Result<Vec<Value>, PluginError> {
     let mut secrets = Vec::new();
     let mut manage = |key: &Key, secret: String, v: &mut Value| -> Result<(), PluginError> {
-        if let Some(existing) = values::get_str(v, key.value_path).filter(|s| !s.is_empty()) {
+        let path = f.path(key.value_path);
+        if let Some(existing) = values::get_str(v, path).filter(|s| !s.is_empty()) {
             return Err(PluginError::InvalidValues(format!(
-                "`{}` is already `{existing}`: this step would replace that Secret; drop one of the two",
-                key.value_path
+                "`{path}` is already `{existing}`: this step would replace that Secret; drop one of the two"
             )));
         }
         let name = format!("{release}-managed-{}", key.suffix);
         k8s::check_subdomain(&name).map_err(PluginError::InvalidValues)?;
-        values::set(v, key.value_path, json!(name))?;
+        values::set(v, path, json!(name))?;
         secrets.push(k8s::secret(
             &name,
             namespace,
-            [(airflow_facts::secret_key(key.value_path), secret.as_bytes())],
+            [(f.secret_key(key.value_path), secret.as_bytes())],
         ));
         Ok(())
     };
@@ -162,18 +164,19 @@ pub fn apply(
         None => fernet_key(random)?,
     };
     manage(&FERNET, fernet, v)?;
-    if airflow_chart::airflow_major(v)? >= 3 {
-        if airflow_chart::flag(v, "apiServer.enabled", true) {
+    if airflow_chart::airflow_major(f, v)? >= 3 {
+        if airflow_chart::fact_flag(f, v, "apiServer.enabled", true) {
             let api = given_or(&c.api_secret_key, random)?;
             manage(&API, api, v)?;
-            let jwt = given_or(&c.jwt_secret, random)?;
+            // As long as the chart's own (128 characters from chart 1.21), never under 64.
+            let jwt = given_or_len(&c.jwt_secret, random, f.jwt_secret_length().max(64))?;
             manage(&JWT, jwt, v)?;
         }
     } else {
         let web = given_or(&c.webserver_secret_key, random)?;
         manage(&WEBSERVER, web, v)?;
     }
-    if airflow_chart::flag(v, "redis.enabled", true) {
+    if airflow_chart::fact_flag(f, v, "redis.enabled", true) {
         let password = given_or(&c.redis_password, random)?;
         let host = format!("{}-redis", fullname(release, v));
         let url = format!("redis://:{}@{host}:6379/0", query_escape(&password));
@@ -184,10 +187,19 @@ pub fn apply(
 }
 
 fn given_or(given: &Option<String>, random: Random) -> Result<String, PluginError> {
+    given_or_len(given, random, 64)
+}
+
+/// The key given, or `chars` random hex characters (`chars` even).
+fn given_or_len(
+    given: &Option<String>,
+    random: Random,
+    chars: usize,
+) -> Result<String, PluginError> {
     match given {
         Some(s) if !s.is_empty() => Ok(s.clone()),
         Some(_) => Err(PluginError::InvalidConfig("a key is empty".into())),
-        None => hex_secret(random, 32),
+        None => hex_secret(random, chars / 2),
     }
 }
 
@@ -219,10 +231,11 @@ impl Plugin for AirflowKeys {
     }
 
     fn run(req: Request) -> Result<Response, PluginError> {
-        airflow_chart::check_chart(&req.release, "airflow-keys")?;
+        let facts = airflow_chart::facts(&req.release, "airflow-keys")?;
         let config: Config = req.config()?;
         let mut out = Response::new(req.values);
         let secrets = apply(
+            &facts,
             &config,
             &req.release.name,
             &req.release.namespace,

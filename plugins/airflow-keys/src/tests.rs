@@ -13,6 +13,36 @@ fn counter() -> impl FnMut(&mut [u8]) -> Result<(), PluginError> {
     }
 }
 
+fn facts() -> Facts {
+    airflow_chart::select("1.19.0").unwrap()
+}
+
+#[test]
+fn the_jwt_secret_is_as_long_as_the_chart_version_makes_it() {
+    for (version, chars) in [
+        ("1.19.0", 64),
+        ("1.20.0", 64),
+        ("1.21.0", 128),
+        ("1.22.0", 128),
+    ] {
+        let f = airflow_chart::select(version).unwrap();
+        let secrets = apply(
+            &f,
+            &Config::default(),
+            "a",
+            "n",
+            &mut json!({}),
+            &mut counter(),
+        )
+        .unwrap();
+        let jwt = secrets
+            .iter()
+            .find(|s| s["metadata"]["name"] == "a-managed-jwt-secret")
+            .unwrap();
+        assert_eq!(data(jwt, "jwt-secret").len(), chars, "{version}");
+    }
+}
+
 fn data(secret: &Value, key: &str) -> String {
     String::from_utf8(
         STANDARD
@@ -26,7 +56,15 @@ fn data(secret: &Value, key: &str) -> String {
 fn airflow_3_gets_fernet_api_jwt_and_redis_secrets() {
     let mut v = json!({});
     let mut r = counter();
-    let secrets = apply(&Config::default(), "airflow", "airflow", &mut v, &mut r).unwrap();
+    let secrets = apply(
+        &facts(),
+        &Config::default(),
+        "airflow",
+        "airflow",
+        &mut v,
+        &mut r,
+    )
+    .unwrap();
     let names: Vec<&str> = secrets
         .iter()
         .map(|s| s["metadata"]["name"].as_str().unwrap())
@@ -77,7 +115,15 @@ fn airflow_3_gets_fernet_api_jwt_and_redis_secrets() {
 fn the_same_randomness_gives_the_same_secrets() {
     let run = || {
         let mut v = json!({});
-        apply(&Config::default(), "a", "n", &mut v, &mut counter()).unwrap()
+        apply(
+            &facts(),
+            &Config::default(),
+            "a",
+            "n",
+            &mut v,
+            &mut counter(),
+        )
+        .unwrap()
     };
     assert_eq!(run(), run());
 }
@@ -85,7 +131,15 @@ fn the_same_randomness_gives_the_same_secrets() {
 #[test]
 fn airflow_2_gets_a_webserver_key_and_redis_can_be_off() {
     let mut v = json!({"airflowVersion": "2.10.5", "redis": {"enabled": false}});
-    let secrets = apply(&Config::default(), "af", "ns", &mut v, &mut counter()).unwrap();
+    let secrets = apply(
+        &facts(),
+        &Config::default(),
+        "af",
+        "ns",
+        &mut v,
+        &mut counter(),
+    )
+    .unwrap();
     let names: Vec<&str> = secrets
         .iter()
         .map(|s| s["metadata"]["name"].as_str().unwrap())
@@ -107,7 +161,7 @@ fn given_keys_are_used_and_checked() {
         ..Config::default()
     };
     let mut v = json!({"useStandardNaming": true});
-    let secrets = apply(&c, "prod", "ns", &mut v, &mut counter()).unwrap();
+    let secrets = apply(&facts(), &c, "prod", "ns", &mut v, &mut counter()).unwrap();
     assert_eq!(data(&secrets[0], "fernet-key"), key);
     assert_eq!(
         data(&secrets[4], "connection"),
@@ -117,14 +171,22 @@ fn given_keys_are_used_and_checked() {
         fernet_key: Some("not-a-key".into()),
         ..Config::default()
     };
-    let e = apply(&bad, "a", "n", &mut json!({}), &mut counter()).unwrap_err();
+    let e = apply(&facts(), &bad, "a", "n", &mut json!({}), &mut counter()).unwrap_err();
     assert!(matches!(e, PluginError::InvalidConfig(m) if m.contains("is not a Fernet key")));
 }
 
 #[test]
 fn a_secret_name_already_chosen_is_not_replaced_silently() {
     let mut v = json!({"fernetKeySecretName": "mine"});
-    let e = apply(&Config::default(), "a", "n", &mut v, &mut counter()).unwrap_err();
+    let e = apply(
+        &facts(),
+        &Config::default(),
+        "a",
+        "n",
+        &mut v,
+        &mut counter(),
+    )
+    .unwrap_err();
     assert!(
         matches!(e, PluginError::InvalidValues(m) if m.contains("`fernetKeySecretName` is already `mine`"))
     );

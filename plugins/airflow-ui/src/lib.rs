@@ -1,13 +1,13 @@
 //! `airflow-ui`: exposes the Airflow UI through a Service of the chosen type on the component
-//! the release's Airflow version actually renders — `apiServer` on Airflow 3 (chart 1.19's
-//! default 3.1.7), `webserver` on Airflow 2 — and sets the default user under
-//! `createUserJob.defaultUser`, the key chart 1.19 reads.
+//! the release's Airflow version actually renders — `apiServer` on Airflow 3 (the default of
+//! every chart line the facts know), `webserver` on Airflow 2 — and sets the default user under
+//! `createUserJob.defaultUser`, the key the chart reads (1.19 to 1.21).
 //!
 //! The admin password given here never enters the values: it is emitted as a Secret that the
 //! create-user Job reads through an env var ([`password_secret`]). Settings for the component
 //! the version does not render are warned about (they have no effect).
 
-use airflow_chart::airflow_major;
+use airflow_chart::{Facts, airflow_major};
 use helmwasm_plugin_sdk::{
     Metadata, Plugin, PluginError, Request, Response, Value, export_plugin, json, values,
 };
@@ -65,8 +65,8 @@ fn is_cidr(s: &str) -> bool {
     }
 }
 
-pub fn apply(c: &Config, v: &mut Value) -> Result<Vec<(String, String)>, PluginError> {
-    let major = airflow_major(v)?;
+pub fn apply(f: &Facts, c: &Config, v: &mut Value) -> Result<Vec<(String, String)>, PluginError> {
+    let major = airflow_major(f, v)?;
     let ui = ui_component(major);
     let unused = if ui == "apiServer" {
         "webserver"
@@ -121,12 +121,15 @@ pub fn apply(c: &Config, v: &mut Value) -> Result<Vec<(String, String)>, PluginE
         }
     }
     // Settings the chosen Airflow version ignores. (`webserver.defaultUser` is not one of them:
-    // chart 1.19 takes the create-user Job's arguments from it whenever it is set.)
+    // the chart takes the create-user Job's arguments from it whenever it is set.)
     let path = format!("{unused}.service");
     if values::get(v, &path).is_some_and(|x| !x.is_null()) {
         warnings.push((
             path.clone(),
-            format!("has no effect: chart 1.19 renders `{ui}` for Airflow {major}, not `{unused}`"),
+            format!(
+                "has no effect: chart {} renders `{ui}` for Airflow {major}, not `{unused}`",
+                f.chart
+            ),
         ));
     }
     Ok(warnings)
@@ -137,7 +140,7 @@ pub const PASSWORD_ENV: &str = "AIRFLOW_ADMIN_PASSWORD";
 
 /// Keep the admin password out of the values, the Helm release and the Job's arguments: emit it
 /// as a Secret, give the create-user Job an env var from it (`createUserJob.env`), and override
-/// `createUserJob.args` with the chart's own (1.19) but `-p "$(AIRFLOW_ADMIN_PASSWORD)"`, which
+/// `createUserJob.args` with the chart's own (1.19 to 1.21) but `-p "$(AIRFLOW_ADMIN_PASSWORD)"`, which
 /// the kubelet expands when the container starts. Returns the Secret to emit.
 pub fn password_secret(
     password: &str,
@@ -239,6 +242,10 @@ export_plugin!(AirflowUi);
 mod tests {
     use super::*;
 
+    fn facts() -> Facts {
+        airflow_chart::select("1.21.0").unwrap()
+    }
+
     #[test]
     fn the_password_goes_to_a_secret_the_job_reads() {
         let mut v = json!({"createUserJob": {"defaultUser": {"password": "old"}, "env": [{"name": "X", "value": "1"}]}});
@@ -272,7 +279,7 @@ mod tests {
     #[test]
     fn airflow_3_exposes_the_api_server() {
         let mut v = json!({});
-        assert!(apply(&lb(), &mut v).unwrap().is_empty());
+        assert!(apply(&facts(), &lb(), &mut v).unwrap().is_empty());
         assert_eq!(
             v["apiServer"]["service"],
             json!({"type": "LoadBalancer", "loadBalancerSourceRanges": ["203.0.113.0/24"]})
@@ -286,7 +293,7 @@ mod tests {
     #[test]
     fn airflow_2_exposes_the_webserver() {
         let mut v = json!({"airflowVersion": "2.10.5"});
-        apply(&lb(), &mut v).unwrap();
+        apply(&facts(), &lb(), &mut v).unwrap();
         assert_eq!(v["webserver"]["service"]["type"], "LoadBalancer");
     }
 
@@ -298,19 +305,19 @@ mod tests {
             default_user: None,
             ..lb()
         };
-        assert!(apply(&c, &mut json!({})).is_ok());
+        assert!(apply(&facts(), &c, &mut json!({})).is_ok());
     }
 
     #[test]
     fn settings_for_the_other_component_are_warned_about() {
         let mut v = json!({"webserver": {"service": {"type": "LoadBalancer"}, "defaultUser": {"enabled": true}}});
-        let w = apply(&lb(), &mut v).unwrap();
+        let w = apply(&facts(), &lb(), &mut v).unwrap();
         let paths: Vec<&str> = w.iter().map(|(p, _)| p.as_str()).collect();
         // `webserver.defaultUser` is not "without effect": chart 1.19 uses it when set.
         assert_eq!(paths, ["webserver.service"]);
         assert!(
             w[0].1
-                .starts_with("has no effect: chart 1.19 renders `apiServer` for Airflow 3")
+                .starts_with("has no effect: chart 1.21 renders `apiServer` for Airflow 3")
         );
     }
 
@@ -320,7 +327,7 @@ mod tests {
             load_balancer_source_ranges: vec!["10.0.0.0".into()],
             ..lb()
         };
-        assert!(apply(&c, &mut json!({})).is_err());
+        assert!(apply(&facts(), &c, &mut json!({})).is_err());
         assert!(is_cidr("2001:db8::/32"));
     }
 }

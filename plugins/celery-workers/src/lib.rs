@@ -1,10 +1,11 @@
 //! `celery-workers`: executor, worker replicas, resources, grace period, log-groomer resources
-//! and Celery concurrency, on the key paths chart 1.19 reads (`workers.celery.replicas`, not
-//! the deprecated `workers.replicas`).
+//! and Celery concurrency, on the key paths the release's chart version reads (from the chart
+//! facts: `workers.celery.replicas` on every line, `workers.celery.resources` from 1.20, …),
+//! never a key the chart marks deprecated.
 
-use airflow_chart::flag;
+use airflow_chart::{Facts, fact_flag, set};
 use helmwasm_plugin_sdk::{
-    Metadata, Plugin, PluginError, Request, Response, Value, export_plugin, json, values,
+    Metadata, Plugin, PluginError, Request, Response, Value, export_plugin, json,
 };
 use serde::Deserialize;
 
@@ -30,47 +31,32 @@ fn default_executor() -> String {
 }
 
 /// Apply the config to the values; returns warnings as (values path, message).
-pub fn apply(c: &Config, v: &mut Value) -> Result<Vec<(String, String)>, PluginError> {
+pub fn apply(f: &Facts, c: &Config, v: &mut Value) -> Result<Vec<(String, String)>, PluginError> {
     let mut warnings = Vec::new();
-    values::set(v, "executor", json!(c.executor))?;
-    // Chart 1.19 deprecates `workers.replicas` for `workers.celery.replicas`.
-    if let Some(old) = values::remove(v, "workers.replicas") {
-        let moved = c.replicas.is_none() && !old.is_null();
-        if moved {
-            values::set(v, "workers.celery.replicas", old)?;
-        }
-        warnings.push((
-            "workers.replicas".into(),
-            format!(
-                "`workers.replicas` is deprecated in chart 1.19; {}",
-                if moved {
-                    "moved to `workers.celery.replicas`"
-                } else {
-                    "removed (the step sets `workers.celery.replicas`)"
-                }
-            ),
-        ));
-    }
+    set(f, v, "executor", json!(c.executor))?;
     if let Some(n) = c.replicas {
-        values::set(v, "workers.celery.replicas", json!(n))?;
-        if flag(v, "workers.keda.enabled", false) {
+        set(f, v, "workers.replicas", json!(n))?;
+        if fact_flag(f, v, "workers.keda.enabled", false) {
             warnings.push((
-                "workers.celery.replicas".into(),
-                "has no effect while KEDA scales the workers (`workers.keda.enabled`)".into(),
+                f.path("workers.replicas").into(),
+                format!(
+                    "has no effect while KEDA scales the workers (`{}`)",
+                    f.path("workers.keda.enabled")
+                ),
             ));
         }
     }
     if let Some(r) = &c.resources {
-        values::set(v, "workers.resources", r.clone())?;
+        set(f, v, "workers.resources", r.clone())?;
     }
     if let Some(t) = c.termination_grace_period_seconds {
-        values::set(v, "workers.terminationGracePeriodSeconds", json!(t))?;
+        set(f, v, "workers.terminationGracePeriodSeconds", json!(t))?;
     }
     if let Some(r) = &c.log_groomer_resources {
-        values::set(v, "workers.logGroomerSidecar.resources", r.clone())?;
+        set(f, v, "workers.logGroomerSidecar.resources", r.clone())?;
     }
     if let Some(n) = c.concurrency {
-        values::set(v, "config.celery.worker_concurrency", json!(n))?;
+        set(f, v, "config.celery.worker_concurrency", json!(n))?;
     }
     Ok(warnings)
 }
@@ -128,10 +114,18 @@ mod tests {
         }
     }
 
+    fn facts(version: &str) -> Facts {
+        airflow_chart::select(version).unwrap()
+    }
+
     #[test]
     fn uses_the_chart_1_19_key_paths() {
         let mut v = json!({});
-        assert!(apply(&config(), &mut v).unwrap().is_empty());
+        assert!(
+            apply(&facts("1.19.0"), &config(), &mut v)
+                .unwrap()
+                .is_empty()
+        );
         assert_eq!(v["executor"], "CeleryExecutor");
         assert_eq!(v["workers"]["celery"]["replicas"], 2);
         assert!(v["workers"].get("replicas").is_none());
@@ -145,9 +139,49 @@ mod tests {
     }
 
     #[test]
-    fn deprecated_replicas_are_moved_or_dropped_with_a_warning() {
+    fn uses_the_chart_1_21_key_paths_and_no_deprecated_one() {
+        let mut v = json!({});
+        assert!(
+            apply(&facts("1.21.0"), &config(), &mut v)
+                .unwrap()
+                .is_empty()
+        );
+        let celery = &v["workers"]["celery"];
+        assert_eq!(celery["replicas"], 2);
+        assert_eq!(celery["resources"]["limits"]["memory"], "4Gi");
+        assert_eq!(celery["terminationGracePeriodSeconds"], 600);
+        assert_eq!(
+            celery["logGroomerSidecar"]["resources"]["requests"]["cpu"],
+            "50m"
+        );
+        assert_eq!(v["workers"].as_object().unwrap().len(), 1, "{v}");
+        // 1.20 moved resources and the grace period, not yet the log groomer.
+        let mut v = json!({});
+        apply(&facts("1.20.0"), &config(), &mut v).unwrap();
+        assert_eq!(
+            v["workers"]["celery"]["resources"]["limits"]["memory"],
+            "4Gi"
+        );
+        assert_eq!(
+            v["workers"]["logGroomerSidecar"]["resources"]["requests"]["cpu"],
+            "50m"
+        );
+    }
+
+    #[test]
+    fn a_user_value_under_a_deprecated_key_is_left_to_the_host_to_name() {
+        // The step writes the new key (which the chart reads first); the user's deprecated
+        // one stays, and the host's deprecation check names both.
+        let mut v = json!({"workers": {"replicas": 3, "resources": {"limits": {"cpu": "9"}}}});
+        let w = apply(&facts("1.21.0"), &config(), &mut v).unwrap();
+        assert!(w.is_empty(), "{w:?}");
+        assert_eq!(v["workers"]["celery"]["replicas"], 2);
+        assert_eq!(v["workers"]["replicas"], 3);
+        assert_eq!(v["workers"]["resources"]["limits"]["cpu"], "9");
+        // Without a replicas setting the user's value is left as it is: the chart still reads it.
         let mut v = json!({"workers": {"replicas": 3}});
         let w = apply(
+            &facts("1.19.0"),
             &Config {
                 replicas: None,
                 ..config()
@@ -155,26 +189,26 @@ mod tests {
             &mut v,
         )
         .unwrap();
-        assert_eq!(v["workers"]["celery"]["replicas"], 3);
-        assert_eq!(
-            w[0].1,
-            "`workers.replicas` is deprecated in chart 1.19; moved to `workers.celery.replicas`"
-        );
-        let mut v = json!({"workers": {"replicas": 3}});
-        apply(&config(), &mut v).unwrap();
-        assert_eq!(v["workers"]["celery"]["replicas"], 2);
+        assert!(w.is_empty());
+        assert_eq!(v["workers"]["replicas"], 3);
     }
 
     #[test]
     fn replicas_under_keda_get_a_warning() {
         let mut v = json!({"workers": {"keda": {"enabled": true}}});
-        let w = apply(&config(), &mut v).unwrap();
+        let w = apply(&facts("1.19.0"), &config(), &mut v).unwrap();
         assert_eq!(
             w,
             vec![(
                 "workers.celery.replicas".to_owned(),
                 "has no effect while KEDA scales the workers (`workers.keda.enabled`)".to_owned()
             )]
+        );
+        let mut v = json!({"workers": {"celery": {"keda": {"enabled": true}}}});
+        let w = apply(&facts("1.21.0"), &config(), &mut v).unwrap();
+        assert_eq!(
+            w[0].1,
+            "has no effect while KEDA scales the workers (`workers.celery.keda.enabled`)"
         );
     }
 }

@@ -9,7 +9,6 @@
 
 mod ssh;
 
-use airflow_chart::check_chart;
 use helmwasm_plugin_sdk::{
     Metadata, Plugin, PluginError, Request, Response, Value, export_plugin, json, k8s, values,
 };
@@ -257,7 +256,7 @@ impl Plugin for GitSync {
     }
 
     fn run(req: Request) -> Result<Response, PluginError> {
-        check_chart(&req.release, "git-sync")?;
+        airflow_chart::facts(&req.release, "git-sync")?;
         let config: Config = req.config()?;
         let plan = plan(&config, &req.release.name)?;
         let mut out = Response::new(req.values);

@@ -1,10 +1,11 @@
-//! `keda-autoscaling`: KEDA scales the Celery workers (`workers.keda.*`), with worker
-//! persistence off (a Deployment instead of a StatefulSet). Requires a Celery executor and
-//! warns about settings that have no effect under KEDA.
+//! `keda-autoscaling`: KEDA scales the Celery workers (`workers.keda.*` on chart 1.19,
+//! `workers.celery.keda.*` from 1.20, from the chart facts), with worker persistence off (a
+//! Deployment instead of a StatefulSet). Requires a Celery executor and warns about settings
+//! that have no effect under KEDA.
 
-use airflow_chart::{executor, flag, is_celery};
+use airflow_chart::{Facts, executor, fact_flag, get, is_celery, set};
 use helmwasm_plugin_sdk::{
-    Metadata, Plugin, PluginError, Request, Response, Value, export_plugin, json, values,
+    Metadata, Plugin, PluginError, Request, Response, Value, export_plugin, json,
 };
 use serde::Deserialize;
 
@@ -24,25 +25,27 @@ pub struct Config {
 }
 
 /// Apply the config; returns warnings as (values path, message).
-pub fn apply(c: &Config, v: &mut Value) -> Result<Vec<(String, String)>, PluginError> {
-    let exec = executor(v).to_owned();
+pub fn apply(f: &Facts, c: &Config, v: &mut Value) -> Result<Vec<(String, String)>, PluginError> {
+    let exec = executor(f, v).to_owned();
     if !is_celery(&exec) {
         return Err(PluginError::InvalidValues(format!(
             "KEDA scales Celery workers, but `executor` is `{exec}`; use CeleryExecutor or CeleryKubernetesExecutor (e.g. with the `celery-workers` step first)"
         )));
     }
-    if flag(v, "workers.hpa.enabled", false) {
-        return Err(PluginError::InvalidValues(
-            "`workers.hpa.enabled` is on: KEDA and HPA must not both scale the workers".into(),
-        ));
+    if fact_flag(f, v, "workers.hpa.enabled", false) {
+        return Err(PluginError::InvalidValues(format!(
+            "`{}` is on: KEDA and HPA must not both scale the workers",
+            f.path("workers.hpa.enabled")
+        )));
     }
+    let count = |key: &str| get(f, v, key).and_then(Value::as_u64);
     let min = c
         .min_replica_count
-        .or_else(|| values::get(v, "workers.keda.minReplicaCount").and_then(Value::as_u64))
+        .or_else(|| count("workers.keda.minReplicaCount"))
         .unwrap_or(0);
     let max = c
         .max_replica_count
-        .or_else(|| values::get(v, "workers.keda.maxReplicaCount").and_then(Value::as_u64))
+        .or_else(|| count("workers.keda.maxReplicaCount"))
         .unwrap_or(10);
     if min > max {
         return Err(PluginError::InvalidConfig(format!(
@@ -50,7 +53,7 @@ pub fn apply(c: &Config, v: &mut Value) -> Result<Vec<(String, String)>, PluginE
         )));
     }
     let mut warnings = Vec::new();
-    values::set(v, "workers.keda.enabled", json!(true))?;
+    set(f, v, "workers.keda.enabled", json!(true))?;
     for (key, value) in [
         ("minReplicaCount", c.min_replica_count),
         ("maxReplicaCount", c.max_replica_count),
@@ -58,32 +61,23 @@ pub fn apply(c: &Config, v: &mut Value) -> Result<Vec<(String, String)>, PluginE
         ("cooldownPeriod", c.cooldown_period),
     ] {
         if let Some(n) = value {
-            values::set(v, &format!("workers.keda.{key}"), json!(n))?;
+            set(f, v, &format!("workers.keda.{key}"), json!(n))?;
         }
     }
     if let Some(b) = c.use_pgbouncer {
-        values::set(v, "workers.keda.usePgbouncer", json!(b))?;
+        set(f, v, "workers.keda.usePgbouncer", json!(b))?;
     }
     // `cooldownPeriod` without effect (a minimum above 0) is a host rule on the final values.
-    for path in ["workers.replicas", "workers.celery.replicas"] {
-        if values::get(v, path).is_some_and(|r| !r.is_null()) {
+    for path in f.paths("workers.replicas") {
+        if helmwasm_plugin_sdk::values::get(v, path).is_some_and(|r| !r.is_null()) {
             warnings.push((
-                path.into(),
+                (*path).into(),
                 "has no effect under KEDA: the worker Deployment gets no `replicas`".into(),
             ));
         }
     }
-    // Persistence off: workers become a Deployment. 1.19 reads `workers.celery.persistence`.
-    if let Some(old) = values::remove(v, "workers.persistence.enabled") {
-        if values::get(v, "workers.persistence")
-            .and_then(Value::as_object)
-            .is_some_and(|m| m.is_empty())
-        {
-            values::remove(v, "workers.persistence");
-        }
-        warnings.push(("workers.persistence.enabled".into(), format!("`workers.persistence.enabled: {old}` is deprecated in chart 1.19; replaced by `workers.celery.persistence.enabled: false`")));
-    }
-    values::set(v, "workers.celery.persistence.enabled", json!(false))?;
+    // Persistence off: workers become a Deployment.
+    set(f, v, "workers.persistence.enabled", json!(false))?;
     Ok(warnings)
 }
 
@@ -135,29 +129,55 @@ mod tests {
         }
     }
 
+    fn facts(version: &str) -> Facts {
+        airflow_chart::select(version).unwrap()
+    }
+
     #[test]
     fn sets_keda_and_turns_worker_persistence_off() {
         let mut v = json!({"executor": "CeleryExecutor"});
-        assert!(apply(&config(), &mut v).unwrap().is_empty());
+        assert!(
+            apply(&facts("1.19.0"), &config(), &mut v)
+                .unwrap()
+                .is_empty()
+        );
         assert_eq!(
             v["workers"]["keda"],
             json!({"enabled": true, "minReplicaCount": 2, "maxReplicaCount": 10, "pollingInterval": 3})
         );
         assert_eq!(v["workers"]["celery"]["persistence"]["enabled"], false);
+        // From 1.20 under `workers.celery.keda`, and nothing under the deprecated `workers.keda`.
+        for version in ["1.20.0", "1.21.0", "1.22.0"] {
+            let mut v = json!({"executor": "CeleryExecutor"});
+            assert!(
+                apply(&facts(version), &config(), &mut v)
+                    .unwrap()
+                    .is_empty()
+            );
+            assert_eq!(
+                v["workers"],
+                json!({"celery": {
+                    "keda": {"enabled": true, "minReplicaCount": 2, "maxReplicaCount": 10, "pollingInterval": 3},
+                    "persistence": {"enabled": false}
+                }}),
+                "{version}"
+            );
+        }
     }
 
     #[test]
     fn requires_celery() {
         let mut v = json!({"executor": "KubernetesExecutor"});
         assert!(
-            matches!(apply(&config(), &mut v), Err(PluginError::InvalidValues(m)) if m.contains("`executor` is `KubernetesExecutor`"))
+            matches!(apply(&facts("1.21.0"), &config(), &mut v), Err(PluginError::InvalidValues(m)) if m.contains("`executor` is `KubernetesExecutor`"))
         );
     }
 
     #[test]
     fn warns_about_settings_without_effect() {
-        let mut v = json!({"workers": {"replicas": 2, "persistence": {"enabled": false}}});
+        let mut v = json!({"workers": {"replicas": 2, "persistence": {"enabled": true}}});
         let w = apply(
+            &facts("1.19.0"),
             &Config {
                 cooldown_period: Some(30),
                 ..config()
@@ -166,8 +186,11 @@ mod tests {
         )
         .unwrap();
         let paths: Vec<&str> = w.iter().map(|(p, _)| p.as_str()).collect();
-        assert_eq!(paths, ["workers.replicas", "workers.persistence.enabled"]);
+        assert_eq!(paths, ["workers.replicas"]);
         assert!(w[0].1.contains("has no effect under KEDA"));
+        // The step's key wins over the user's deprecated one, which is left for the host to name.
+        assert_eq!(v["workers"]["celery"]["persistence"]["enabled"], false);
+        assert_eq!(v["workers"]["persistence"]["enabled"], true);
     }
 
     #[test]
@@ -175,6 +198,7 @@ mod tests {
         let mut v = json!({});
         assert!(
             apply(
+                &facts("1.19.0"),
                 &Config {
                     min_replica_count: Some(5),
                     max_replica_count: Some(2),
@@ -185,6 +209,15 @@ mod tests {
             .is_err()
         );
         let mut v = json!({"workers": {"hpa": {"enabled": true}}});
-        assert!(apply(&config(), &mut v).is_err());
+        assert!(apply(&facts("1.19.0"), &config(), &mut v).is_err());
+        // 1.21 reads `workers.celery.hpa` first, the deprecated `workers.hpa` when it is unset.
+        let mut v = json!({"workers": {"hpa": {"enabled": true}}});
+        assert!(apply(&facts("1.21.0"), &config(), &mut v).is_err());
+        let mut v = json!({"workers": {"celery": {"hpa": {"enabled": true}}}});
+        let e = apply(&facts("1.21.0"), &config(), &mut v).unwrap_err();
+        assert!(
+            matches!(&e, PluginError::InvalidValues(m) if m.starts_with("`workers.celery.hpa.enabled` is on")),
+            "{e:?}"
+        );
     }
 }

@@ -2,8 +2,9 @@
 //! The chart's logs PVC is ReadWriteMany: block-storage classes (EBS) are refused by the host's
 //! Airflow rules on the final values, whoever sets the class.
 
+use airflow_chart::{Facts, set};
 use helmwasm_plugin_sdk::{
-    Metadata, Plugin, PluginError, Request, Response, Value, export_plugin, json, values,
+    Metadata, Plugin, PluginError, Request, Response, Value, export_plugin, json,
 };
 use serde::Deserialize;
 
@@ -28,27 +29,30 @@ pub fn is_quantity(s: &str) -> bool {
         && ["", "Ki", "Mi", "Gi", "Ti", "Pi", "k", "M", "G", "T", "P"].contains(&suffix)
 }
 
-pub fn apply(c: &Config, v: &mut Value) -> Result<Vec<airflow_chart::Warning>, PluginError> {
+pub fn apply(
+    f: &Facts,
+    c: &Config,
+    v: &mut Value,
+) -> Result<Vec<airflow_chart::Warning>, PluginError> {
     if !is_quantity(&c.size) {
         return Err(PluginError::InvalidConfig(format!(
             "`size` `{}` is not a Kubernetes quantity such as `10Gi`",
             c.size
         )));
     }
-    let warnings = Vec::new();
-    values::set(v, "logs.persistence.enabled", json!(true))?;
-    values::set(v, "logs.persistence.size", json!(c.size))?;
+    set(f, v, "logs.persistence.enabled", json!(true))?;
+    set(f, v, "logs.persistence.size", json!(c.size))?;
     if let Some(sc) = &c.storage_class_name {
         // Block storage for the shared logs is a host rule on the final values.
-        values::set(v, "logs.persistence.storageClassName", json!(sc))?;
+        set(f, v, "logs.persistence.storageClassName", json!(sc))?;
     }
     if let Some(claim) = &c.existing_claim {
-        values::set(v, "logs.persistence.existingClaim", json!(claim))?;
+        set(f, v, "logs.persistence.existingClaim", json!(claim))?;
     }
     if let Some(sub) = &c.sub_path {
-        values::set(v, "logs.persistence.subPath", json!(sub))?;
+        set(f, v, "logs.persistence.subPath", json!(sub))?;
     }
-    Ok(warnings)
+    Ok(Vec::new())
 }
 
 struct LogsPersistence;
@@ -89,6 +93,10 @@ export_plugin!(LogsPersistence);
 mod tests {
     use super::*;
 
+    fn facts() -> Facts {
+        airflow_chart::select("1.21.0").unwrap()
+    }
+
     #[test]
     fn sets_logs_persistence() {
         let mut v = json!({});
@@ -97,7 +105,7 @@ mod tests {
             storage_class_name: Some("efs-sc".into()),
             ..Config::default()
         };
-        assert!(apply(&c, &mut v).unwrap().is_empty());
+        assert!(apply(&facts(), &c, &mut v).unwrap().is_empty());
         assert_eq!(
             v,
             json!({"logs": {"persistence": {"enabled": true, "size": "10Gi", "storageClassName": "efs-sc"}}})
@@ -109,6 +117,7 @@ mod tests {
         for bad in ["10GB", "ten", "", "-1Gi"] {
             assert!(
                 apply(
+                    &facts(),
                     &Config {
                         size: bad.into(),
                         ..Config::default()

@@ -6,8 +6,9 @@
 //! PgBouncer is on but Airflow bypasses it is a host rule on the final values (whoever set the
 //! keys), not this step's: the step cannot know what later steps or `--set` will write.
 
+use airflow_chart::{Facts, set};
 use helmwasm_plugin_sdk::{
-    Metadata, Plugin, PluginError, Request, Response, Value, export_plugin, json, values,
+    Metadata, Plugin, PluginError, Request, Response, Value, export_plugin, json,
 };
 use serde::Deserialize;
 
@@ -26,8 +27,12 @@ pub struct Config {
     pub result_backend_pool_size: Option<u64>,
 }
 
-pub fn apply(c: &Config, v: &mut Value) -> Result<Vec<airflow_chart::Warning>, PluginError> {
-    values::set(v, "pgbouncer.enabled", json!(true))?;
+pub fn apply(
+    f: &Facts,
+    c: &Config,
+    v: &mut Value,
+) -> Result<Vec<airflow_chart::Warning>, PluginError> {
+    set(f, v, "pgbouncer.enabled", json!(true))?;
     let nums = [
         ("maxClientConn", c.max_client_conn),
         ("metadataPoolSize", c.metadata_pool_size),
@@ -35,14 +40,19 @@ pub fn apply(c: &Config, v: &mut Value) -> Result<Vec<airflow_chart::Warning>, P
     ];
     for (key, n) in nums {
         if let Some(n) = n {
-            values::set(v, &format!("pgbouncer.{key}"), json!(n))?;
+            set(f, v, &format!("pgbouncer.{key}"), json!(n))?;
         }
     }
     if let Some(r) = &c.resources {
-        values::set(v, "pgbouncer.resources", r.clone())?;
+        set(f, v, "pgbouncer.resources", r.clone())?;
     }
     if let Some(r) = &c.metrics_exporter_resources {
-        values::set(v, "pgbouncer.metricsExporterSidecar.resources", r.clone())?;
+        set(
+            f,
+            v,
+            "pgbouncer.metricsExporterSidecar.resources",
+            r.clone(),
+        )?;
     }
     Ok(Vec::new())
 }
@@ -86,6 +96,10 @@ export_plugin!(Pgbouncer);
 mod tests {
     use super::*;
 
+    fn facts() -> Facts {
+        airflow_chart::select("1.21.0").unwrap()
+    }
+
     #[test]
     fn enables_pgbouncer_with_resources() {
         let mut v = json!({});
@@ -93,7 +107,7 @@ mod tests {
             resources: Some(json!({"limits": {"cpu": "1", "memory": "1Gi"}})),
             ..Config::default()
         };
-        apply(&c, &mut v).unwrap();
+        apply(&facts(), &c, &mut v).unwrap();
         assert_eq!(
             v,
             json!({"pgbouncer": {"enabled": true, "resources": {"limits": {"cpu": "1", "memory": "1Gi"}}}})
@@ -106,6 +120,6 @@ mod tests {
     #[test]
     fn a_metadata_secret_in_values_is_not_refused_here() {
         let mut v = json!({"data": {"metadataSecretName": "prod-mydatabase"}});
-        assert!(apply(&Config::default(), &mut v).is_ok());
+        assert!(apply(&facts(), &Config::default(), &mut v).is_ok());
     }
 }

@@ -6,7 +6,7 @@
 //!
 //! Run it last, after the steps that set resources.
 
-use airflow_chart::{COMPONENTS, TOP_LEVEL_KEYS, check_chart, did_you_mean};
+use airflow_chart::{Facts, did_you_mean};
 use helmwasm_plugin_sdk::{
     Metadata, Plugin, PluginError, Request, Response, Value, export_plugin, json, values,
 };
@@ -54,15 +54,18 @@ pub struct Violation {
     pub message: String,
 }
 
-/// Check the components in the config itself: unknown or misspelt names.
-pub fn check_config(c: &Config) -> Result<(), PluginError> {
+/// Check the components in the config itself: unknown or misspelt names. Components are
+/// logical names (`workers`, `workers.logGroomerSidecar`), mapped to the chart version's keys
+/// by the chart facts (`workers.celery.resources` from chart 1.20).
+pub fn check_config(f: &Facts, c: &Config) -> Result<(), PluginError> {
+    let names: Vec<&str> = f.components().iter().map(|(name, _)| *name).collect();
     for name in &c.components {
-        if !COMPONENTS.contains(&name.as_str()) {
-            let hint = did_you_mean(name, COMPONENTS)
+        if !names.contains(&name.as_str()) {
+            let hint = did_you_mean(name, &names)
                 .map(|s| format!("; did you mean `{s}`?"))
                 .unwrap_or_default();
             return Err(PluginError::InvalidConfig(format!(
-                "`components`: `{name}` is not a chart 1.19 component with resources{hint}"
+                "`components`: `{name}` is not an Airflow chart component with resources{hint}"
             )));
         }
     }
@@ -70,12 +73,13 @@ pub fn check_config(c: &Config) -> Result<(), PluginError> {
 }
 
 /// Apply the policy: fill what may be filled, return every violation.
-pub fn apply(c: &Config, v: &mut Value) -> Result<Vec<Violation>, PluginError> {
+pub fn apply(f: &Facts, c: &Config, v: &mut Value) -> Result<Vec<Violation>, PluginError> {
     let mut violations = Vec::new();
+    let top = f.top_level_keys();
     if let Some(root) = v.as_object() {
         for key in root.keys() {
-            if !TOP_LEVEL_KEYS.contains(&key.as_str()) {
-                let hint = did_you_mean(key, TOP_LEVEL_KEYS)
+            if !top.contains(&key.as_str()) {
+                let hint = did_you_mean(key, top)
                     .map(|s| format!("; did you mean `{s}`?"))
                     .unwrap_or_default();
                 violations.push(Violation {
@@ -86,15 +90,20 @@ pub fn apply(c: &Config, v: &mut Value) -> Result<Vec<Violation>, PluginError> {
         }
     }
     for comp in &c.components {
-        let path = format!("{comp}.resources");
-        if let Some(res) = values::get(v, &path).and_then(Value::as_object) {
-            for key in res.keys() {
-                if !["requests", "limits", "claims"].contains(&key.as_str()) {
-                    let hint = did_you_mean(key, &["requests", "limits", "claims"])
+        let key = format!("{comp}.resources");
+        // Where the chart reads the block, the winning path first (a deprecated one after).
+        let paths = f.paths(&key);
+        for path in paths {
+            let Some(res) = values::get(v, path).and_then(Value::as_object) else {
+                continue;
+            };
+            for k in res.keys() {
+                if !["requests", "limits", "claims"].contains(&k.as_str()) {
+                    let hint = did_you_mean(k, &["requests", "limits", "claims"])
                         .map(|s| format!("; did you mean `{s}`?"))
                         .unwrap_or_default();
                     violations.push(Violation {
-                        path: format!("{path}.{key}"),
+                        path: format!("{path}.{k}"),
                         message: format!("unknown key: Kubernetes ignores it{hint}"),
                     });
                 }
@@ -105,10 +114,13 @@ pub fn apply(c: &Config, v: &mut Value) -> Result<Vec<Violation>, PluginError> {
             ("limits", &c.defaults.limits),
         ] {
             for resource in &c.require {
-                let at = format!("{path}.{kind}.{resource}");
-                if values::get(v, &at).is_some_and(|q| !q.is_null()) {
+                let set = |p: &&str| {
+                    values::get(v, &format!("{p}.{kind}.{resource}")).is_some_and(|q| !q.is_null())
+                };
+                if paths.iter().any(set) {
                     continue;
                 }
+                let at = format!("{}.{kind}.{resource}", paths[0]);
                 match (c.on_missing, defaults.get(resource)) {
                     (OnMissing::Fill, Some(q)) => values::set(v, &at, q.clone())?,
                     (OnMissing::Fill, None) => violations.push(Violation { path: at, message: format!("missing, and the policy has no default `{kind}.{resource}` to fill it with") }),
@@ -129,11 +141,11 @@ impl Plugin for ResourcesPolicy {
     }
 
     fn run(req: Request) -> Result<Response, PluginError> {
-        check_chart(&req.release, "resources-policy")?;
+        let facts = airflow_chart::facts(&req.release, "resources-policy")?;
         let config: Config = req.config()?;
-        check_config(&config)?;
+        check_config(&facts, &config)?;
         let mut out = Response::new(req.values);
-        for violation in apply(&config, &mut out.values)? {
+        for violation in apply(&facts, &config, &mut out.values)? {
             out.error(violation.message, Some(&violation.path));
         }
         Ok(out)
@@ -166,6 +178,51 @@ export_plugin!(ResourcesPolicy);
 mod tests {
     use super::*;
 
+    fn facts(version: &str) -> Facts {
+        airflow_chart::select(version).unwrap()
+    }
+
+    #[test]
+    fn components_are_logical_names_mapped_to_the_version() {
+        let c = Config {
+            components: vec!["workers".into(), "workers.logGroomerSidecar".into()],
+            ..config(OnMissing::Fill)
+        };
+        let mut v = json!({});
+        apply(&facts("1.21.0"), &c, &mut v).unwrap();
+        assert_eq!(v["workers"].as_object().unwrap().len(), 1, "{v}");
+        assert_eq!(
+            v["workers"]["celery"]["resources"]["requests"]["cpu"],
+            "100m"
+        );
+        assert_eq!(
+            v["workers"]["celery"]["logGroomerSidecar"]["resources"]["limits"]["memory"],
+            "512Mi"
+        );
+        // A user's complete block under the deprecated key still counts: the chart reads it.
+        let mut v = json!({"workers": {"resources": {"requests": {"cpu": "1", "memory": "1Gi"}, "limits": {"cpu": "1", "memory": "1Gi"}}}});
+        let got = apply(
+            &facts("1.20.0"),
+            &Config {
+                components: vec!["workers".into()],
+                ..config(OnMissing::Fail)
+            },
+            &mut v,
+        )
+        .unwrap();
+        assert!(got.is_empty(), "{got:?}");
+        let got = apply(
+            &facts("1.20.0"),
+            &Config {
+                components: vec!["workers".into()],
+                ..config(OnMissing::Fail)
+            },
+            &mut json!({}),
+        )
+        .unwrap();
+        assert_eq!(got[0].path, "workers.celery.resources.requests.cpu");
+    }
+
     fn config(on_missing: OnMissing) -> Config {
         Config {
             components: vec!["scheduler".into(), "workers".into()],
@@ -185,7 +242,7 @@ mod tests {
     #[test]
     fn fail_mode_lists_every_missing_quantity() {
         let mut v = json!({"workers": {"resources": {"requests": {"cpu": "1", "memory": "1Gi"}, "limits": {"cpu": "1", "memory": "1Gi"}}}});
-        let got: Vec<String> = apply(&config(OnMissing::Fail), &mut v)
+        let got: Vec<String> = apply(&facts("1.19.0"), &config(OnMissing::Fail), &mut v)
             .unwrap()
             .into_iter()
             .map(|x| x.path)
@@ -204,7 +261,7 @@ mod tests {
     #[test]
     fn fill_mode_fills_from_defaults_and_reports_what_it_cannot() {
         let mut v = json!({});
-        let got = apply(&config(OnMissing::Fill), &mut v).unwrap();
+        let got = apply(&facts("1.19.0"), &config(OnMissing::Fill), &mut v).unwrap();
         assert_eq!(
             v["scheduler"]["resources"],
             json!({"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"memory": "512Mi"}})
@@ -225,12 +282,12 @@ mod tests {
             components: vec!["migrateDatabasejob".into()],
             ..config(OnMissing::Fail)
         };
-        let PluginError::InvalidConfig(m) = check_config(&c).unwrap_err() else {
+        let PluginError::InvalidConfig(m) = check_config(&facts("1.19.0"), &c).unwrap_err() else {
             panic!()
         };
         assert!(m.ends_with("did you mean `migrateDatabaseJob`?"), "{m}");
         let mut v = json!({"migrateDatabasejob": {"resources": {}}, "scheduler": {"resources": {"limit": {"cpu": "1"}}}});
-        let got = apply(&config(OnMissing::Fill), &mut v).unwrap();
+        let got = apply(&facts("1.19.0"), &config(OnMissing::Fill), &mut v).unwrap();
         assert_eq!(got[0], Violation { path: "migrateDatabasejob".into(), message: "unknown top-level key: the chart ignores it; did you mean `migrateDatabaseJob`?".into() });
         assert_eq!(
             got[1],

@@ -1,4 +1,4 @@
-//! The UI's admin user. In chart 1.19, `createUserJob.args` takes every field from
+//! The UI's admin user. In charts 1.19 to 1.21, `createUserJob.args` takes every field from
 //! `webserver.defaultUser` when that map is set at all, else from `createUserJob.defaultUser`
 //! (chart default: `admin` / `admin`). So the password that counts is the one of the map that
 //! wins, and a partial `webserver.defaultUser` gives the Job empty arguments (AIRFLOW.md §7).
@@ -6,7 +6,6 @@
 use super::{Ctx, Finding};
 use serde_json::Value;
 
-use airflow_facts::DEFAULT_ADMIN_PASSWORD as CHART_DEFAULT_PASSWORD;
 /// The fields `createUserJob.args` reads.
 const FIELDS: &[&str] = &[
     "role",
@@ -78,12 +77,13 @@ pub fn exposed_default_password(ctx: &Ctx) -> Vec<Finding> {
     }
     let user = effective_user(ctx);
     let path = format!("{user}.password");
-    let password = ctx.str(&path).unwrap_or(CHART_DEFAULT_PASSWORD);
-    if password != CHART_DEFAULT_PASSWORD {
+    let default = ctx.facts.default_admin_password();
+    let password = ctx.str(&path).unwrap_or(default);
+    if password != default {
         return Vec::new();
     }
     let why = if user == "webserver.defaultUser" {
-        " — chart 1.19 takes every field of the create-user Job from `webserver.defaultUser` when it is set, \
+        " — the chart takes every field of the create-user Job from `webserver.defaultUser` when it is set, \
          whatever `createUserJob.defaultUser` says"
     } else {
         ""
@@ -116,7 +116,7 @@ pub fn partial_webserver_user(ctx: &Ctx) -> Vec<Finding> {
     vec![Finding::error(
         "webserver.defaultUser",
         format!(
-            "`webserver.defaultUser` is set{} but lacks {}: chart 1.19 then takes every field of the \
+            "`webserver.defaultUser` is set{} but lacks {}: the chart then takes every field of the \
              create-user Job from it, so the Job gets empty arguments. Complete it, or remove it and use \
              `createUserJob.defaultUser`",
             ctx.set_by("webserver.defaultUser"),

@@ -4,31 +4,44 @@
 use super::{Ctx, Finding};
 
 pub fn settings_without_effect(ctx: &Ctx) -> Vec<Finding> {
-    if !ctx.flag("workers.keda.enabled") {
+    if !ctx
+        .fact("workers.keda.enabled")
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false)
+    {
         return Vec::new();
     }
-    let written =
-        crate::values::get(ctx.user, "workers.keda.cooldownPeriod").is_some_and(|v| !v.is_null());
+    // A cooldown someone wrote (not the chart's default), at whichever path they wrote it.
+    let Some(cooldown) = ctx
+        .facts
+        .paths("workers.keda.cooldownPeriod")
+        .iter()
+        .copied()
+        .find(|p| crate::values::get(ctx.user, p).is_some_and(|v| !v.is_null()))
+    else {
+        return Vec::new();
+    };
     let min = ctx
-        .get("workers.keda.minReplicaCount")
+        .fact("workers.keda.minReplicaCount")
         .and_then(|v| v.as_u64())
         .unwrap_or(0);
-    if !written || min == 0 {
+    if min == 0 {
         return Vec::new();
     }
+    let min_path = ctx.fact_path("workers.keda.minReplicaCount");
     vec![Finding::warning(
-        "workers.keda.cooldownPeriod",
+        cooldown,
         format!(
-            "has no effect{}: KEDA uses it only to scale down to zero, and `workers.keda.minReplicaCount` is {min}{}",
-            ctx.set_by("workers.keda.cooldownPeriod"),
-            ctx.set_by("workers.keda.minReplicaCount")
+            "has no effect{}: KEDA uses it only to scale down to zero, and `{min_path}` is {min}{}",
+            ctx.set_by(cooldown),
+            ctx.set_by(min_path)
         ),
     )]
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::run;
+    use super::super::test_support::{run, run_on};
     use super::*;
     use serde_json::json;
 
@@ -53,5 +66,33 @@ mod tests {
             )
             .is_empty()
         );
+    }
+
+    #[test]
+    fn from_chart_1_20_under_workers_celery_keda() {
+        let keda = json!({"enabled": true, "minReplicaCount": 2, "cooldownPeriod": 30});
+        let f = run_on(
+            "1.21.0",
+            settings_without_effect,
+            json!({"workers": {"celery": {"keda": keda}}}),
+        );
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].path, "workers.celery.keda.cooldownPeriod");
+        assert!(
+            f[0].message
+                .contains("`workers.celery.keda.minReplicaCount` is 2"),
+            "{}",
+            f[0].message
+        );
+        // The deprecated spelling still counts: the chart reads it when the new one is unset.
+        let f = run_on(
+            "1.20.0",
+            settings_without_effect,
+            json!({"workers": {"keda": keda, "celery": {"keda": {"enabled": null}}}}),
+        );
+        assert_eq!(f[0].path, "workers.keda.cooldownPeriod");
+        // The new spelling wins: a minimum of 0 there means the cooldown matters.
+        let values = json!({"workers": {"keda": keda, "celery": {"keda": {"minReplicaCount": 0}}}});
+        assert!(run_on("1.21.0", settings_without_effect, values).is_empty());
     }
 }

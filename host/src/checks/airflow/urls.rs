@@ -6,7 +6,7 @@
 //!   `sslmode` at all is a warning (libpq then tries TLS but accepts plain text). A URL to the
 //!   release's own PgBouncer is in-cluster: its TLS is PgBouncer's business.
 
-use super::super::facts::connection_of;
+use super::secrets::connection_of;
 use super::{Ctx, Finding};
 
 /// The scheme part of a URL, for messages that must not show credentials.

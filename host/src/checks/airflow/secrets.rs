@@ -1,95 +1,17 @@
-//! Chart facts: rules for one chart, over a range of its versions, that the rendered
-//! manifests cannot show. A chart is identified by its resolved `Chart.yaml` (name and home
-//! page), never by the string in the pipeline file.
-//!
-//! The Apache Airflow chart 1.19.x:
-//! - which charts these facts are about ([`is_apache_airflow_1_19`]), where the chart takes
-//!   extra pod annotations, and how to read a connection URL out of a Secret (used by the
-//!   rules in [`super::airflow`]);
-//! - when helm did not render the chart, the Secrets its values name (`data.metadataSecretName`,
-//!   …) are checked at the values level instead, with the keys the chart reads. With a full
-//!   render the generic reference check covers them on the real pod specs.
+//! The Secrets the Airflow chart's values name (`data.metadataSecretName`, …) and the keys the
+//! chart reads from each (the chart facts' Secret references). Without a full render they are
+//! checked here at the values level; with one, the generic reference check covers them on the
+//! real pod specs. Also how to read a connection URL out of a Secret (used by [`super::urls`]).
 
-use super::{Check, Input, Phase, Problem};
-use crate::chart::Chart;
+use super::super::Problem;
 use crate::diagnostics;
 use crate::names;
 use crate::plan::ReleasePlan;
 use crate::render::ReleaseRender;
 use crate::values;
+use airflow_facts::Facts;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
-
-pub struct ChartFacts;
-
-impl Check for ChartFacts {
-    fn name(&self) -> &'static str {
-        "chart facts"
-    }
-
-    fn phase(&self) -> Phase {
-        Phase::Values
-    }
-
-    fn run(&self, input: &Input) -> Vec<Problem> {
-        if !is_apache_airflow_1_19_release(input.chart, input.release) {
-            return Vec::new();
-        }
-        let mut problems = Vec::new();
-        if !input.full_render {
-            problems.extend(airflow_secrets(
-                input.release,
-                input.render,
-                input.coalesced,
-            ));
-        }
-        problems
-    }
-}
-
-/// The official Apache Airflow chart (`Chart.yaml` name `airflow`, home airflow.apache.org),
-/// versions 1.19.x. Bitnami's chart is also called `airflow`; its home is bitnami.com.
-pub fn is_apache_airflow_1_19(chart: &Chart) -> bool {
-    let apache = chart
-        .home
-        .as_deref()
-        .is_some_and(|h| h.trim_end_matches('/') == airflow_facts::HOME)
-        || chart
-            .sources
-            .iter()
-            .any(|s| s.trim_end_matches('/') == airflow_facts::SOURCE);
-    chart.name == airflow_facts::NAME && apache && airflow_facts::supports(&chart.version)
-}
-
-/// Whether a release is for the Apache Airflow chart 1.19: by its resolved `Chart.yaml` when
-/// the chart could be had, else by what the pipeline names — `NAME` `airflow` at a 1.19.x
-/// version, from the official repository (`airflow.apache.org`) or an undeclared one (a
-/// values-only render). Bitnami's `airflow` (its own repository, versions 10 and up) is not.
-pub fn is_apache_airflow_1_19_release(chart: Option<&Chart>, release: &ReleasePlan) -> bool {
-    use crate::chart::Source;
-    if let Some(c) = chart {
-        return is_apache_airflow_1_19(c);
-    }
-    // An exact version or a range pinned inside the supported line (`~1.19.0`, `1.19.x`).
-    let in_range =
-        |v: &str| airflow_facts::supports(v.trim_start_matches(['=', '~', '^', 'v']).trim());
-    match &release.source {
-        Source::Repo {
-            url, name, version, ..
-        } => {
-            name == airflow_facts::NAME
-                && url.trim_end_matches('/') == airflow_facts::HOME
-                && in_range(version)
-        }
-        Source::Undeclared { name, version, .. } => {
-            name == airflow_facts::NAME && version.as_deref().is_some_and(in_range)
-        }
-        _ => false,
-    }
-}
-
-pub use airflow_facts::POD_ANNOTATIONS;
-use airflow_facts::SECRET_REFS as AIRFLOW_SECRET_REFS;
 
 /// The `connection` value of a Secret the render defines: emitted by a step (`data` base64 or
 /// `stringData`) or created by the chart from `extraSecrets` (`data`/`stringData` are one YAML
@@ -132,6 +54,7 @@ pub(super) fn connection_of(
 
 /// Secret references of the Airflow chart: emitted, chart-created or declared, with their keys.
 pub fn airflow_secrets(
+    facts: &Facts,
     release: &ReleasePlan,
     render: &ReleaseRender,
     coalesced: &Value,
@@ -185,19 +108,21 @@ pub fn airflow_secrets(
         .map(String::as_str)
         .collect();
 
-    let mut refs: Vec<(String, Vec<&str>)> = AIRFLOW_SECRET_REFS
+    let mut refs: Vec<(String, Vec<&str>)> = facts
+        .secret_refs()
         .iter()
         .map(|(p, k)| (p.to_string(), k.to_vec()))
         .collect();
     // The chart creates the SSH key Secret itself from an inline `sshKey`.
-    if values::get(coalesced, "dags.gitSync.sshKey")
+    if values::get(coalesced, facts.path("dags.gitSync.sshKey"))
         .is_some_and(|v| v.as_str().is_some_and(|s| !s.is_empty()))
     {
-        refs.retain(|(p, _)| p != "dags.gitSync.sshKeySecret");
+        let secret = facts.path("dags.gitSync.sshKeySecret");
+        refs.retain(|(p, _)| p != secret);
     }
     // KEDA reads `kedaConnection` from the metadata Secret when it bypasses PgBouncer.
-    let on = |p: &str, default: bool| {
-        values::get(coalesced, p)
+    let on = |key: &str, default: bool| {
+        super::effective(facts, coalesced, key)
             .and_then(Value::as_bool)
             .unwrap_or(default)
     };
@@ -287,52 +212,4 @@ pub fn airflow_secrets(
         }
     }
     problems
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn chart(name: &str, home: &str, version: &str) -> Chart {
-        Chart {
-            name: name.into(),
-            version: version.into(),
-            app_version: None,
-            home: Some(home.into()),
-            sources: vec![],
-            path: Default::default(),
-            origin: String::new(),
-            digest: None,
-            defaults: Default::default(),
-            schema: None,
-        }
-    }
-
-    #[test]
-    fn identified_by_chart_yaml_not_by_name() {
-        assert!(is_apache_airflow_1_19(&chart(
-            "airflow",
-            "https://airflow.apache.org/",
-            "1.19.0"
-        )));
-        assert!(is_apache_airflow_1_19(&chart(
-            "airflow",
-            "https://airflow.apache.org/",
-            "1.19.3"
-        )));
-        assert!(
-            !is_apache_airflow_1_19(&chart("airflow", "https://bitnami.com", "1.19.0")),
-            "bitnami/airflow"
-        );
-        assert!(!is_apache_airflow_1_19(&chart(
-            "airflow",
-            "https://airflow.apache.org/",
-            "1.20.0"
-        )));
-        assert!(!is_apache_airflow_1_19(&chart(
-            "airflow-operator",
-            "https://airflow.apache.org/",
-            "1.19.0"
-        )));
-    }
 }
