@@ -2,14 +2,15 @@
 # Recreate, when online, the third-party files the tests compare with, in ../shared/fixtures
 # beside the checkout (where the tests look; they are kept out of the repository because they
 # are other projects' files):
-#   airflow-chart/  Apache Airflow's chart 1.19.0, pulled with helm from its chart repository,
-#                   and the chart's values.yaml, values.schema.json, Chart.yaml, LICENSE and
-#                   NOTICE taken out of that archive;
+#   airflow-chart/  Apache Airflow's charts 1.19.0, 1.20.0 and 1.21.0, pulled with helm from
+#                   its chart repository, and 1.19.0's values.yaml, values.schema.json,
+#                   Chart.yaml, LICENSE and NOTICE taken out of that archive;
 #   kubectl-secret/ what `kubectl create secret generic … --dry-run=client` prints for the
 #                   hand-written setup's Secrets (kubectl from tests/tools/get-helm.sh).
 # The hand-written YAML blocks (hand-written/) are a blog post's text, not published anywhere
-# a script can pull from: they come only with the project's shared/ folder, and the script
-# says so when they are missing.
+# a script can pull from, and the CRDs (crds/) are copies of the projects' published files:
+# they come only with the project's shared/ folder, and the script says so when they are
+# missing.
 #
 # Usage: bash tests/tools/get-fixtures.sh [--repo URL] [--dest DIR]
 #   --repo  the chart repository (default https://airflow.apache.org)
@@ -62,6 +63,17 @@ if [ ! -e "$chart/airflow-1.19.0.tgz" ]; then
   echo "pulled chart airflow 1.19.0 from $repo into $chart"
 fi
 
+for version in 1.20.0 1.21.0; do
+  [ -e "$chart/airflow-$version.tgz" ] && continue
+  if ! "$helm" pull airflow --repo "$repo" --version "$version" -d "$tmp" >"$tmp/pull.log" 2>&1; then
+    echo "error: could not pull chart airflow $version from $repo (offline?):" >&2
+    cat "$tmp/pull.log" >&2
+    exit 1
+  fi
+  put "$tmp/airflow-$version.tgz" "$chart/airflow-$version.tgz"
+  echo "pulled chart airflow $version from $repo into $chart"
+done
+
 # secret NAME FILE FORMAT ARGS…: kubectl's client-side dry run of one Secret into FILE.
 secret() {
   local name=$1 file=$2 format=$3
@@ -79,7 +91,13 @@ secret result-backend-mydatabase result-backend-secret.yaml yaml --from-literal=
 secret ssh-value git-ssh-key-secret.yaml yaml --from-file=gitSshKey="$tmp/gitSshKey"
 secret prod_database invalid-name-accepted-by-client-dry-run.yaml yaml --from-literal=connection="$url"
 
+status=0
+if [ ! -e "$dest/crds/keda.sh_scaledobjects.yaml" ]; then
+  echo "error: $dest/crds is missing: the published CRDs (KEDA, Flux, External Secrets) are copies this script does not pull; copy crds/ from the project's shared/fixtures folder." >&2
+  status=1
+fi
 if [ ! -e "$dest/hand-written/merged-corrected-values.yaml" ]; then
   echo "error: $dest/hand-written is missing: the hand-written YAML blocks are a blog post's text, which no script can pull; copy hand-written/ from the project's shared/fixtures folder." >&2
-  exit 1
+  status=1
 fi
+exit $status

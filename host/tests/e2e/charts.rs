@@ -365,11 +365,21 @@ impl Repo {
         }
     }
 
-    /// Serve the fixture chart with an index written by the real `helm repo index`.
+    /// Serve the fixture chart 1.19.0 with an index written by the real `helm repo index`.
     pub fn serve_airflow_chart(&self) {
+        self.serve_airflow_charts(&["1.19.0"]);
+    }
+
+    /// Serve the fixture charts of `versions` with an index written by `helm repo index`.
+    pub fn serve_airflow_charts(&self, versions: &[&str]) {
         let dir = tempfile::tempdir().unwrap();
-        let tgz = std::fs::read(fixture("airflow-chart/airflow-1.19.0.tgz")).unwrap();
-        std::fs::write(dir.path().join("airflow-1.19.0.tgz"), &tgz).unwrap();
+        let mut archives = Vec::new();
+        for version in versions {
+            let name = format!("airflow-{version}.tgz");
+            let tgz = std::fs::read(fixture(&format!("airflow-chart/{name}"))).unwrap();
+            std::fs::write(dir.path().join(&name), &tgz).unwrap();
+            archives.push((name, tgz));
+        }
         let out = std::process::Command::new(tool("helm"))
             .args(["repo", "index"])
             .arg(dir.path())
@@ -384,7 +394,9 @@ impl Repo {
         let index = std::fs::read(dir.path().join("index.yaml")).unwrap();
         let mut files = self.files.lock().unwrap();
         files.insert("/index.yaml".into(), index);
-        files.insert("/charts/airflow-1.19.0.tgz".into(), tgz);
+        for (name, tgz) in archives {
+            files.insert(format!("/charts/{name}"), tgz);
+        }
     }
 }
 

@@ -94,11 +94,20 @@ fn plugins_list_shows_built_ins_and_folders() {
     std::fs::copy(external_plugin(), dir.path().join("raw.wasm")).unwrap();
     let run = helmwasm(dir.path(), &["plugins", "list", "--plugin-dir", "."]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let rows: Vec<Vec<&str>> = run
+    let (table, rules) = run
         .stdout
+        .split_once("\n\n")
+        .expect("the table, then the chart rules");
+    let rows: Vec<Vec<&str>> = table
         .lines()
         .map(|l| l.split_whitespace().take(4).collect())
         .collect();
+    // The charts the host has rules for, with the versions tested and verified only.
+    assert!(
+        rules.starts_with("CHART RULES")
+            && rules.contains("Apache Airflow chart (airflow, home https://airflow.apache.org): facts for 1.19, 1.20, 1.21; tested with 1.19.0, 1.20.0, 1.21.0; a newer 1.x"),
+        "{rules}"
+    );
     let expected: Vec<Vec<&str>> = [
         ["NAME", "VERSION", "SOURCE", "STAGES"],
         ["airflow-database", "0.1.0", "built-in", "values"],
@@ -129,6 +138,6 @@ fn plugins_list_shows_built_ins_and_folders() {
         }
         line.len() - rest.trim_start().len()
     };
-    let offsets: Vec<usize> = run.stdout.lines().map(description_at).collect();
+    let offsets: Vec<usize> = table.lines().map(description_at).collect();
     assert!(offsets.windows(2).all(|w| w[0] == w[1]), "{}", run.stdout);
 }

@@ -1,16 +1,43 @@
-//! The example rendered in full: a copy of `examples/airflow-eks` whose `chart:` is the
-//! packaged chart 1.19.0 from the shared fixtures, with the real helm, `--strict`, for each
-//! environment. The streams are golden files (`tests/renders/`, `BLESS=1` rewrites), byte for
-//! byte (the chart's generated keys are managed), and an independent checker
-//! (`tests/tools/check_refs.py`, Python) finds no dangling Secret or ConfigMap reference in
-//! them. Python's `cryptography` checks the managed Fernet key.
+//! The example rendered in full: a copy of `examples/airflow-eks` whose `chart:` is a packaged
+//! chart from the shared fixtures (1.19.0, 1.20.0 and 1.21.0, `version` to match), with the
+//! real helm, `--strict`, for each environment. The streams are golden files
+//! (`tests/renders/`, `BLESS=1` rewrites), byte for byte (the chart's generated keys are
+//! managed); independent checkers (`tests/tools/`, Python) find no dangling Secret or ConfigMap
+//! reference, no container without requests and limits, and no object Kubernetes would refuse
+//! (`kubernetes-validate`, strict; the KEDA ScaledObject against its published CRD). Python's
+//! `cryptography` checks the managed Fernet key.
 
 use crate::support::{fixture, helmwasm, root, tool};
 use std::io::Write;
 use std::process::Stdio;
 
-/// The example, copied, with the packaged chart as its chart.
+/// The chart versions of the shared fixtures, each rendered in full.
+pub const CHART_VERSIONS: &[&str] = &["1.19.0", "1.20.0", "1.21.0"];
+
+/// The chart version the example pins.
+pub fn example_version() -> String {
+    let text = std::fs::read_to_string(root().join("examples/airflow-eks/helmwasm.yaml")).unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix("    version: "))
+        .expect("the example pins a chart version")
+        .trim()
+        .to_owned()
+}
+
+/// The example, copied, with the packaged chart of the version it pins as its chart.
 pub fn example_with_fixture_chart() -> tempfile::TempDir {
+    example_with_chart(&example_version())
+}
+
+/// The example, copied, with the packaged chart `version` from the shared fixtures as its
+/// chart and `version`.
+pub fn example_with_chart(version: &str) -> tempfile::TempDir {
+    let chart = fixture(&format!("airflow-chart/airflow-{version}.tgz"));
+    example_with(&chart, version)
+}
+
+/// The example, copied, with `chart` (a `.tgz` or a chart folder) at `version`.
+pub fn example_with(chart: &std::path::Path, version: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let src = root().join("examples/airflow-eks");
     for sub in ["values", "credentials"] {
@@ -21,12 +48,21 @@ pub fn example_with_fixture_chart() -> tempfile::TempDir {
         }
     }
     let text = std::fs::read_to_string(src.join("helmwasm.yaml")).unwrap();
-    let chart = fixture("airflow-chart/airflow-1.19.0.tgz");
-    let patched = text.replace(
-        "    chart: apache-airflow/airflow\n",
-        &format!("    chart: {}\n", chart.display()),
+    let pinned = example_version();
+    let patched = text
+        .replace(
+            "    chart: apache-airflow/airflow\n",
+            &format!("    chart: {}\n", chart.display()),
+        )
+        .replace(
+            &format!("    version: {pinned}\n"),
+            &format!("    version: {version}\n"),
+        );
+    assert!(
+        patched.contains(&format!("    chart: {}\n", chart.display()))
+            && patched.contains(&format!("    version: {version}\n")),
+        "the example names apache-airflow/airflow at one version"
     );
-    assert_ne!(patched, text, "the example names apache-airflow/airflow");
     std::fs::write(dir.path().join("helmwasm.yaml"), patched).unwrap();
     #[cfg(unix)]
     for f in [
@@ -72,71 +108,166 @@ fn check_tool(script: &str, stream: &str) -> (i32, String) {
     )
 }
 
+/// Every object of a stream valid for Kubernetes (`tests/tools/validate_k8s.py`).
+pub fn validate_k8s(stream: &str) -> (i32, String) {
+    let crd = fixture("crds/keda.sh_scaledobjects.yaml");
+    let mut child = crate::support::python3()
+        .arg(root().join("tests/tools/validate_k8s.py"))
+        .arg("--crd")
+        .arg(crd)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python3 is needed by the tests");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stream.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+/// The values a render printed with `write-values` (the final values of the one release).
+fn final_values(dir: &std::path::Path, env: &str) -> serde_json::Value {
+    let out = tempfile::tempdir().unwrap();
+    let target = out.path().display().to_string();
+    let run = helmwasm(dir, &["write-values", "-e", env, "--output-dir", &target]);
+    assert_eq!(run.code, 0, "{env}: {}", run.stderr);
+    let text = std::fs::read_to_string(out.path().join("airflow.yaml")).unwrap();
+    helmwasm::yaml::parse_values(&text, std::path::Path::new("values")).unwrap()
+}
+
+/// Every deprecated key path set in `values` by the chart's schema (description saying so).
+fn deprecated_keys(values: &serde_json::Value, version: &str) -> Vec<String> {
+    let chart =
+        helmwasm::chart::read_local(&fixture(&format!("airflow-chart/airflow-{version}.tgz")))
+            .unwrap();
+    let schema = chart.schema.unwrap().value().clone();
+    let mut out = Vec::new();
+    fn walk(
+        schema: &serde_json::Value,
+        v: &serde_json::Value,
+        path: String,
+        out: &mut Vec<String>,
+    ) {
+        let Some(map) = v.as_object() else { return };
+        for (k, child) in map {
+            let Some(node) = schema["properties"].get(k) else {
+                continue;
+            };
+            let at = if path.is_empty() {
+                k.clone()
+            } else {
+                format!("{path}.{k}")
+            };
+            let text = node["description"]
+                .as_str()
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            if text.contains("deprecated") && !child.is_null() {
+                out.push(at);
+            } else {
+                walk(node, child, at, out);
+            }
+        }
+    }
+    walk(&schema, values, String::new(), &mut out);
+    out
+}
+
 #[test]
-fn the_example_renders_in_full_for_every_environment() {
+fn the_example_renders_in_full_for_every_environment_and_chart_version() {
     tool("helm");
-    let dir = example_with_fixture_chart();
     let bless = std::env::var_os("BLESS").is_some();
-    for env in ["default", "dev", "prod"] {
-        let run = helmwasm(dir.path(), &["template", "-e", env, "--strict"]);
-        assert_eq!(run.code, 0, "{env}: {}", run.stderr);
-        assert!(
-            run.stderr.is_empty(),
-            "{env}: nothing skipped, no warning: {}",
-            run.stderr
-        );
-        for kind in [
-            "kind: Deployment",
-            "kind: StatefulSet",
-            "kind: Job",
-            "kind: Service",
-        ] {
-            assert!(run.stdout.contains(kind), "{env}: the chart's {kind}");
-        }
-        for emitted in [
-            "name: airflow-metadata-db",
-            "name: airflow-result-backend-db",
-            "name: airflow-ssh-secret",
-        ] {
-            assert!(run.stdout.contains(emitted), "{env}: emitted {emitted}");
-        }
-        if env == "prod" {
-            // The airflow-gitops step: nothing is left to Helm hooks, which Argo CD and Flux
-            // do not run as Helm does; migrations are an Argo CD Sync hook.
+    for version in CHART_VERSIONS {
+        let dir = example_with_chart(version);
+        for env in ["default", "dev", "prod"] {
+            let at = format!("chart {version}, {env}");
+            let run = helmwasm(dir.path(), &["template", "-e", env, "--strict"]);
+            assert_eq!(run.code, 0, "{at}: {}", run.stderr);
             assert!(
-                !run.stdout.contains("helm.sh/hook"),
-                "prod: a Helm hook is left in the GitOps render"
+                run.stderr.is_empty(),
+                "{at}: nothing skipped, no warning: {}",
+                run.stderr
             );
-            assert!(run.stdout.contains("argocd.argoproj.io/hook: Sync"));
-        }
-        let (code, report) = check_refs(&run.stdout);
-        assert_eq!(
-            code, 0,
-            "{env}: the independent checker found dangling references:\n{report}"
-        );
-        // The container-resources post-render step: explicit requests and limits on every
-        // container of every workload, as an independent script reads the render.
-        let (code, report) = check_tool("check_resources.py", &run.stdout);
-        assert_eq!(
-            code, 0,
-            "{env}: a container without explicit requests and limits:\n{report}"
-        );
-        // The chart's generated keys are managed by the `airflow-keys` step: a second render
-        // is byte-identical, chart objects included.
-        let again = helmwasm(dir.path(), &["template", "-e", env, "--strict"]);
-        assert!(again.stdout == run.stdout, "{env}: two full renders differ");
-        let golden = root().join(format!("tests/renders/airflow-eks-{env}.yaml"));
-        let actual = run.stdout.clone();
-        if bless {
-            std::fs::create_dir_all(golden.parent().unwrap()).unwrap();
-            std::fs::write(&golden, &actual).unwrap();
-        } else {
-            let expected = std::fs::read_to_string(&golden).unwrap_or_default();
+            for kind in [
+                "kind: Deployment",
+                "kind: StatefulSet",
+                "kind: Job",
+                "kind: Service",
+            ] {
+                assert!(run.stdout.contains(kind), "{at}: the chart's {kind}");
+            }
+            for emitted in [
+                "name: airflow-metadata-db",
+                "name: airflow-result-backend-db",
+                "name: airflow-ssh-secret",
+            ] {
+                assert!(run.stdout.contains(emitted), "{at}: emitted {emitted}");
+            }
+            if env == "prod" {
+                // The airflow-gitops step: nothing is left to Helm hooks, which Argo CD and
+                // Flux do not run as Helm does; migrations are an Argo CD Sync hook.
+                assert!(
+                    !run.stdout.contains("helm.sh/hook"),
+                    "{at}: a Helm hook is left in the GitOps render"
+                );
+                assert!(run.stdout.contains("argocd.argoproj.io/hook: Sync"));
+                // KEDA scales the workers (the chart's ScaledObject, from the keys the version
+                // reads), and the UI is a LoadBalancer.
+                assert!(run.stdout.contains("kind: ScaledObject"), "{at}: KEDA");
+                assert!(run.stdout.contains("type: LoadBalancer"), "{at}: the UI");
+            }
+            let (code, report) = check_refs(&run.stdout);
+            assert_eq!(
+                code, 0,
+                "{at}: the independent checker found dangling references:\n{report}"
+            );
+            // The container-resources post-render step: explicit requests and limits on every
+            // container of every workload, as an independent script reads the render.
+            let (code, report) = check_tool("check_resources.py", &run.stdout);
+            assert_eq!(
+                code, 0,
+                "{at}: a container without explicit requests and limits:\n{report}"
+            );
+            let (code, report) = validate_k8s(&run.stdout);
+            assert_eq!(
+                code, 0,
+                "{at}: an object Kubernetes would refuse:\n{report}"
+            );
+            // No step writes a key the chart marks deprecated (the example's values write none).
+            let deprecated = deprecated_keys(&final_values(dir.path(), env), version);
             assert!(
-                expected == actual,
-                "{env}: the full render differs from {} (BLESS=1 rewrites it)",
-                golden.display()
+                deprecated.is_empty(),
+                "{at}: the final values hold deprecated keys: {deprecated:?}"
             );
+            // The chart's generated keys are managed by the `airflow-keys` step: a second
+            // render is byte-identical, chart objects included.
+            let again = helmwasm(dir.path(), &["template", "-e", env, "--strict"]);
+            assert!(again.stdout == run.stdout, "{at}: two full renders differ");
+            let golden = root().join(format!("tests/renders/airflow-eks-{version}-{env}.yaml"));
+            let actual = run.stdout.clone();
+            if bless {
+                std::fs::create_dir_all(golden.parent().unwrap()).unwrap();
+                std::fs::write(&golden, &actual).unwrap();
+            } else {
+                let expected = std::fs::read_to_string(&golden).unwrap_or_default();
+                assert!(
+                    expected == actual,
+                    "{at}: the full render differs from {} (BLESS=1 rewrites it)",
+                    golden.display()
+                );
+            }
         }
     }
 }

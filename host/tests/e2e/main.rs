@@ -6,6 +6,7 @@ mod support;
 mod argocd;
 mod aws;
 mod cases;
+mod chart_facts;
 mod charts;
 mod ci;
 mod concurrency;

@@ -2,7 +2,15 @@
 //! user's value and where it was set, the step and its value (redacted where secret); the
 //! pipeline's `userWins` puts the user's value back after the steps.
 
-use crate::full_render::example_with_fixture_chart;
+use crate::full_render::example_with_chart;
+
+/// The example on chart 1.19, where `keda-autoscaling` writes `workers.keda.*`, the keys a user
+/// sets too: a step replacing a user's value at the same path. (From 1.20 the step writes
+/// `workers.celery.keda.*` and the user's `workers.keda.*` is a deprecated key:
+/// `chart_facts::a_deprecated_user_key_that_a_step_shadows_is_named_once`.)
+fn example_with_fixture_chart() -> tempfile::TempDir {
+    example_with_chart("1.19.0")
+}
 use crate::support::helmwasm;
 
 const KEDA_WARNING: &str = "warning: release `airflow`: workers.keda.maxReplicaCount: step 3 (`keda-autoscaling`) replaced your value 20 (set by the command line (--set)) with 10; to keep yours, list `workers.keda.maxReplicaCount` under `userWins`\n";

@@ -493,7 +493,8 @@ fn lint_goes_on_without_a_step_that_failed_on_a_placeholder() {
 #[test]
 fn explain_names_the_chart_default_and_the_step_that_changed_it() {
     tool("helm");
-    let dir = example_with_fixture_chart();
+    // Chart 1.19, where the step writes `workers.keda.enabled`, a key with a chart default.
+    let dir = crate::full_render::example_with_chart("1.19.0");
     let run = helmwasm(
         dir.path(),
         &["explain", "workers.keda.enabled", "-e", "prod"],

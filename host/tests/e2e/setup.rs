@@ -46,7 +46,7 @@ fn the_python_environment_installs_where_the_system_python_is_externally_managed
     let check = Command::new(&python)
         .args([
             "-c",
-            "import sys, jsonschema, yaml, cryptography, moto; print(sys.prefix)",
+            "import sys, jsonschema, yaml, cryptography, moto, kubernetes_validate; print(sys.prefix)",
         ])
         .output()
         .unwrap();
@@ -74,7 +74,7 @@ fn the_python_environment_installs_where_the_system_python_is_externally_managed
 #[test]
 fn the_fixtures_script_pulls_the_chart_and_writes_the_kubectl_outputs() {
     let repo = crate::charts::Repo::start();
-    repo.serve_airflow_chart();
+    repo.serve_airflow_charts(&["1.19.0", "1.20.0", "1.21.0"]);
     let dest = tempfile::tempdir().unwrap();
     let run = || {
         Command::new("bash")
@@ -90,12 +90,14 @@ fn the_fixtures_script_pulls_the_chart_and_writes_the_kubectl_outputs() {
     assert_eq!(
         stderr.trim_end(),
         format!(
-            "error: {}/hand-written is missing: the hand-written YAML blocks are a blog post's text, which no script can pull; copy hand-written/ from the project's shared/fixtures folder.",
-            dest.path().display()
+            "error: {d}/crds is missing: the published CRDs (KEDA, Flux, External Secrets) are copies this script does not pull; copy crds/ from the project's shared/fixtures folder.\nerror: {d}/hand-written is missing: the hand-written YAML blocks are a blog post's text, which no script can pull; copy hand-written/ from the project's shared/fixtures folder.",
+            d = dest.path().display()
         )
     );
     for f in [
         "airflow-1.19.0.tgz",
+        "airflow-1.20.0.tgz",
+        "airflow-1.21.0.tgz",
         "values.yaml",
         "values.schema.json",
         "LICENSE",
@@ -134,7 +136,13 @@ fn the_fixtures_script_pulls_the_chart_and_writes_the_kubectl_outputs() {
     }
     let served = repo.requests();
     assert!(served >= 2, "index.yaml and the archive: {served}");
-    // With the hand-written blocks in place: success, quiet, nothing fetched again.
+    // With the CRDs and the hand-written blocks in place: success, quiet, nothing fetched again.
+    std::fs::create_dir(dest.path().join("crds")).unwrap();
+    std::fs::copy(
+        fixture("crds/keda.sh_scaledobjects.yaml"),
+        dest.path().join("crds/keda.sh_scaledobjects.yaml"),
+    )
+    .unwrap();
     let hand = dest.path().join("hand-written");
     std::fs::create_dir(&hand).unwrap();
     std::fs::copy(
@@ -176,7 +184,7 @@ fn without_the_shared_fixtures_the_set_up_stops_with_one_message() {
     assert_eq!(
         lines[0],
         format!(
-            "error: the tests need the shared fixtures in {}/shared/fixtures, beside this checkout; missing: airflow-chart/airflow-1.19.0.tgz airflow-chart/values.yaml airflow-chart/values.schema.json kubectl-secret/metadata-secret.yaml hand-written/merged-corrected-values.yaml.",
+            "error: the tests need the shared fixtures in {}/shared/fixtures, beside this checkout; missing: airflow-chart/airflow-1.19.0.tgz airflow-chart/airflow-1.20.0.tgz airflow-chart/airflow-1.21.0.tgz airflow-chart/values.yaml airflow-chart/values.schema.json crds/keda.sh_scaledobjects.yaml kubectl-secret/metadata-secret.yaml hand-written/merged-corrected-values.yaml.",
             dir.path().canonicalize().unwrap().display()
         )
     );

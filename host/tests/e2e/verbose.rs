@@ -63,7 +63,7 @@ fn verbose_prints_one_line_per_step_with_counts_and_emitted_objects() {
     let vv = helmwasm(dir.path(), &["template", "-e", "prod", "--strict", "-vv"]);
     assert_eq!(vv.code, 0, "{}", vv.stderr);
     assert!(
-        vv.stderr.contains("    set: workers.celery.persistence.enabled, workers.keda.enabled, workers.keda.maxReplicaCount, workers.keda.minReplicaCount, workers.keda.pollingInterval\n"),
+        vv.stderr.contains("    set: workers.celery.keda.enabled, workers.celery.keda.maxReplicaCount, workers.celery.keda.minReplicaCount, workers.celery.keda.pollingInterval, workers.celery.persistence.enabled\n"),
         "{}",
         vv.stderr
     );

@@ -1,0 +1,220 @@
+//! The Airflow chart facts against real charts, through the binary: a chart newer than the
+//! newest facts renders with one warning once they verify; the same chart with a key the facts
+//! use removed fails naming the key; another major version is refused; without the chart the
+//! output says the facts could not be verified. The charts are built in the test from the 1.21.0
+//! fixture: unpacked, relabelled (`Chart.yaml` `version`), a key dropped from `values.yaml` and
+//! `values.schema.json`.
+
+use crate::full_render::example_with;
+use crate::support::{fixture, helmwasm, helmwasm_with, tool};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The 1.21.0 fixture unpacked into a temporary folder, relabelled `version`: `(tmp, chart)`.
+fn relabelled(version: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let status = Command::new("tar")
+        .arg("xzf")
+        .arg(fixture("airflow-chart/airflow-1.21.0.tgz"))
+        .arg("-C")
+        .arg(dir.path())
+        .status()
+        .expect("tar is needed by the tests");
+    assert!(status.success());
+    let chart = dir.path().join("airflow");
+    let meta = chart.join("Chart.yaml");
+    let text = std::fs::read_to_string(&meta).unwrap();
+    let relabelled = text.replace("\nversion: 1.21.0\n", &format!("\nversion: {version}\n"));
+    assert_ne!(relabelled, text, "Chart.yaml says version 1.21.0");
+    std::fs::write(&meta, relabelled).unwrap();
+    (dir, chart)
+}
+
+/// Remove `path` (dotted) from the chart's `values.yaml` (rewritten as JSON, which helm reads
+/// as YAML) and from its `values.schema.json`.
+fn drop_key(chart: &Path, path: &str) {
+    let keys: Vec<&str> = path.split('.').collect();
+    let (last, parents) = keys.split_last().unwrap();
+    let values_file = chart.join("values.yaml");
+    let mut values = helmwasm::yaml::parse_values(
+        &std::fs::read_to_string(&values_file).unwrap(),
+        Path::new("values.yaml"),
+    )
+    .unwrap();
+    let mut node = &mut values;
+    for k in parents {
+        node = &mut node[*k];
+    }
+    assert!(
+        node.as_object_mut().unwrap().remove(*last).is_some(),
+        "{path} in values.yaml"
+    );
+    std::fs::write(&values_file, serde_json::to_string_pretty(&values).unwrap()).unwrap();
+    let schema_file = chart.join("values.schema.json");
+    let mut schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&schema_file).unwrap()).unwrap();
+    let mut node = &mut schema;
+    for k in parents {
+        node = &mut node["properties"][*k];
+    }
+    assert!(
+        node["properties"]
+            .as_object_mut()
+            .unwrap()
+            .remove(*last)
+            .is_some(),
+        "{path} in values.schema.json"
+    );
+    std::fs::write(&schema_file, serde_json::to_string(&schema).unwrap()).unwrap();
+}
+
+fn warnings(stderr: &str) -> Vec<&str> {
+    stderr
+        .lines()
+        .filter(|l| l.starts_with("warning:"))
+        .collect()
+}
+
+#[test]
+fn a_newer_chart_renders_with_one_warning_once_the_facts_verify() {
+    tool("helm");
+    let (_tmp, chart) = relabelled("1.22.0");
+    let dir = example_with(&chart, "1.22.0");
+    let run = helmwasm(dir.path(), &["template", "-e", "prod", "--strict"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let w = warnings(&run.stderr);
+    assert_eq!(w.len(), 1, "one warning: {}", run.stderr);
+    assert!(
+        w[0].contains("chart airflow 1.22.0 is newer than the Airflow chart facts helmwasm has, written for 1.21 (tested with 1.21.0)"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.contains("kind: ScaledObject"));
+    assert!(
+        run.stdout.contains("chart: \"airflow-1.22.0\""),
+        "helm rendered the relabelled chart"
+    );
+    let (code, report) = crate::full_render::validate_k8s(&run.stdout);
+    assert_eq!(code, 0, "{report}");
+}
+
+#[test]
+fn a_chart_without_a_key_the_facts_use_fails_naming_it() {
+    tool("helm");
+    let (_tmp, chart) = relabelled("1.22.0");
+    drop_key(&chart, "workers.celery.keda");
+    let dir = example_with(&chart, "1.22.0");
+    let run = helmwasm(dir.path(), &["template", "-e", "prod", "--strict"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    for want in [
+        "release `airflow`: the Airflow chart facts (written for chart 1.21, tested with 1.21.0) do not hold for chart airflow 1.22.0",
+        "fact `workers.keda.enabled`: key `workers.celery.keda.enabled` is not in the chart's values.schema.json",
+    ] {
+        assert!(run.stderr.contains(want), "{want}\n{}", run.stderr);
+    }
+    assert!(run.stdout.is_empty(), "nothing rendered: {}", run.stdout);
+    // `lint` says so with its code.
+    let lint = helmwasm(dir.path(), &["lint", "-e", "prod", "--output", "json"]);
+    assert_eq!(lint.code, 1, "{}", lint.stderr);
+    assert!(lint.stdout.contains("\"HW0404\""), "{}", lint.stdout);
+}
+
+#[test]
+fn another_major_version_is_refused() {
+    let (_tmp, chart) = relabelled("2.0.0");
+    let dir = example_with(&chart, "2.0.0");
+    let run = helmwasm(dir.path(), &["template", "-e", "prod"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("chart version `2.0.0` is another major version than the Airflow chart facts helmwasm has (1.19 to 1.21)"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// Without the chart (offline, nothing cached: a values-only render), the facts are chosen by
+/// the pipeline's `version` and the output says they could not be verified.
+#[test]
+fn without_the_chart_the_facts_are_chosen_by_version_and_said_unverified() {
+    let cache = tempfile::tempdir().unwrap();
+    let example = crate::support::root().join("examples/airflow-eks");
+    let run = helmwasm_with(
+        &example,
+        &["template", "-e", "prod"],
+        &[
+            ("HELMWASM_OFFLINE", "1"),
+            ("HELMWASM_CACHE_DIR", cache.path().to_str().unwrap()),
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let version = crate::full_render::example_version();
+    let want = format!(
+        "; the Airflow chart facts for {} were chosen by the pipeline's version `{version}` and could not be verified against the chart\n",
+        &version[..version.rfind('.').unwrap()]
+    );
+    let note = run
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("note: release `airflow`: chart not rendered"))
+        .unwrap_or_else(|| panic!("{}", run.stderr));
+    assert!(
+        format!("{note}\n").ends_with(&want),
+        "{want}\n{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("warning:"), "{}", run.stderr);
+    // The steps wrote the keys that version reads (1.21: `workers.celery.keda`).
+    assert!(run.stdout.contains("# helmwasm: chart not rendered"));
+    assert!(run.stdout.contains("    keda:\n"), "{}", run.stdout);
+}
+
+/// On chart 1.21 a user's `workers.keda.*` is a deprecated key: one warning names it, where it
+/// was set, the key to use and the value the chart reads instead (the step's); a deprecated key
+/// no step shadows still works and is named with its replacement; `lint` gives the code.
+#[test]
+fn a_deprecated_user_key_that_a_step_shadows_is_named_once() {
+    tool("helm");
+    let dir = crate::full_render::example_with_chart("1.21.0");
+    let run = helmwasm(
+        dir.path(),
+        &[
+            "template",
+            "-e",
+            "prod",
+            "--strict",
+            "--set",
+            "workers.keda.maxReplicaCount=20",
+            "--set",
+            "workers.podAnnotations.team=data",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        warnings(&run.stderr),
+        [
+            "warning: release `airflow`: workers.keda: is deprecated in chart airflow 1.21.0 (set by the command line (--set)); use `workers.celery.keda` instead; the chart reads `workers.celery.keda.maxReplicaCount` instead of `workers.keda.maxReplicaCount` (set by step 3 (`keda-autoscaling`)), so yours has no effect",
+            "warning: release `airflow`: workers.podAnnotations: is deprecated in chart airflow 1.21.0 (set by the command line (--set)); use `workers.celery.podAnnotations` instead (or `workers.kubernetes.podAnnotations`)",
+        ],
+        "{}",
+        run.stderr
+    );
+    // The deprecated key no step shadows still renders: the chart reads it.
+    assert!(
+        run.stdout.contains("team: data"),
+        "the worker pods get the annotation"
+    );
+    let lint = helmwasm(
+        dir.path(),
+        &[
+            "lint",
+            "-e",
+            "prod",
+            "--set",
+            "workers.podAnnotations.team=data",
+            "--output",
+            "json",
+        ],
+    );
+    assert_eq!(lint.code, 0, "{}", lint.stderr);
+    assert!(lint.stdout.contains("\"HW0306\""), "{}", lint.stdout);
+}
