@@ -2,10 +2,11 @@
 """Whole-process comparisons, side by side in one run: medians of N runs, ratios, peak RSS.
 
     cargo build --release -p helmwasm
-    python3 host/benches/compare.py --chart PATH/airflow-1.19.0.tgz [--runs 10]
+    python3 host/benches/compare.py --chart PATH/airflow-1.21.0.tgz [--runs 10]
 
-The chart is Apache Airflow's 1.19.0 package (e.g. `helm pull airflow --repo
-https://airflow.apache.org --version 1.19.0`). helm and kubectl come from --helm/--kubectl,
+The chart is Apache Airflow's package of the version the example pins, 1.21.0 (e.g. `helm pull
+airflow --repo https://airflow.apache.org --version 1.21.0`; the figures in docs/benchmarks.md
+before the example moved to 1.21.0 were measured with 1.19.0). helm and kubectl come from --helm/--kubectl,
 else target/tools/bin (what `bash tests/setup` installs), else PATH. Prints a Markdown table;
 docs/benchmarks.md holds the figures measured with it. Nothing here is a test: CI does not
 run it, and nothing is asserted.
@@ -127,7 +128,7 @@ def pipeline_copy(dest, chart=None, releases=1, steps=True):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--chart", required=True, help="the packaged Airflow chart 1.19.0 (.tgz)")
+    ap.add_argument("--chart", required=True, help="the packaged Airflow chart of the example's version, 1.21.0 (.tgz)")
     ap.add_argument("--runs", type=int, default=10)
     ap.add_argument("--helmwasm", default=str(ROOT / "target/release/helmwasm"))
     ap.add_argument("--helm")
@@ -187,7 +188,7 @@ def main():
         env=with_helm, check=True, stderr=subprocess.DEVNULL,
     )
     bare = row(
-        "bare `helm template` of chart 1.19.0 with the same final values",
+        f"bare `helm template` of chart {Path(chart).name} with the same final values",
         [helm, "template", "airflow", chart, "-n", "airflow", "-f", str(values_file)],
         env=with_helm,
     )

@@ -5,8 +5,10 @@
 //! [`spec`] (read `helmwasm.yaml`) → [`plan`] (environment, selection, chart source, values
 //! layers; no secret is read) → [`secrets`] (references resolved, registered with
 //! [`redact`]) → [`registry`] + [`runtime`] (load plugins, sandboxed calls) → per release:
-//! [`chart`] (resolve and cache the chart) → [`execute`] (run the steps) → [`rollout`] (a
-//! keyed digest of the emitted Secrets on the pod templates) → [`checks`] (values phase) →
+//! [`chart`] (resolve and cache the chart) → [`checks::known`] (the chart's rules, if helmwasm
+//! has some: its facts chosen for the version and verified against the chart before the first
+//! step) → [`execute`] (run the steps) → [`rollout`] (a keyed digest of the emitted Secrets on
+//! the pod templates, where the chart's rules say) → [`checks`] (values phase) →
 //! [`helm`] (`helm template`) → [`postrender`] (post-render steps) → [`checks`] (render phase) → [`output`] (print or write the
 //! [`render`]).
 //!

@@ -31,7 +31,7 @@ impl Check for Deprecated {
         };
         let chart = input.chart.map_or_else(
             || label.clone(),
-            |c| format!("chart {} {}", c.name, c.version),
+            |c| crate::term::line(&format!("chart {} {}", c.name, c.version)),
         );
         let mut found = Vec::new();
         walk(

@@ -81,7 +81,10 @@ impl known::Entry for Entry {
     }
 
     fn load(&self, version: &str, chart: Option<&Chart>) -> Result<Loaded, String> {
-        let facts = airflow_facts::select(version).map_err(|e| e.to_string())?;
+        // The version is the chart's or the pipeline's text: shown on one line, escaped.
+        let facts =
+            airflow_facts::select(version).map_err(|e| crate::term::line(&e.to_string()))?;
+        let shown = |c: &Chart| crate::term::line(&format!("{} {}", c.name, c.version));
         let mut warnings = Vec::new();
         let mut unverified = None;
         match chart {
@@ -89,11 +92,10 @@ impl known::Entry for Entry {
                 let broken = verify::verify(&facts, chart);
                 if !broken.is_empty() {
                     return Err(format!(
-                        "the Airflow chart facts (written for chart {}, tested with {}) do not hold for chart {} {}:\n- {}",
+                        "the Airflow chart facts (written for chart {}, tested with {}) do not hold for chart {}:\n- {}",
                         facts.line,
                         facts.tested(),
-                        chart.name,
-                        chart.version,
+                        shown(chart),
                         broken.join("\n- ")
                     ));
                 }
@@ -102,9 +104,8 @@ impl known::Entry for Entry {
                         code: &diagnostics::CHART_FACTS_UNVERIFIED,
                         at: "chart".into(),
                         message: format!(
-                            "chart {} {} is newer than the Airflow chart facts helmwasm has, written for {} (tested with {}); they hold for this chart's values.yaml, values.schema.json and templates, so they are used, but a change the facts do not cover would go unnoticed",
-                            chart.name,
-                            chart.version,
+                            "chart {} is newer than the Airflow chart facts helmwasm has, written for {} (tested with {}); they hold for this chart's values.yaml, values.schema.json and templates, so they are used, but a change the facts do not cover would go unnoticed",
+                            shown(chart),
                             facts.line,
                             facts.tested()
                         ),
@@ -113,8 +114,9 @@ impl known::Entry for Entry {
             }
             None => {
                 unverified = Some(format!(
-                    "the Airflow chart facts for {} were chosen by the pipeline's version `{version}` and could not be verified against the chart",
-                    facts.line
+                    "the Airflow chart facts for {} were chosen by the pipeline's version `{}` and could not be verified against the chart",
+                    facts.line,
+                    crate::term::line(version)
                 ))
             }
         }

@@ -276,4 +276,47 @@ mod tests {
             1
         );
     }
+
+    /// A chart's version is its own text: a newline in it cannot start a forged line.
+    #[test]
+    fn a_hostile_chart_version_is_shown_on_one_line() {
+        use crate::checks::known::Entry as _;
+        let mut chart = fixture("1.21.0");
+        chart.version = "1.22.0\nerror: forged".into();
+        let version = chart.version.clone();
+        let loaded = super::super::Entry
+            .load(&version, Some(&chart))
+            .ok()
+            .unwrap();
+        assert_eq!(loaded.warnings.len(), 1);
+        assert!(
+            !loaded.warnings[0].message.contains('\n'),
+            "{}",
+            loaded.warnings[0].message
+        );
+        chart.defaults.remove("executor");
+        let mut schema = chart.schema.as_ref().unwrap().value().clone();
+        schema["properties"]
+            .as_object_mut()
+            .unwrap()
+            .remove("executor");
+        chart.schema = Some(crate::checks::ValuesSchema::new(schema));
+        let refused = super::super::Entry
+            .load(&version, Some(&chart))
+            .err()
+            .unwrap();
+        assert_eq!(
+            refused
+                .lines()
+                .next()
+                .unwrap()
+                .matches("error: forged")
+                .count(),
+            1
+        );
+        assert!(
+            refused.lines().all(|l| !l.starts_with("error: forged")),
+            "{refused}"
+        );
+    }
 }
