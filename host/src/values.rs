@@ -52,6 +52,19 @@ fn strip_nulls(map: Map<String, Value>) -> Map<String, Value> {
     out
 }
 
+/// What a value is, for messages: `null`, `a boolean`, `a number`, `a string`, `a list`,
+/// `a map`.
+pub fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a map",
+    }
+}
+
 /// The value at a dotted path such as `workers.keda.enabled`, if every map on the way exists.
 pub fn get<'a>(values: &'a Value, path: &str) -> Option<&'a Value> {
     path.split('.')

@@ -7,6 +7,7 @@
 //! writes the key the chart version reads), the warning says which values the chart reads
 //! there instead: the user's deprecated ones have no effect.
 
+use super::schema::resolve;
 use super::{Check, Input, Phase, Problem};
 use serde_json::Value;
 
@@ -217,20 +218,6 @@ fn advice(description: &str) -> String {
                 .join(", ")
         ),
     }
-}
-
-/// A local `$ref` (`#/definitions/x`) resolved, a few levels deep.
-fn resolve<'a>(root: &'a Value, mut node: &'a Value) -> &'a Value {
-    for _ in 0..8 {
-        let Some(r) = node.get("$ref").and_then(Value::as_str) else {
-            break;
-        };
-        match r.strip_prefix('#').and_then(|p| root.pointer(p)) {
-            Some(n) => node = n,
-            None => break,
-        }
-    }
-    node
 }
 
 #[cfg(test)]

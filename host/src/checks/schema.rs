@@ -49,6 +49,21 @@ impl PartialEq for ValuesSchema {
     }
 }
 
+/// A local `$ref` (`#/definitions/x`) of a schema node resolved, a few levels deep (a remote or
+/// broken one is left as it is).
+pub(crate) fn resolve<'a>(root: &'a Value, mut node: &'a Value) -> &'a Value {
+    for _ in 0..8 {
+        let Some(r) = node.get("$ref").and_then(Value::as_str) else {
+            break;
+        };
+        match r.strip_prefix('#').and_then(|p| root.pointer(p)) {
+            Some(n) => node = n,
+            None => break,
+        }
+    }
+    node
+}
+
 pub struct Schema;
 
 impl Check for Schema {

@@ -217,7 +217,7 @@ fn values_root(value: Value, file: &Path) -> Result<Value, YamlError> {
             column: Some(1),
             message: format!(
                 "a values file must hold a map at the top, found {}",
-                kind(&other)
+                crate::values::type_name(&other)
             ),
         }),
     }
@@ -235,17 +235,6 @@ pub fn as_helm_reads(value: &Value) -> Value {
                 .collect(),
         ),
         other => other.clone(),
-    }
-}
-
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "a map",
     }
 }
 

@@ -84,8 +84,14 @@ fn check_refs(stream: &str) -> (i32, String) {
 
 /// Run one of the independent Python checkers of `tests/tools/` on a stream.
 fn check_tool(script: &str, stream: &str) -> (i32, String) {
+    run_tool(script, &[], stream)
+}
+
+/// [`check_tool`] with arguments.
+fn run_tool(script: &str, args: &[&std::ffi::OsStr], stream: &str) -> (i32, String) {
     let mut child = crate::support::python3()
         .arg(root().join("tests/tools").join(script))
+        .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -111,29 +117,10 @@ fn check_tool(script: &str, stream: &str) -> (i32, String) {
 /// Every object of a stream valid for Kubernetes (`tests/tools/validate_k8s.py`).
 pub fn validate_k8s(stream: &str) -> (i32, String) {
     let crd = fixture("crds/keda.sh_scaledobjects.yaml");
-    let mut child = crate::support::python3()
-        .arg(root().join("tests/tools/validate_k8s.py"))
-        .arg("--crd")
-        .arg(crd)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("python3 is needed by the tests");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stream.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
+    run_tool(
+        "validate_k8s.py",
+        &["--crd".as_ref(), crd.as_os_str()],
+        stream,
     )
 }
 

@@ -6,6 +6,7 @@
 //! assume. So a chart that moves a key fails naming it instead of rendering something wrong.
 
 use crate::chart::Chart;
+use crate::checks::schema::resolve;
 use airflow_facts::{Facts, Kind};
 use serde_json::Value;
 
@@ -114,35 +115,10 @@ fn wrong_type(v: &Value, kind: Kind) -> Option<String> {
     (!ok && !v.is_null()).then(|| {
         format!(
             "is {} in the chart's values.yaml, not {}",
-            type_name(v),
+            crate::values::type_name(v),
             kind.schema_type()
         )
     })
-}
-
-fn type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "a map",
-    }
-}
-
-/// A local `$ref` (`#/definitions/x`) resolved, a few levels deep.
-fn resolve<'a>(root: &'a Value, mut node: &'a Value) -> &'a Value {
-    for _ in 0..8 {
-        let Some(r) = node.get("$ref").and_then(Value::as_str) else {
-            break;
-        };
-        match r.strip_prefix('#').and_then(|p| root.pointer(p)) {
-            Some(n) => node = n,
-            None => break,
-        }
-    }
-    node
 }
 
 /// The type names a schema node allows (`None`: it does not say).
