@@ -213,3 +213,89 @@ pub fn airflow_secrets(
     }
     problems
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn release() -> ReleasePlan {
+        ReleasePlan {
+            name: "airflow".into(),
+            namespace: "airflow".into(),
+            chart: "apache-airflow/airflow".into(),
+            source: crate::chart::Source::Undeclared {
+                repo: "apache-airflow".into(),
+                name: "airflow".into(),
+                version: None,
+            },
+            version: None,
+            labels: Default::default(),
+            layers: Vec::new(),
+            steps: Vec::new(),
+            post_render: Vec::new(),
+            existing_secrets: Vec::new(),
+            existing_config_maps: Vec::new(),
+            schema: None,
+        }
+    }
+
+    fn problems(version: &str, values: Value) -> Vec<Problem> {
+        let facts = airflow_facts::select(version).unwrap();
+        let render = super::super::test_support::render(&values);
+        airflow_secrets(&facts, &release(), &render, &values)
+    }
+
+    /// The values-level Secret check (no full render), failing and passing, with every line's
+    /// facts: the key the chart reads (`gitSshKey`), and `kedaConnection` when KEDA bypasses
+    /// PgBouncer, read where each version reads the KEDA keys.
+    #[test]
+    fn fails_and_passes_on_every_chart_version() {
+        for version in ["1.19.0", "1.20.0", "1.21.0", "1.22.0"] {
+            let f = airflow_facts::select(version).unwrap();
+            let ssh = |key: &str| {
+                json!({
+                    "dags": {"gitSync": {"sshKeySecret": "ssh"}},
+                    "extraSecrets": {"ssh": {"data": format!("{key}: a2V5")}}
+                })
+            };
+            let bad = problems(version, ssh("gitSshkey"));
+            assert_eq!(bad.len(), 1, "{version}: {bad:?}");
+            assert!(
+                bad[0]
+                    .message
+                    .contains("`gitSshkey` looks like a misspelling of `gitSshKey`"),
+                "{}",
+                bad[0].message
+            );
+            assert!(problems(version, ssh("gitSshKey")).is_empty(), "{version}");
+            // KEDA straight to the database: the metadata Secret needs `kedaConnection`.
+            let mut keda = json!({
+                "pgbouncer": {"enabled": true},
+                "data": {"metadataSecretName": "meta"},
+                "extraSecrets": {"meta": {"stringData": "connection: postgresql://db/a"}}
+            });
+            for (key, value) in [
+                ("workers.keda.enabled", true),
+                ("workers.keda.usePgbouncer", false),
+            ] {
+                let path: Vec<&str> = f.path(key).split('.').collect();
+                let mut node = &mut keda;
+                for k in &path[..path.len() - 1] {
+                    node = node.as_object_mut().unwrap().entry(*k).or_insert(json!({}));
+                }
+                node[path[path.len() - 1]] = json!(value);
+            }
+            let bad = problems(version, keda.clone());
+            assert_eq!(bad.len(), 1, "{version}: {bad:?}");
+            assert!(
+                bad[0].message.contains("no key `kedaConnection`"),
+                "{}",
+                bad[0].message
+            );
+            keda["extraSecrets"]["meta"]["stringData"] =
+                json!("connection: postgresql://db/a\nkedaConnection: postgresql://db/a");
+            assert!(problems(version, keda).is_empty(), "{version}");
+        }
+    }
+}
