@@ -291,6 +291,19 @@ pub struct ArgocdGenerateArgs {
     /// More folders of `*.wasm` plugins (the sidecar image's, e.g. /opt/helmwasm/plugins).
     #[arg(long = "plugin-dir", value_name = "DIR")]
     pub plugin_dirs: Vec<PathBuf>,
+    /// An environment variable the Application's pipeline may read with `ref+env://`
+    /// (`NAME`, or `PREFIX*`); repeatable. None by default: the sidecar's environment is not
+    /// the Application's.
+    #[arg(long = "allow-env", value_name = "NAME")]
+    pub allow_env: Vec<String>,
+    /// A folder whose files the pipeline may read with `ref+file://` (symlinks resolved;
+    /// relative to the application's folder, `.` for the app's own files); repeatable.
+    #[arg(long = "allow-file-dir", value_name = "DIR")]
+    pub allow_file_dirs: Vec<PathBuf>,
+    /// A prefix of the AWS Secrets Manager names and SSM parameter paths the pipeline may read
+    /// (`ref+awssecrets://`, `ref+awsssm://`); repeatable.
+    #[arg(long = "allow-aws-prefix", value_name = "PREFIX")]
+    pub allow_aws_prefixes: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -39,6 +39,8 @@ pub struct Options {
     /// Resolve secret references (every verb but `lint`), or check their shape only and give
     /// the steps placeholders.
     pub secrets: secrets::Mode,
+    /// When set, only these references resolve (`argocd generate`).
+    pub allowed_secrets: Option<secrets::Allowed>,
     /// Keep what `explain` needs: each release's chart defaults and schema.
     pub trace: bool,
     /// The target cluster's version and API versions, for `helm template`.
@@ -230,8 +232,14 @@ fn prepare<'c>(
         let code = plan_code(&e);
         Failure::new(code, e)
     })?;
-    secrets::resolve_plan(&mut plan, redactor, opts.secrets, opts.threads())
-        .map_err(|e| Failure::new(&diagnostics::UNRESOLVED_SECRET, e))?;
+    secrets::resolve_plan(
+        &mut plan,
+        redactor,
+        opts.secrets,
+        opts.allowed_secrets.as_ref(),
+        opts.threads(),
+    )
+    .map_err(|e| Failure::new(&diagnostics::UNRESOLVED_SECRET, e))?;
     // Test hook: a host panic after the secrets stage, to prove its message is redacted.
     if let Some(message) = std::env::var_os("HELMWASM_DEBUG_PANIC_WITH") {
         panic!("{}", message.to_string_lossy());

@@ -193,6 +193,89 @@ fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
+/// What references may name when the pipeline is not trusted with the host's credentials
+/// (`argocd generate`: an Application's repository must not read the sidecar's environment,
+/// files or AWS secrets). Set by whoever runs helmwasm (the sidecar's operator), never by the
+/// pipeline. A reference outside it is refused, named, before any backend is asked.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Allowed {
+    /// Environment variable names; a trailing `*` allows every name with that prefix.
+    pub env: Vec<String>,
+    /// Folders (canonical) whose files may be read; symlinks are resolved before the check.
+    pub file_dirs: Vec<PathBuf>,
+    /// Prefixes of AWS Secrets Manager names (or ARNs) and SSM parameter paths.
+    pub aws_prefixes: Vec<String>,
+}
+
+impl Allowed {
+    /// Whether `r` (relative to `base`) is allowed; the error names the reference and what the
+    /// operator allows, never a value.
+    pub fn check(&self, r: &Reference, base: &Path) -> Result<(), String> {
+        let refused = |what: &str, allowed: String| {
+            Err(format!(
+                "`{}`: not allowed here: {what}; references resolve only from what the operator allows ({allowed})",
+                r.raw
+            ))
+        };
+        let listed = |items: &[String]| {
+            if items.is_empty() {
+                "none".to_owned()
+            } else {
+                items.join(", ")
+            }
+        };
+        match r.scheme.as_str() {
+            "env" => {
+                let ok = self.env.iter().any(|a| match a.strip_suffix('*') {
+                    Some(prefix) => r.location.starts_with(prefix),
+                    None => *a == r.location,
+                });
+                if ok {
+                    return Ok(());
+                }
+                refused(
+                    "the environment variable is not allowed",
+                    format!("environment variables: {}", listed(&self.env)),
+                )
+            }
+            "file" => {
+                let path = crate::paths::join(base, &r.location);
+                let inside = std::fs::canonicalize(&path)
+                    .ok()
+                    .is_some_and(|p| self.file_dirs.iter().any(|d| p.starts_with(d)));
+                if inside {
+                    return Ok(());
+                }
+                let dirs: Vec<String> = self
+                    .file_dirs
+                    .iter()
+                    .map(|d| d.display().to_string())
+                    .collect();
+                refused(
+                    "the file is not inside an allowed folder (symlinks resolved)",
+                    format!("folders: {}", listed(&dirs)),
+                )
+            }
+            "awssecrets" | "awsssm" => {
+                let name = r.location.split('?').next().unwrap_or_default();
+                let name = name.trim_start_matches('/');
+                let ok = self
+                    .aws_prefixes
+                    .iter()
+                    .any(|p| name.starts_with(p.trim_start_matches('/')));
+                if ok {
+                    return Ok(());
+                }
+                refused(
+                    "the AWS name does not start with an allowed prefix",
+                    format!("AWS name prefixes: {}", listed(&self.aws_prefixes)),
+                )
+            }
+            _ => refused("its scheme is not allowed", "no other scheme".to_owned()),
+        }
+    }
+}
+
 /// The backends of one run, with the secrets fetched so far. One resolver serves one run: a
 /// secret is registered with the [`Redactor`] passed to the call that fetched it, and a later
 /// use of the same reference is answered from the cache without registering it again, so
@@ -201,6 +284,8 @@ fn io_reason(e: &std::io::Error) -> String {
 pub struct Resolver {
     backends: Vec<Box<dyn Backend>>,
     mode: Mode,
+    /// When set, only these references resolve ([`Allowed`]).
+    allowed: Option<Allowed>,
     /// Each reference (with the folder it is relative to) is read once per run, however many
     /// releases' layers hold it.
     fetched: std::sync::Mutex<std::collections::HashMap<(String, PathBuf), String>>,
@@ -226,8 +311,15 @@ impl Resolver {
                 Box::new(aws::AwsBackend::new(aws::Service::Ssm)),
             ],
             mode,
+            allowed: None,
             fetched: Default::default(),
         }
+    }
+
+    /// Only the references `allowed` permits resolve (or pass the shape check).
+    pub fn allowing(mut self, allowed: Option<Allowed>) -> Self {
+        self.allowed = allowed;
+        self
     }
 
     /// Resolve one reference, registering the secret for redaction.
@@ -254,6 +346,9 @@ impl Resolver {
                     known.join(", ")
                 )
             })?;
+        if let Some(allowed) = &self.allowed {
+            allowed.check(r, base)?;
+        }
         if self.mode == Mode::Shape {
             backend
                 .check_shape(r)
@@ -306,6 +401,10 @@ impl Resolver {
         found.extend(per_release.into_iter().flatten());
         if let Some(Ok(r)) = plan.random_seed.as_deref().and_then(Reference::parse) {
             found.push(r);
+        }
+        // What the operator does not allow is never fetched, not even ahead.
+        if let Some(allowed) = &self.allowed {
+            found.retain(|r| r.scheme != "file" && allowed.check(r, Path::new(".")).is_ok());
         }
         for b in &self.backends {
             let mine: Vec<&Reference> = found.iter().filter(|r| r.scheme == b.scheme()).collect();
@@ -395,10 +494,11 @@ pub fn resolve_plan(
     plan: &mut crate::plan::Plan,
     redactor: &mut Redactor,
     mode: Mode,
+    allowed: Option<&Allowed>,
     threads: usize,
 ) -> anyhow::Result<()> {
     use anyhow::anyhow;
-    let resolver = Resolver::with_mode(mode);
+    let resolver = Resolver::with_mode(mode).allowing(allowed.cloned());
     if mode == Mode::Resolve {
         resolver.prefetch(plan, threads);
     }

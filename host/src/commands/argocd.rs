@@ -18,6 +18,13 @@
 //! It renders as `template --strict` (a skipped chart is an error) and prints the manifests
 //! only, Secret data as it is: Argo CD applies them. Everything else (notes, warnings,
 //! errors, redacted) goes to stderr; exit codes as `template`.
+//!
+//! The Application's author is not trusted with the sidecar (SECURITY.md): `file` names a file
+//! inside the application's folder only (relative, no `..` out of it, no symlink out of it);
+//! `set` / `set-string` values are literals, passed as data (a comma or `=` in a value is part
+//! of it), and one that looks like a secret reference is refused; the pipeline's own references
+//! resolve only from what the operator allows with `--allow-env`, `--allow-file-dir` and
+//! `--allow-aws-prefix` (in the plugin's `generate` command), nothing by default.
 
 use super::{How, Session};
 use crate::cli::{ArgocdGenerateArgs, Cli, PipelineArgs, SetArgs};
@@ -60,7 +67,7 @@ pub fn generate(cli: &Cli, args: &ArgocdGenerateArgs, redactor: &mut Redactor) -
         pipeline.environment = Some(e);
     }
     if let Some(f) = env("ARGOCD_ENV_HELMWASM_FILE") {
-        pipeline.file = PathBuf::from(f);
+        pipeline.file = confine(&f, "ARGOCD_ENV_HELMWASM_FILE")?;
     }
     if let Some(l) = env("ARGOCD_ENV_HELMWASM_SELECTOR") {
         pipeline.selectors.push(l);
@@ -70,7 +77,11 @@ pub fn generate(cli: &Cli, args: &ArgocdGenerateArgs, redactor: &mut Redactor) -
     }
     let session = Session::new(cli)?;
     let mut show = |e: Event, r: &Redactor| crate::cli::print_event(cli, e, r);
-    let outcome = session.run(&pipeline, How::default(), redactor, &mut show)?;
+    let how = How {
+        allowed_secrets: Some(allowed(args)?),
+        ..How::default()
+    };
+    let outcome = session.run(&pipeline, how, redactor, &mut show)?;
     let redactor: &Redactor = redactor;
     if !outcome.failures.is_empty() {
         return Err(super::fail(outcome.failures, redactor));
@@ -81,6 +92,64 @@ pub fn generate(cli: &Cli, args: &ArgocdGenerateArgs, redactor: &mut Redactor) -
         .write_all(text.as_bytes())
         .and_then(|_| stdout.flush())
         .context("cannot write to stdout")
+}
+
+/// What the operator lets the Application's references read (`--allow-*`).
+fn allowed(args: &ArgocdGenerateArgs) -> Result<crate::secrets::Allowed> {
+    let mut file_dirs = Vec::new();
+    for d in &args.allow_file_dirs {
+        file_dirs.push(std::fs::canonicalize(d).with_context(|| {
+            format!("--allow-file-dir {}: not a folder that exists", d.display())
+        })?);
+    }
+    Ok(crate::secrets::Allowed {
+        env: args.allow_env.clone(),
+        file_dirs,
+        aws_prefixes: args.allow_aws_prefixes.clone(),
+    })
+}
+
+/// A pipeline file named by the Application (`what`: the parameter), confined to the
+/// application's folder (the current one): relative, not leaving it through `..` or a symlink.
+/// The error names the parameter, never what the path holds.
+fn confine(path: &str, what: &str) -> Result<PathBuf> {
+    let shown = crate::term::line(path);
+    let p = PathBuf::from(path);
+    if p.is_absolute() {
+        bail!(
+            "{what} `{shown}` is refused: it must name a file inside the application's folder (a relative path)"
+        );
+    }
+    let clean = path_clean::clean(&p);
+    if clean.components().next() == Some(std::path::Component::ParentDir) {
+        bail!("{what} `{shown}` is refused: it leaves the application's folder (`..`)");
+    }
+    let here = std::env::current_dir()
+        .and_then(std::fs::canonicalize)
+        .context("cannot read the application's folder")?;
+    match std::fs::canonicalize(&clean) {
+        Ok(real) if real.starts_with(&here) && real.is_file() => Ok(clean),
+        Ok(real) if real.starts_with(&here) => {
+            bail!("{what} `{shown}` is refused: it is not a file")
+        }
+        Ok(_) => bail!(
+            "{what} `{shown}` is refused: it leads out of the application's folder (a symlink)"
+        ),
+        Err(_) => bail!("{what} `{shown}`: no such file in the application's folder"),
+    }
+}
+
+/// A `set` / `set-string` value as the `--set` text that means exactly it: the characters
+/// `--set` reads as syntax (`\`, `,`, `{`, `}`) escaped, so a value sets one key.
+fn escape_set_value(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for c in v.chars() {
+        if matches!(c, '\\' | ',' | '{' | '}') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Read Argo CD's parameter list into the pipeline arguments.
@@ -101,15 +170,27 @@ fn apply_parameters(text: &str, p: &mut PipelineArgs) -> Result<()> {
                 .with_context(|| format!("parameter `{name}` takes a map"))?;
             // serde_json's map is ordered by key: the same parameters, the same arguments.
             m.iter()
-                .map(|(k, v)| match v.as_str() {
-                    Some(v) => Ok(format!("{k}={v}")),
-                    None => bail!("parameter `{name}`: `{k}` must be a string"),
+                .map(|(k, v)| {
+                    let key = crate::term::line(k);
+                    let Some(v) = v.as_str() else {
+                        bail!("parameter `{name}`: `{key}` must be a string");
+                    };
+                    // A key is a values path: one, never several.
+                    if k.is_empty() || k.contains([',', '=', '\\']) {
+                        bail!("parameter `{name}`: `{key}` is not a values path (no `,`, `=` or `\\` in a key)");
+                    }
+                    if v.starts_with(crate::secrets::PREFIX) {
+                        bail!(
+                            "parameter `{name}`: the value of `{key}` looks like a secret reference (`ref+…`): Argo CD parameters are literal values, and the sidecar's secrets are not the Application's to read; put the reference in the pipeline file, where the operator's allow-list applies"
+                        );
+                    }
+                    Ok(format!("{k}={}", escape_set_value(v)))
                 })
                 .collect()
         };
         match name {
             "environment" => p.environment = Some(string()?),
-            "file" => p.file = PathBuf::from(string()?),
+            "file" => p.file = confine(&string()?, "parameter `file`")?,
             "selectors" => {
                 p.selectors.clear();
                 let items = item["array"]
@@ -168,6 +249,41 @@ mod tests {
         assert_eq!(p.selectors, ["app=airflow", "tier!=x"]);
         assert_eq!(p.set.set, ["a=1", "b.c=2"]);
         assert_eq!(p.set.set_string, ["s=007"]);
+    }
+
+    #[test]
+    fn a_value_sets_one_key_whatever_it_holds() {
+        let mut p = args();
+        apply_parameters(
+            r#"[{"name":"set","map":{"a":"x,b=2","l":"{1,2}","e":"back\\slash"}},{"name":"set-string","map":{"s":"1,c=3"}}]"#,
+            &mut p,
+        )
+        .unwrap();
+        let o = p.set.overrides().unwrap();
+        let mut values = serde_json::Map::new();
+        o.apply(&mut values).unwrap();
+        assert_eq!(
+            Value::Object(values),
+            serde_json::json!({"a": "x,b=2", "l": "{1,2}", "e": "back\\slash", "s": "1,c=3"})
+        );
+    }
+
+    #[test]
+    fn a_parameter_value_that_looks_like_a_reference_is_refused() {
+        for (param, value) in [
+            ("set", "ref+env://HOME"),
+            ("set-string", "ref+file:///etc/passwd"),
+        ] {
+            let text = format!(r#"[{{"name":"{param}","map":{{"a":"{value}"}}}}]"#);
+            let e = apply_parameters(&text, &mut args())
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("looks like a secret reference"), "{e}");
+        }
+        for key in ["a,b", "a=b"] {
+            let text = format!(r#"[{{"name":"set","map":{{"{key}":"1"}}}}]"#);
+            assert!(apply_parameters(&text, &mut args()).is_err(), "{key}");
+        }
     }
 
     #[test]

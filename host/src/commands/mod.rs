@@ -101,6 +101,8 @@ impl Session {
 pub struct How {
     pub keep_going: bool,
     pub secrets: secrets::Mode,
+    /// When set, only these references resolve (`argocd generate`).
+    pub allowed_secrets: Option<secrets::Allowed>,
     /// Another pipeline file (the same file in another worktree).
     pub file: Option<PathBuf>,
     /// Keep chart defaults and schemas in the render (`explain`).
@@ -124,6 +126,7 @@ fn options(args: &PipelineArgs, how: How) -> Result<Options> {
             || std::env::var_os("HELMWASM_OFFLINE").is_some_and(|v| !v.is_empty() && v != "0"),
         helm: args.helm.clone(),
         secrets: how.secrets,
+        allowed_secrets: how.allowed_secrets,
         trace: how.trace,
         capabilities: crate::helm::Capabilities {
             kube_version: args.kube_version.clone(),

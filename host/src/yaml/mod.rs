@@ -115,7 +115,7 @@ fn with_positions<T: DeserializeOwned>(text: &str, file: &Path) -> Result<T, Yam
                 | serde_path_to_error::Segment::Unknown => None,
             })
             .collect();
-        let message = e.inner().to_string();
+        let message = cap_quoted_strings(&e.inner().to_string());
         // An unknown field is placed at its key, and named under its parent's path.
         let at_key = message.starts_with("unknown field");
         let place = {
@@ -154,6 +154,53 @@ fn with_positions<T: DeserializeOwned>(text: &str, file: &Path) -> Result<T, Yam
             },
         }
     })
+}
+
+/// The longest part of an input's text a type error quotes.
+const QUOTED: usize = 32;
+
+/// serde quotes the text it did not expect whole (`invalid type: string "…"`): a file that is
+/// not YAML at all (a password file, a token, a key) would be printed as one long string. Keep
+/// the first [`QUOTED`] characters, on one line, escaped, and say how long it was.
+fn cap_quoted_strings(message: &str) -> String {
+    const OPEN: &str = "string \"";
+    let mut out = String::new();
+    let mut rest = message;
+    while let Some(at) = rest.find(OPEN) {
+        out.push_str(&rest[..at + OPEN.len()]);
+        let body = &rest[at + OPEN.len()..];
+        // serde writes the text with Rust's Debug escapes: find the closing quote.
+        let mut end = None;
+        let mut escaped = false;
+        for (i, c) in body.char_indices() {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => {
+                    end = Some(i);
+                    break;
+                }
+                _ => {}
+            }
+        }
+        let Some(end) = end else {
+            rest = body;
+            continue;
+        };
+        let quoted = &body[..end];
+        let chars = quoted.chars().count();
+        if chars > QUOTED {
+            let kept: String = quoted.chars().take(QUOTED).collect();
+            out.push_str(&crate::term::line(&kept));
+            out.push_str(&format!("…\" ({chars} characters)"));
+        } else {
+            out.push_str(&crate::term::line(quoted));
+            out.push('"');
+        }
+        rest = &body[end + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// For a wrong type: if the text there is a word YAML 1.1 reads as a boolean, null or
@@ -240,6 +287,29 @@ pub fn as_helm_reads(value: &Value) -> Value {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_type_error_quotes_at_most_the_start_of_a_text() {
+        let long = super::cap_quoted_strings(
+            "invalid type: string \"root:x:0:0:root:/root:/bin/bash daemon:x:1:1 secret\", expected struct PipelineFile",
+        );
+        assert_eq!(
+            long,
+            "invalid type: string \"root:x:0:0:root:/root:/bin/bash …\" (51 characters), expected struct PipelineFile"
+        );
+        assert!(!long.contains("secret"));
+        let short = super::cap_quoted_strings("invalid value: string \"a\\\"b\", expected x");
+        assert_eq!(short, "invalid value: string \"a\\\"b\", expected x");
+        let path = std::path::Path::new("f");
+        let e = super::from_str::<crate::spec::PipelineFile>(
+            "releases: supersecret-list-value-here-and-more-and-more-and-more-text\n",
+            path,
+        )
+        .err()
+        .unwrap()
+        .to_string();
+        assert!(!e.contains("and-more-text"), "{e}");
+    }
+
     use super::*;
     use serde_json::json;
 

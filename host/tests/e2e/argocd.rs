@@ -19,9 +19,35 @@ struct Run {
 /// The generate command as Argo CD's CMP server runs it: a clean environment with Argo CD's
 /// variables, `cwd` the application's folder, stdin closed, stdout and stderr pipes.
 fn generate(cwd: &Path, cache: &Path, parameters: &str, extra: &[(&str, &str)]) -> Run {
+    generate_with(cwd, cache, parameters, extra, &shipped_command())
+}
+
+/// The `generate` command's arguments as `deploy/argocd/plugin.yaml` ships them.
+fn shipped_command() -> Vec<String> {
+    let text =
+        std::fs::read_to_string(crate::support::root().join("deploy/argocd/plugin.yaml")).unwrap();
+    let plugin = helmwasm::yaml::parse_values(&text, Path::new("plugin.yaml")).unwrap();
+    let command: Vec<String> = plugin["spec"]["generate"]["command"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(command[..3], ["helmwasm", "argocd", "generate"]);
+    command[1..].to_vec()
+}
+
+/// [`generate`] with other arguments (`argocd generate …`).
+fn generate_with(
+    cwd: &Path,
+    cache: &Path,
+    parameters: &str,
+    extra: &[(&str, &str)],
+    args: &[String],
+) -> Run {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_helmwasm"));
     cmd.current_dir(cwd)
-        .args(["argocd", "generate"])
+        .args(args)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("HOME", cache)
@@ -252,7 +278,8 @@ fn the_plugin_config_announces_the_parameters_generate_reads() {
     assert_eq!(plugin["spec"]["discover"]["fileName"], "./helmwasm.yaml");
     assert_eq!(
         plugin["spec"]["generate"]["command"],
-        serde_json::json!(["helmwasm", "argocd", "generate"])
+        serde_json::json!(["helmwasm", "argocd", "generate", "--allow-file-dir", "."]),
+        "the app's own files only: no environment variable, no AWS secret of the sidecar's"
     );
     let announced: Vec<&str> = plugin["spec"]["parameters"]["static"]
         .as_array()
@@ -263,5 +290,114 @@ fn the_plugin_config_announces_the_parameters_generate_reads() {
     assert_eq!(
         announced,
         ["environment", "selectors", "set", "set-string", "file"]
+    );
+}
+
+/// The Application's author is not trusted with the sidecar: `file` stays in the app's folder,
+/// `set` values are literals, and the pipeline's own references resolve only from what the
+/// operator allows. Nothing of a refused target reaches stdout or stderr.
+#[test]
+fn generate_is_confined_to_the_application() {
+    tool("helm");
+    let dir = example_with_fixture_chart();
+    let cache = tempfile::tempdir().unwrap();
+    // A file outside the app's folder, holding a marker that must never be printed.
+    let outside = tempfile::tempdir().unwrap();
+    let marker = "OTHER-TEAM-MARKER-7f3a";
+    std::fs::write(
+        outside.path().join("helmwasm.yaml"),
+        format!("releases: {marker}\n"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("helmwasm.yaml"),
+        dir.path().join("link.yaml"),
+    )
+    .unwrap();
+    let escape = format!(
+        "../{}/helmwasm.yaml",
+        outside.path().file_name().unwrap().to_str().unwrap()
+    );
+    // Relative from the app's folder: both temp folders share a parent.
+    assert_eq!(outside.path().parent(), dir.path().parent());
+    let refused = |run: &Run, want: &str| {
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        assert!(run.stdout.is_empty(), "{}", run.stdout);
+        assert!(run.stderr.contains(want), "{want}\n{}", run.stderr);
+        assert!(
+            !run.stderr.contains(marker) && !run.stderr.contains("root:x:"),
+            "{}",
+            run.stderr
+        );
+    };
+    for (file, want) in [
+        (escape.as_str(), "it leaves the application's folder (`..`)"),
+        (
+            "/etc/passwd",
+            "it must name a file inside the application's folder (a relative path)",
+        ),
+        (
+            "link.yaml",
+            "it leads out of the application's folder (a symlink)",
+        ),
+    ] {
+        let params = format!(r#"[{{"name":"file","string":"{file}"}}]"#);
+        let run = generate(dir.path(), cache.path(), &params, &[]);
+        refused(
+            &run,
+            &format!("parameter `file` `{file}` is refused: {want}"),
+        );
+        let run = generate(
+            dir.path(),
+            cache.path(),
+            "[]",
+            &[("ARGOCD_ENV_HELMWASM_FILE", file)],
+        );
+        refused(
+            &run,
+            &format!("ARGOCD_ENV_HELMWASM_FILE `{file}` is refused: {want}"),
+        );
+    }
+    // A `set` value that is a reference to the sidecar's environment.
+    let home = cache.path().display().to_string();
+    let run = generate(
+        dir.path(),
+        cache.path(),
+        r#"[{"name":"environment","string":"prod"},{"name":"set","map":{"a":"ref+env://HOME"}}]"#,
+        &[],
+    );
+    refused(&run, "the value of `a` looks like a secret reference");
+    assert!(!run.stderr.contains(&home));
+    // The pipeline's own reference to the sidecar's environment: refused unless allowed.
+    let text = std::fs::read_to_string(dir.path().join("helmwasm.yaml")).unwrap();
+    let text = text.replace(
+        "password: ref+file://credentials/db-password",
+        "password: ref+env://SIDECAR_DB_PASSWORD",
+    );
+    std::fs::write(dir.path().join("helmwasm.yaml"), &text).unwrap();
+    let sidecar = [("SIDECAR_DB_PASSWORD", "sidecar-only-secret-91c2")];
+    let run = generate(dir.path(), cache.path(), "[]", &sidecar);
+    refused(
+        &run,
+        "`ref+env://SIDECAR_DB_PASSWORD`: not allowed here: the environment variable is not allowed; references resolve only from what the operator allows (environment variables: none)",
+    );
+    assert!(!run.stderr.contains("sidecar-only-secret-91c2"));
+    let mut allowed = shipped_command();
+    allowed.extend(["--allow-env".to_owned(), "SIDECAR_*".to_owned()]);
+    let run = generate_with(dir.path(), cache.path(), "[]", &sidecar, &allowed);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // A reference to a file outside the allowed folder (the app's own): refused too.
+    let text = text.replace(
+        "randomSeed: ref+file://credentials/random-seed",
+        &format!(
+            "randomSeed: ref+file://{}",
+            outside.path().join("helmwasm.yaml").display()
+        ),
+    );
+    std::fs::write(dir.path().join("helmwasm.yaml"), &text).unwrap();
+    let run = generate_with(dir.path(), cache.path(), "[]", &sidecar, &allowed);
+    refused(
+        &run,
+        "not allowed here: the file is not inside an allowed folder (symlinks resolved)",
     );
 }
