@@ -84,11 +84,25 @@ fn needs_escape(c: char, keep_newlines: bool) -> bool {
         '\n' | '\t' => !keep_newlines,
         // C0 controls, DEL, C1 controls (U+009B is a one-byte CSI on some terminals).
         c if c.is_control() => true,
-        // Bidirectional overrides and isolates ("Trojan Source"), and the line/paragraph
-        // separators some viewers break on.
-        '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}' => true,
-        _ => false,
+        // The line/paragraph separators some viewers break on.
+        '\u{2028}' | '\u{2029}' => true,
+        c => is_invisible_format(c),
     }
+}
+
+/// Bidirectional overrides, embeddings and isolates ("Trojan Source": U+202A–U+202E,
+/// U+2066–U+2069, U+061C), zero-width spaces, joiners and direction marks (U+200B–U+200F) and
+/// the BOM: characters that reorder or hide text where it is shown. Escaped on stderr and in
+/// the YAML helmwasm writes on stdout.
+pub fn is_invisible_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200b}'..='\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{061c}'
+            | '\u{feff}'
+    )
 }
 
 #[cfg(test)]

@@ -88,7 +88,8 @@ impl ChartCache {
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
     let dir = path.parent().expect("cache paths have a parent");
     let fail = |e: std::io::Error| format!("cannot write the chart cache {}: {e}", dir.display());
-    std::fs::create_dir_all(dir).map_err(fail)?;
+    // Private, like the compile cache beside it: whichever creates the cache folder first.
+    crate::paths::create_private_dir(dir).map_err(fail)?;
     let mut tmp = tempfile::Builder::new()
         .prefix(".helmwasm-")
         .tempfile_in(dir)

@@ -62,6 +62,12 @@ impl Session {
                 (t.path().to_path_buf(), Some(t))
             }
         };
+        if run_dir.is_none()
+            && !cli.quiet
+            && let Some(w) = cache::open_to_others(&cache_dir)
+        {
+            anstream::eprintln!("{}", crate::term::paint(&format!("warning: {w}")));
+        }
         Ok(Session {
             runtime,
             cache_dir,

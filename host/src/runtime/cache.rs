@@ -118,15 +118,28 @@ pub fn compile(engine: &Engine, bytes: &[u8]) -> Result<Component> {
 }
 
 fn create_private_dir(dir: &Path) -> Result<()> {
-    let mut b = std::fs::DirBuilder::new();
-    b.recursive(true);
+    crate::paths::create_private_dir(dir)
+        .with_context(|| format!("cannot create cache folder {}", dir.display()))
+}
+
+/// A warning when an existing cache folder is open to its group or to others: it holds native
+/// code helmwasm runs, so it must be as private as the binary.
+pub fn open_to_others(dir: &Path) -> Option<String> {
     #[cfg(unix)]
     {
-        use std::os::unix::fs::DirBuilderExt;
-        b.mode(0o700);
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir).ok()?.permissions().mode();
+        if mode & 0o077 != 0 {
+            return Some(format!(
+                "the cache folder {} is open to its group or others (mode {:o}): it holds native code helmwasm runs; `chmod 700` it",
+                crate::term::line(&dir.display().to_string()),
+                mode & 0o777
+            ));
+        }
     }
-    b.create(dir)
-        .with_context(|| format!("cannot create cache folder {}", dir.display()))
+    #[cfg(not(unix))]
+    let _ = dir;
+    None
 }
 
 /// `$HELMWASM_CACHE_DIR`, else the platform cache folder (`~/.cache/helmwasm` on Linux).

@@ -8,6 +8,9 @@ use crate::term;
 
 /// Diagnostics kept per call.
 pub const MAX_DIAGNOSTICS: usize = 1_000;
+/// Bytes of diagnostics (messages, paths, objects) kept per call: what one step can put on
+/// stderr (each diagnostic is also capped, at [`MAX_TEXT`] per field).
+pub const MAX_DIAGNOSTIC_BYTES: usize = 64 << 10;
 /// Bytes kept of one diagnostic message, path, error message or metadata description.
 pub const MAX_TEXT: usize = 4 << 10;
 /// Bytes kept of a plugin's name or version in messages.
@@ -30,14 +33,33 @@ pub fn line(s: &str, max: usize) -> String {
     term::line(&cut(s, max))
 }
 
-/// Cap and escape a response's diagnostics; returns how many were dropped.
+/// Cap and escape a response's diagnostics (in count, each field, and in bytes all together);
+/// returns how many were dropped.
 pub fn diagnostics(diagnostics: &mut Vec<Diagnostic>) -> usize {
-    let dropped = diagnostics.len().saturating_sub(MAX_DIAGNOSTICS);
-    let dropped_errors = diagnostics[diagnostics.len() - dropped..]
+    // Count first, then bytes: the first diagnostics that fit in MAX_DIAGNOSTIC_BYTES.
+    let mut keep = diagnostics.len().min(MAX_DIAGNOSTICS);
+    let mut bytes = 0;
+    for (i, d) in diagnostics[..keep].iter().enumerate() {
+        let size = d.message.len().min(MAX_TEXT)
+            + d.path.as_deref().map_or(0, |p| p.len().min(MAX_TEXT))
+            + d.object.as_ref().map_or(0, |o| {
+                o.kind.len().min(MAX_SHORT)
+                    + o.name.len().min(MAX_SHORT)
+                    + o.namespace.as_deref().map_or(0, |n| n.len().min(MAX_SHORT))
+                    + o.pointer.as_deref().map_or(0, |p| p.len().min(MAX_TEXT))
+            });
+        bytes += size;
+        if bytes > MAX_DIAGNOSTIC_BYTES {
+            keep = i;
+            break;
+        }
+    }
+    let dropped = diagnostics.len() - keep;
+    let dropped_errors = diagnostics[keep..]
         .iter()
         .filter(|d| matches!(d.severity, Severity::Error))
         .count();
-    diagnostics.truncate(MAX_DIAGNOSTICS);
+    diagnostics.truncate(keep);
     diagnostics.shrink_to_fit();
     for d in diagnostics.iter_mut() {
         d.message = line(&d.message, MAX_TEXT);
@@ -54,7 +76,8 @@ pub fn diagnostics(diagnostics: &mut Vec<Diagnostic>) -> usize {
         diagnostics.push(Diagnostic {
             severity: if dropped_errors > 0 { Severity::Error } else { Severity::Warning },
             message: format!(
-                "{dropped} more diagnostics dropped ({dropped_errors} of them errors; the limit is {MAX_DIAGNOSTICS} per call)"
+                "{dropped} more diagnostics dropped ({dropped_errors} of them errors; the limit is {MAX_DIAGNOSTICS} or {} KiB per call)",
+                MAX_DIAGNOSTIC_BYTES >> 10
             ),
             path: None,
             object: None,
@@ -111,6 +134,31 @@ mod tests {
     }
 
     #[test]
+    fn diagnostics_are_capped_in_count() {
+        let mut d: Vec<Diagnostic> = (0..MAX_DIAGNOSTICS + 5)
+            .map(|i| Diagnostic {
+                severity: if i == MAX_DIAGNOSTICS + 4 {
+                    Severity::Error
+                } else {
+                    Severity::Info
+                },
+                message: "short".into(),
+                path: None,
+                object: None,
+            })
+            .collect();
+        assert_eq!(diagnostics(&mut d), 5);
+        assert_eq!(d.len(), MAX_DIAGNOSTICS + 1);
+        assert!(
+            d[MAX_DIAGNOSTICS]
+                .message
+                .starts_with("5 more diagnostics dropped (1 of them errors")
+        );
+        // A dropped error still fails the step.
+        assert!(matches!(d[MAX_DIAGNOSTICS].severity, Severity::Error));
+    }
+
+    #[test]
     fn diagnostics_are_capped_and_escaped() {
         let mut d: Vec<Diagnostic> = (0..MAX_DIAGNOSTICS + 5)
             .map(|_| Diagnostic {
@@ -125,8 +173,15 @@ mod tests {
                 }),
             })
             .collect();
-        assert_eq!(diagnostics(&mut d), 5);
-        assert_eq!(d.len(), MAX_DIAGNOSTICS + 1);
+        // Each one is about 4.3 KiB once capped: 15 fit in 64 KiB.
+        let dropped = diagnostics(&mut d);
+        assert_eq!(d.len(), MAX_DIAGNOSTICS + 5 - dropped + 1);
+        let kept_bytes: usize = d[..d.len() - 1]
+            .iter()
+            .map(|x| x.message.len() + x.path.as_ref().map_or(0, String::len))
+            .sum();
+        assert!(kept_bytes <= MAX_DIAGNOSTIC_BYTES * 2, "{kept_bytes}");
+        assert!(d.len() < 20, "{}", d.len());
         assert!(d[0].message.len() < MAX_TEXT * 2);
         assert!(!d[0].message.contains('\x1b'));
         assert_eq!(d[0].path.as_deref(), Some("a\\nb"));
@@ -135,9 +190,11 @@ mod tests {
         assert!(o.name.len() < MAX_SHORT * 2);
         assert_eq!(o.pointer.as_deref(), Some("/spec\\r"));
         assert!(
-            d[MAX_DIAGNOSTICS]
+            d[d.len() - 1]
                 .message
-                .starts_with("5 more diagnostics dropped")
+                .starts_with(&format!("{dropped} more diagnostics dropped")),
+            "{}",
+            d[d.len() - 1].message
         );
     }
 }

@@ -287,6 +287,29 @@ pub fn as_helm_reads(value: &Value) -> Value {
 
 #[cfg(test)]
 mod tests {
+    /// A plugin's text with a right-to-left override or a zero-width space is written escaped,
+    /// and reads back the same.
+    #[test]
+    fn invisible_format_characters_are_written_escaped() {
+        let v =
+            serde_json::json!({"a": "admin\u{202e}txt.exe", "b": "x\u{200b}y", "c": "\u{2067}z"});
+        let text = super::to_string(&v);
+        assert!(
+            text.contains("a: \"admin\\u202etxt.exe\"")
+                && text.contains("\\u200b")
+                && text.contains("\\u2067"),
+            "{text}"
+        );
+        assert!(
+            !text.contains('\u{202e}') && !text.contains('\u{200b}'),
+            "{text}"
+        );
+        assert_eq!(
+            super::parse_values(&text, std::path::Path::new("t")).unwrap(),
+            v
+        );
+    }
+
     #[test]
     fn a_type_error_quotes_at_most_the_start_of_a_text() {
         let long = super::cap_quoted_strings(

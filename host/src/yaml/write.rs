@@ -130,10 +130,14 @@ fn write_string(out: &mut String, s: &str) {
             _ => "",
         };
         // C0, DEL, C1, the BOM and the Unicode line/paragraph separators (YAML 1.1 breaks
-        // lines on U+0085, U+2028, U+2029) are escaped by code point.
+        // lines on U+0085, U+2028, U+2029) are escaped by code point, and so are the invisible
+        // format characters that reorder or hide text in a viewer (bidirectional overrides and
+        // isolates, "Trojan Source"; zero-width spaces and marks): a plugin's text cannot look
+        // other than it is.
         let code = short.is_empty()
             && ((c as u32) < 0x20
                 || (0x7f..=0x9f).contains(&(c as u32))
+                || crate::term::is_invisible_format(c)
                 || matches!(c, '\u{feff}' | '\u{2028}' | '\u{2029}'));
         if short.is_empty() && !code {
             continue;

@@ -750,3 +750,40 @@ fn an_oci_chart_is_pulled_with_helm_cached_and_reused_offline() {
     assert_eq!(second.code, 0, "{}", second.stderr);
     assert_eq!(normalise(&second.stdout), normalise(&first.stdout));
 }
+
+/// The cache folder is private whoever creates it first: a run with `--no-cache` that only
+/// caches a chart creates it 0700 too (it used to keep the umask, and compiled plugin code
+/// later went into it). An existing folder open to others gets a warning.
+#[test]
+fn the_cache_folder_is_private_whoever_creates_it() {
+    use std::os::unix::fs::PermissionsExt;
+    tool("helm");
+    let (_repo, dir, tmp) = repo_project("1.19.0");
+    let cache = tmp.path().join("new").join("cache");
+    let cache_s = cache.to_str().unwrap().to_owned();
+    let env = [
+        ("HELMWASM_CACHE_DIR", cache_s.as_str()),
+        ("HELMWASM_OFFLINE", ""),
+    ];
+    let run = helmwasm_with(dir.path(), &["template", "--no-cache"], &env);
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert!(
+        cache.join("charts").exists(),
+        "the chart was cached: {}",
+        run.stderr
+    );
+    assert_eq!(mode(&cache), 0o700);
+    assert_eq!(mode(&cache.join("charts")), 0o700);
+    assert!(
+        !run.stderr.contains("is open to its group or others"),
+        "{}",
+        run.stderr
+    );
+    std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let again = helmwasm_with(dir.path(), &["template", "--no-cache"], &env);
+    assert!(
+        again.stderr.contains(&format!("warning: the cache folder {cache_s} is open to its group or others (mode 755): it holds native code helmwasm runs; `chmod 700` it")),
+        "{}",
+        again.stderr
+    );
+}

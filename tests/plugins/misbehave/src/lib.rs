@@ -239,6 +239,10 @@ impl Plugin for Misbehave {
                 eprintln!("{evil}");
                 let mut out = Response::new(req.values);
                 out.warning(evil, Some(evil));
+                // Text that reads otherwise than it is: a right-to-left override, a zero-width
+                // space, a bidirectional isolate.
+                out.values["trojan"] =
+                    json!("admin\u{202e}exe.txt \u{200b}x \u{2067}y\u{2069} \u{202e}");
                 if req.config["iterations"].as_u64() == Some(1) {
                     return Err(PluginError::InvalidValues(evil.to_owned()));
                 }
