@@ -328,9 +328,10 @@ pub(crate) fn random_key(plan: &Plan, release: &ReleasePlan, step: &StepPlan) ->
     ))
 }
 
-/// What a response may hold before the host parses it: at most the output limit in bytes and
-/// [`MAX_CONTAINERS`] maps and lists (parsed JSON costs far more than its text, so the host's
-/// memory stays a fixed multiple of the limit). `what` names the texts in messages.
+/// What a response may hold before the host parses it: at most the output limit in bytes,
+/// [`MAX_CONTAINERS`] maps and lists and [`MAX_ENTRIES`] map keys and list items (parsed JSON
+/// costs far more than its text, so the host's memory stays a fixed multiple of the limits).
+/// `what` names the texts in messages.
 pub(crate) fn check_bounds(texts: &[&str], limit: u64, what: &str) -> Result<()> {
     let size: usize = texts.iter().map(|t| t.len()).sum();
     if size as u64 > limit {
@@ -340,10 +341,20 @@ pub(crate) fn check_bounds(texts: &[&str], limit: u64, what: &str) -> Result<()>
             crate::units::ByteSize(limit)
         );
     }
-    let containers: usize = texts.iter().map(|t| json_containers(t)).sum();
+    let (mut containers, mut entries) = (0, 0);
+    for t in texts {
+        let (c, e) = json_shape(t);
+        containers += c;
+        entries += e;
+    }
     if containers > MAX_CONTAINERS {
         bail!(
             "the plugin returned {containers} maps and lists in its {what}, past the limit of {MAX_CONTAINERS} per step"
+        );
+    }
+    if entries > MAX_ENTRIES {
+        bail!(
+            "the plugin returned {entries} map keys and list items in its {what}, past the limit of {MAX_ENTRIES} per step"
         );
     }
     Ok(())
@@ -434,11 +445,26 @@ pub(crate) fn checked_plugin<'r>(
 /// this bounds what the host holds for one step's response (about 100 MB at most).
 pub const MAX_CONTAINERS: usize = 200_000;
 
-/// The number of maps and lists in a JSON text (strings skipped), without parsing it.
-pub(crate) fn json_containers(text: &str) -> usize {
-    let mut count = 0;
+/// Map keys and list items a step may return, values and manifests together: a map of a
+/// million keys held 588 MiB before this bound.
+pub const MAX_ENTRIES: usize = 400_000;
+
+/// The maps and lists of a JSON text, and their map keys and list items (strings skipped),
+/// without parsing it: one pass over the bytes.
+pub(crate) fn json_shape(text: &str) -> (usize, usize) {
+    let (mut containers, mut entries) = (0, 0);
     let mut in_string = false;
     let mut escaped = false;
+    // For each open list: whether an item has started in it.
+    let mut lists: Vec<Option<bool>> = Vec::new();
+    let item_starts = |lists: &mut Vec<Option<bool>>, entries: &mut usize| {
+        if let Some(Some(started)) = lists.last_mut()
+            && !*started
+        {
+            *started = true;
+            *entries += 1;
+        }
+    };
     for b in text.bytes() {
         if in_string {
             match (escaped, b) {
@@ -447,15 +473,37 @@ pub(crate) fn json_containers(text: &str) -> usize {
                 (false, b'"') => in_string = false,
                 _ => {}
             }
-        } else {
-            match b {
-                b'"' => in_string = true,
-                b'{' | b'[' => count += 1,
-                _ => {}
+            continue;
+        }
+        match b {
+            b' ' | b'\n' | b'\r' | b'\t' => {}
+            b'"' => {
+                item_starts(&mut lists, &mut entries);
+                in_string = true;
             }
+            b'{' => {
+                item_starts(&mut lists, &mut entries);
+                containers += 1;
+                lists.push(None);
+            }
+            b'[' => {
+                item_starts(&mut lists, &mut entries);
+                containers += 1;
+                lists.push(Some(false));
+            }
+            b'}' | b']' => {
+                lists.pop();
+            }
+            b':' => entries += 1,
+            b',' => {
+                if let Some(Some(started)) = lists.last_mut() {
+                    *started = false;
+                }
+            }
+            _ => item_starts(&mut lists, &mut entries),
         }
     }
-    count
+    (containers, entries)
 }
 
 pub(crate) fn plugin_error(e: runtime::PluginError) -> anyhow::Error {
@@ -564,11 +612,29 @@ mod tests {
 
     #[test]
     fn containers_are_counted_outside_strings() {
+        assert_eq!(json_shape(r#"{"a": [1, {"b": "{[\"]}"}], "c": {}}"#).0, 4);
+        assert_eq!(json_shape("3").0, 0);
+    }
+
+    #[test]
+    fn keys_and_items_are_counted_outside_strings() {
+        // a, b, c (keys); 1, {…}, "x,y:z" (items of a); [] empty.
         assert_eq!(
-            json_containers(r#"{"a": [1, {"b": "{[\"]}"}], "c": {}}"#),
-            4
+            json_shape(r#"{"a": [1, {"b": "{[\",:]}"}, "x,y:z"], "c": {}, "d": []}"#),
+            (5, 7)
         );
-        assert_eq!(json_containers("3"), 0);
+        assert_eq!(json_shape("[[1, 2], [], [3]]"), (4, 6));
+        assert_eq!(json_shape(" [ 10 , true,null ] "), (1, 3));
+        let big: String = format!(
+            "{{{}}}",
+            (0..1000)
+                .map(|i| format!("\"k{i}\": {i}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        assert_eq!(json_shape(&big), (1, 1000));
+        let e = check_bounds(&[&big], 1 << 20, "values").map(|_| ());
+        assert!(e.is_ok());
     }
 
     #[test]

@@ -621,6 +621,9 @@ fn typed(raw: &str) -> Result<Value, String> {
     Ok(Value::String(raw.to_owned()))
 }
 
+/// The most bytes `--set-file` reads from one file.
+pub const MAX_SET_FILE: u64 = 16 << 20;
+
 fn read_file(path: &Path, raw: &str) -> Result<Value, String> {
     if raw.trim() == "-" {
         return Err("reading a value from standard input (`-`) is not supported".into());
@@ -630,7 +633,41 @@ fn read_file(path: &Path, raw: &str) -> Result<Value, String> {
             "`{raw}` is a URL; --set-file reads local files only (Helm would fetch it)"
         ));
     }
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    // A regular file (after symlinks) of at most MAX_SET_FILE bytes: `/dev/zero` would grow
+    // without bound and a FIFO would block for ever.
+    let meta =
+        std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    if !meta.is_file() {
+        return Err(format!(
+            "{} is not a regular file (--set-file reads regular files only)",
+            path.display()
+        ));
+    }
+    if meta.len() > MAX_SET_FILE {
+        return Err(format!(
+            "{} is {}, past the --set-file limit of {}",
+            path.display(),
+            crate::units::ByteSize(meta.len()),
+            crate::units::ByteSize(MAX_SET_FILE)
+        ));
+    }
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(
+            std::fs::File::open(path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?,
+            MAX_SET_FILE + 1,
+        ),
+        &mut bytes,
+    )
+    .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    if bytes.len() as u64 > MAX_SET_FILE {
+        return Err(format!(
+            "{} grew past the --set-file limit of {} while it was read",
+            path.display(),
+            crate::units::ByteSize(MAX_SET_FILE)
+        ));
+    }
     String::from_utf8(bytes)
         .map(Value::String)
         .map_err(|_| format!("{} is not UTF-8 text", path.display()))

@@ -292,8 +292,8 @@ fn load(
     source: &Source,
 ) -> Result<Chart> {
     let label = Path::new("Chart.yaml");
-    let meta =
-        yaml::parse_values(&files.chart_yaml, label).map_err(|e| anyhow!("{origin}: {e}"))?;
+    let meta = yaml::parse_values_remote(&files.chart_yaml, label)
+        .map_err(|e| anyhow!("{origin}: {e}"))?;
     let field = |k: &str| {
         meta[k]
             .as_str()
@@ -327,7 +327,7 @@ fn load(
     }
     let defaults = match files.values_yaml.as_deref() {
         Some(text) if !text.trim().is_empty() => {
-            match yaml::parse_values(text, Path::new("values.yaml")) {
+            match yaml::parse_values_remote(text, Path::new("values.yaml")) {
                 Ok(Value::Object(m)) => m,
                 Ok(_) => Map::new(),
                 Err(e) => bail!("{origin}: the chart's {e}"),

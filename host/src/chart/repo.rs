@@ -59,7 +59,7 @@ impl Fetch for Http {
 
 /// The versions of `name` in an index, as listed.
 pub fn entries(index_text: &str, name: &str, url: &str) -> Result<Vec<IndexEntry>, String> {
-    let index = yaml::parse_values(index_text, Path::new("index.yaml"))
+    let index = yaml::parse_values_remote(index_text, Path::new("index.yaml"))
         .map_err(|e| format!("{url}/index.yaml is not a chart repository index: {e}"))?;
     let list = index["entries"][name]
         .as_array()

@@ -117,3 +117,34 @@ fn errors_name_the_flag_and_the_argument() {
         "{e}"
     );
 }
+
+/// `--set-file` reads regular files of at most 16 MiB: `/dev/zero` and a FIFO are refused at
+/// once instead of growing without bound or blocking.
+#[test]
+fn set_file_reads_regular_files_of_bounded_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big");
+    std::fs::write(&big, vec![b'x'; (MAX_SET_FILE + 1) as usize]).unwrap();
+    let fifo = dir.path().join("fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    for (path, want) in [
+        (
+            std::path::PathBuf::from("/dev/zero"),
+            "is not a regular file",
+        ),
+        (fifo, "is not a regular file"),
+        (big, "past the --set-file limit of 16Mi"),
+    ] {
+        let e = read_file(&path, path.to_str().unwrap()).unwrap_err();
+        assert!(e.contains(want), "{e}");
+    }
+    let ok = dir.path().join("ok");
+    std::fs::write(&ok, "text").unwrap();
+    assert_eq!(read_file(&ok, "ok").unwrap(), Value::String("text".into()));
+}

@@ -239,6 +239,12 @@ pub fn parse_values(text: &str, file: &Path) -> Result<Value, YamlError> {
     values_root(read::read(text, file, None)?, file)
 }
 
+/// [`parse_values`] for what a chart repository or archive supplies (`index.yaml`,
+/// `Chart.yaml`, a chart's `values.yaml`): aliases may add less ([`read::Budget::Remote`]).
+pub fn parse_values_remote(text: &str, file: &Path) -> Result<Value, YamlError> {
+    values_root(read::read_remote(text, file)?, file)
+}
+
 /// [`parse_values`], plus the line of each key path (`a.b`, `l[0]`) in the file.
 pub fn parse_values_with_lines(
     text: &str,

@@ -30,13 +30,53 @@ use std::path::Path;
 /// The most nodes one document may expand to through aliases (a "billion laughs" guard).
 pub const MAX_NODES: usize = 4_000_000;
 
+/// How many bytes aliases may add to a document (the text of the scalars and keys they copy,
+/// and a few bytes a node): proportional to the text, within a floor and a ceiling, tighter
+/// for what comes from the network. One 1 MiB string aliased 10,000 times is 11,000 nodes but
+/// 10 GB; this is what stops it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Budget {
+    /// Files the user names (the pipeline file, values files, `post-render` stdin): 16 times
+    /// the text, at least 4 MiB, at most 64 MiB.
+    Local,
+    /// What a chart repository or a chart archive supplies (`index.yaml`, `Chart.yaml`,
+    /// `values.yaml`): 4 times the text, at least 1 MiB, at most 32 MiB.
+    Remote,
+}
+
+impl Budget {
+    /// The most bytes aliases may add to a document of `len` bytes.
+    pub fn bytes(self, len: usize) -> usize {
+        let (factor, floor, ceiling) = match self {
+            Budget::Local => (16, 4 << 20, 64 << 20),
+            Budget::Remote => (4, 1 << 20, 32 << 20),
+        };
+        len.saturating_mul(factor).clamp(floor, ceiling)
+    }
+}
+
+/// The bytes a value stands for once expanded: its scalars' and keys' text, and 8 a node.
+fn expanded_bytes(v: &Value) -> usize {
+    8 + match v {
+        Value::String(s) => s.len(),
+        Value::Array(a) => a.iter().map(expanded_bytes).sum(),
+        Value::Object(m) => m.iter().map(|(k, v)| k.len() + expanded_bytes(v)).sum(),
+        _ => 0,
+    }
+}
+
 /// Where each node of a document starts: key path (`releases[0].name`) → (key, value)
 /// positions. Only collected for typed documents, to place deserialization errors.
 pub type Spans = HashMap<String, (Marker, Marker)>;
 
 /// Read the first document of `text` into a JSON value (`Null` for an empty document).
 pub fn read(text: &str, file: &Path, spans: Option<&mut Spans>) -> Result<Value, YamlError> {
-    compose(text, file, spans, 1, None).map(|(value, _)| value)
+    compose(text, file, spans, 1, None, Budget::Local).map(|(value, _)| value)
+}
+
+/// [`read`] with the alias budget for what the network supplies ([`Budget::Remote`]).
+pub fn read_remote(text: &str, file: &Path) -> Result<Value, YamlError> {
+    compose(text, file, None, 1, None, Budget::Remote).map(|(value, _)| value)
 }
 
 /// [`read`] on up to `threads` threads, handing each item of the list under the top-level key
@@ -61,7 +101,7 @@ pub fn read_items(
         closed: false,
         placed: false,
     };
-    let (value, items) = compose(text, file, None, threads, Some(items))?;
+    let (value, items) = compose(text, file, None, threads, Some(items), Budget::Local)?;
     Ok((value, items.is_some_and(|i| i.placed)))
 }
 
@@ -77,6 +117,7 @@ fn compose<'i>(
     spans: Option<&mut Spans>,
     threads: usize,
     items: Option<Items<'i>>,
+    budget: Budget,
 ) -> Result<(Value, Option<Items<'i>>), YamlError> {
     check_characters(text, file)?;
     // go-yaml drops a byte-order mark at the start; saphyr would make it part of a key. The
@@ -89,6 +130,8 @@ fn compose<'i>(
         anchors: HashMap::new(),
         stack: Vec::new(),
         nodes: 0,
+        alias_bytes: 0,
+        byte_budget: budget.bytes(text.len()),
         spans,
         root: None,
         documents: 0,
@@ -114,6 +157,8 @@ struct Anchored {
     value: Value,
     scalar: Option<Scalar>,
     nodes: usize,
+    /// [`expanded_bytes`] of the value: what each alias to it adds.
+    bytes: usize,
 }
 
 enum Frame {
@@ -172,6 +217,9 @@ struct Composer<'a, 's, 'i> {
     stack: Vec<Frame>,
     /// Nodes produced so far, aliases expanded.
     nodes: usize,
+    /// Bytes the aliases expanded so far have added, and the most they may add.
+    alias_bytes: usize,
+    byte_budget: usize,
     spans: Option<&'s mut Spans>,
     root: Option<Value>,
     documents: usize,
@@ -312,6 +360,20 @@ impl Composer<'_, '_, '_> {
                         ),
                     ));
                 };
+                // Counted before the copy is made: a string bomb stops here, not in memory.
+                self.alias_bytes = self.alias_bytes.saturating_add(a.bytes);
+                if self.alias_bytes > self.byte_budget {
+                    let budget = self.byte_budget;
+                    return Err(self.error(
+                        at,
+                        format!(
+                            "{}the document expands to more than {} through aliases (the limit for a text of {} bytes; a string that aliases copy counts each time)",
+                            self.path_prefix(),
+                            crate::units::ByteSize(budget as u64),
+                            self.text.len()
+                        ),
+                    ));
+                }
                 let node = Node {
                     value: a.value.clone(),
                     scalar: a.scalar.clone(),
@@ -437,6 +499,7 @@ impl Composer<'_, '_, '_> {
             self.anchors.insert(
                 anchor,
                 Anchored {
+                    bytes: expanded_bytes(&node.value),
                     value: node.value.clone(),
                     scalar: node.scalar.clone(),
                     nodes: node.nodes,

@@ -787,3 +787,69 @@ fn the_cache_folder_is_private_whoever_creates_it() {
         again.stderr
     );
 }
+
+/// A 1 MiB text of one big string copied by aliases (few nodes, gigabytes once expanded).
+fn string_bomb(head: &str) -> String {
+    let big = "x".repeat(1 << 20);
+    let mut text = format!("{head}bomb: &a \"{big}\"\ncopies: [");
+    for _ in 0..10_000 {
+        text.push_str("*a, ");
+    }
+    text.push_str("]\n");
+    text
+}
+
+/// String bombs fail small and fast, naming the file: a chart repository's `index.yaml` on
+/// 127.0.0.1 and a values file (both once drove the process past 4 GiB).
+#[test]
+fn string_bombs_fail_small_naming_the_file() {
+    let repo = Repo::start();
+    repo.files.lock().unwrap().insert(
+        "/index.yaml".into(),
+        string_bomb("apiVersion: v1\nentries: {}\n").into_bytes(),
+    );
+    let dir = project(&airflow_from(&repo.url, "1.19.0"));
+    let cache = tempfile::tempdir().unwrap();
+    let run = helmwasm_with(
+        dir.path(),
+        &["template"],
+        &[
+            ("HELMWASM_CACHE_DIR", cache.path().to_str().unwrap()),
+            ("HELMWASM_OFFLINE", ""),
+            ("HELMWASM_REPORT_PEAK_RSS", "1"),
+        ],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("index.yaml:")
+            && run
+                .stderr
+                .contains("expands to more than 4.2Mi through aliases"),
+        "{}",
+        run.stderr
+    );
+    let peak = crate::support::peak_rss(&run);
+    assert!(peak < 300 << 20, "peak RSS {} MiB", peak >> 20);
+    assert!(run.elapsed < crate::support::WATCHDOG);
+    // A values file.
+    let dir = project(
+        "releases:\n- name: a\n  namespace: a\n  chart: x/y\n  version: 1.0.0\n  values: [bomb.yaml]\n",
+    );
+    std::fs::write(dir.path().join("bomb.yaml"), string_bomb("")).unwrap();
+    let run = helmwasm_with(
+        dir.path(),
+        &["template"],
+        &[("HELMWASM_REPORT_PEAK_RSS", "1")],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("bomb.yaml:2:")
+            && run
+                .stderr
+                .contains("expands to more than 16.6Mi through aliases"),
+        "{}",
+        run.stderr
+    );
+    let peak = crate::support::peak_rss(&run);
+    assert!(peak < 300 << 20, "peak RSS {} MiB", peak >> 20);
+}

@@ -70,8 +70,9 @@ fn long_text(tail: &str) -> String {
 fn a_long_text_reads_the_same_with_the_parser_on_a_second_thread() {
     let file = Path::new("long.yaml");
     let text = long_text("last: true\n");
-    let read_on =
-        |text: &str, threads| compose(text, file, None, threads, None).map(|(value, _)| value);
+    let read_on = |text: &str, threads| {
+        compose(text, file, None, threads, None, Budget::Local).map(|(value, _)| value)
+    };
     let serial = read_on(&text, 1).unwrap();
     assert_eq!(serial["releases"][7]["tier"], "prod");
     assert_eq!(serial["releases"][7]["enabled"], true);
@@ -84,4 +85,43 @@ fn a_long_text_reads_the_same_with_the_parser_on_a_second_thread() {
         assert_eq!(one, two);
         assert!(one.starts_with("long.yaml:"), "{one}");
     }
+}
+
+/// One big string copied by many aliases: few nodes, many bytes. Refused by the byte budget,
+/// naming the file, before the copies are made; a remote text gets a tighter budget.
+#[test]
+fn a_string_copied_by_aliases_is_bounded_in_bytes() {
+    let big = "x".repeat(1 << 20);
+    let mut text = format!("a: &a \"{big}\"\nb: [");
+    for _ in 0..10_000 {
+        text.push_str("*a, ");
+    }
+    text.push_str("]\n");
+    let started = std::time::Instant::now();
+    let e = read(&text, Path::new("values/bomb.yaml"), None)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("values/bomb.yaml:")
+            && e.contains("b[16]: the document expands to more than 16.6Mi through aliases"),
+        "{e}"
+    );
+    // Far below the watchdog; the figure is measured in the e2e test, not asserted here.
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
+    let e = read_remote(&text, Path::new("index.yaml"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("b[4]: the document expands to more than 4.2Mi"),
+        "{e}"
+    );
+    // A few copies of a modest anchor (the everyday merge keys and shared blocks) read.
+    let fine = "base: &b {cpu: 100m, memory: 128Mi}\na: *b\nc: *b\nd: {<<: *b, cpu: 1}\n";
+    assert_eq!(
+        read(fine, Path::new("v.yaml"), None).unwrap()["d"]["memory"],
+        "128Mi"
+    );
+    assert_eq!(Budget::Local.bytes(10), 4 << 20);
+    assert_eq!(Budget::Local.bytes(1 << 30), 64 << 20);
+    assert_eq!(Budget::Remote.bytes(1 << 20), 4 << 20);
 }

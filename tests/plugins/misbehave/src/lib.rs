@@ -17,7 +17,7 @@ impl Plugin for Misbehave {
                 "mode": {"enum": ["ok", "loop", "alloc", "trap", "panic", "recurse", "log", "error-diagnostic", "bad-manifest", "plugin-error", "leak",
                                   "read-file", "write-file", "read-env", "tcp", "dns", "clock-random",
                                   "flood-stdout", "flood-stderr", "big-output", "log-flood", "slow-success",
-                                  "sleep", "sleep-loop", "secure-random", "exit", "big-logs", "many-diagnostics", "huge-error",
+                                  "sleep", "sleep-loop", "secure-random", "exit", "big-logs", "many-diagnostics", "huge-error", "many-keys",
                                   "control-chars", "many-manifests", "sleep-for", "remember"]},
                 "secret": {"type": "string"},
                 "port": {"type": "integer"},
@@ -246,6 +246,15 @@ impl Plugin for Misbehave {
                 if req.config["iterations"].as_u64() == Some(1) {
                     return Err(PluginError::InvalidValues(evil.to_owned()));
                 }
+                Ok(out)
+            }
+            "many-keys" => {
+                // One map of `iterations` keys in the values (small text, many entries).
+                let mut out = Response::new(req.values);
+                let n = req.config["iterations"].as_u64().unwrap_or(1_200_000);
+                let map: helmwasm_plugin_sdk::serde_json::Map<String, helmwasm_plugin_sdk::Value> =
+                    (0..n).map(|i| (format!("k{i}"), json!(1))).collect();
+                out.values["many"] = helmwasm_plugin_sdk::Value::Object(map);
                 Ok(out)
             }
             "many-manifests" => {
