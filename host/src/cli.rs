@@ -601,6 +601,7 @@ pub(crate) fn print_event(cli: &Cli, event: Event, redactor: &Redactor) {
         Event::Warning { release, problem } => {
             (level >= 1).then(|| format!("warning: release `{release}`: {problem}"))
         }
+        Event::Info(message) => (level >= 2).then(|| format!("info: {message}")),
         Event::StepDone {
             tag,
             elapsed,

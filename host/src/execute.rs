@@ -108,6 +108,9 @@ pub enum Event {
         release: String,
         problem: crate::checks::Problem,
     },
+    /// Something about the run itself, shown with `-v` (the engine runs without its
+    /// instance pool).
+    Info(String),
 }
 
 /// The chart identity plugins receive (`release.chart`, `release.chart-version`): from the

@@ -154,6 +154,11 @@ pub fn run(
     let redactor: &Redactor = redactor;
     let mut events = |e: Event| events(e, redactor);
     let events: &mut dyn FnMut(Event) = &mut events;
+    if let Some(why) = &runtime.on_demand {
+        events(Event::Info(format!(
+            "the wasm instance pool could not be reserved ({why}); plugins get their memory on demand, with the same per-call limits"
+        )));
+    }
     let helm = helm::locate(opts.helm.as_deref(), Some(ctx.cache_dir))
         .map_err(|e| Failure::new(&diagnostics::HELM_FAILED, anyhow!(e)))?;
     let resolver = chart::Resolver {

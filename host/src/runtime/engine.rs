@@ -11,16 +11,32 @@ pub const MAX_WASM_STACK: usize = 1 << 20;
 
 /// The configuration of every engine, with an instance pool of `pool_calls` calls at once.
 pub fn config(pool_calls: u32) -> Config {
-    let mut config = Config::new();
-    config.wasm_component_model(true);
-    config.epoch_interruption(true);
-    config.max_wasm_stack(MAX_WASM_STACK);
+    let mut config = common();
     // A fresh instance per call, thousands of calls per run: instances come from a pool of
     // pre-reserved slots (reused, reset between calls, copy-on-write memory images) rather
     // than an mmap/munmap each, which also serialises threads on the kernel's mm lock.
     config.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pool(
         pool_calls,
     )));
+    config
+}
+
+/// [`config`] without the instance pool: memory is mapped per instance, on demand. For a
+/// process whose address space is limited (`ulimit -v`, some containers and CI runners,
+/// valgrind), where the pool's up-front reservation cannot be made. The code it compiles and
+/// loads is the same (the pool is not part of a module's compatibility), and the per-call limits
+/// are the store's, not the pool's.
+pub fn config_on_demand() -> Config {
+    let mut config = common();
+    config.allocation_strategy(wasmtime::InstanceAllocationStrategy::OnDemand);
+    config
+}
+
+fn common() -> Config {
+    let mut config = Config::new();
+    config.wasm_component_model(true);
+    config.epoch_interruption(true);
+    config.max_wasm_stack(MAX_WASM_STACK);
     config
 }
 

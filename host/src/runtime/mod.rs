@@ -48,6 +48,9 @@ impl Default for Limits {
 
 pub struct Runtime {
     engine: Engine,
+    /// Why the instance pool could not be reserved, when instances get memory on demand
+    /// instead ([`engine::config_on_demand`]); said with `-v`.
+    pub on_demand: Option<String>,
     linker: Linker<StepState>,
     cache: Option<CompileCache>,
     /// Called once a call's deadline is set (tests of the manual epoch wait for it).
@@ -170,10 +173,19 @@ impl Runtime {
     /// A runtime whose epoch advances only when [`Runtime::tick`] is called: time limits
     /// become a number of ticks, so tests of the deadline need no wall clock.
     pub fn with_manual_epoch(cache_dir: Option<PathBuf>) -> Result<Self> {
-        let config = engine::config(POOL_CALLS);
-        let engine = Engine::new(&config)
-            .map_err(anyhow::Error::from)
-            .context("cannot create the wasm engine")?;
+        let (engine, on_demand) = match Engine::new(&engine::config(POOL_CALLS)) {
+            Ok(e) => (e, None),
+            // The pool reserves its address space up front; under an address-space limit
+            // (`ulimit -v`) that fails, and instances get memory on demand instead.
+            Err(pooled) => {
+                let engine = Engine::new(&engine::config_on_demand())
+                    .map_err(anyhow::Error::from)
+                    .with_context(|| {
+                        format!("cannot create the wasm engine (with an instance pool: {pooled:#})")
+                    })?;
+                (engine, Some(format!("{pooled:#}")))
+            }
+        };
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(anyhow::Error::from)?;
         // Replace the clock and secure randomness with the sandbox's own (see `sandbox`).
@@ -193,6 +205,7 @@ impl Runtime {
         let cache = cache_dir.map(|d| CompileCache::new(d, &engine));
         Ok(Runtime {
             engine,
+            on_demand,
             linker,
             cache,
             call_started: None,

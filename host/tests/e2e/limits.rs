@@ -120,3 +120,65 @@ fn plugin_logs_and_warnings_are_tagged_on_stderr() {
         verbose.stderr
     );
 }
+
+/// `helmwasm ARGS` under an address-space limit of 16 GB (`ulimit -v 16000000`), as some CI
+/// runners, containers and valgrind set: the instance pool's up-front reservation fails there.
+fn under_address_space_limit(cwd: &std::path::Path, args: &[&str]) -> crate::support::Run {
+    let started = std::time::Instant::now();
+    let mut cmd = std::process::Command::new("bash");
+    cmd.current_dir(cwd)
+        .arg("-c")
+        .arg("ulimit -v 16000000 && exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_helmwasm"))
+        .args(args)
+        .env("HELMWASM_CACHE_DIR", crate::support::cache_dir())
+        .env("HELMWASM_HELM", crate::support::tool("helm"))
+        .env_remove("HELMWASM_OFFLINE");
+    let out = cmd.output().unwrap();
+    crate::support::Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+        elapsed: started.elapsed(),
+    }
+}
+
+/// Under `ulimit -v 16000000` helmwasm starts without its instance pool (it used to fail with
+/// "cannot create the wasm engine"), says so with `-v`, renders the example in full through
+/// real helm, and still holds a plugin to its memory limit.
+#[test]
+fn it_runs_under_an_address_space_limit() {
+    let dir = crate::full_render::example_with_fixture_chart();
+    let run = under_address_space_limit(dir.path(), &["template", "-e", "prod", "--strict", "-v"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("kind: ScaledObject"));
+    assert!(
+        run.stderr
+            .contains("info: the wasm instance pool could not be reserved ("),
+        "{}",
+        run.stderr
+    );
+    let quiet = under_address_space_limit(dir.path(), &["template", "-e", "prod", "--strict"]);
+    assert_eq!(quiet.stdout, run.stdout, "the same render");
+    assert!(quiet.stderr.is_empty(), "{}", quiet.stderr);
+    // The per-call memory limit is the store's: it holds without the pool.
+    let (_, misbehave) = crate::support::run_misbehave("mode: ok", "");
+    std::fs::write(
+        misbehave.path().join("helmwasm.yaml"),
+        crate::support::pipeline(
+            "  - plugin: misbehave\n    with: {mode: alloc}\n    limits: {memory: 32Mi}\n",
+        ),
+    )
+    .unwrap();
+    let plugins = crate::support::test_plugins().to_str().unwrap().to_owned();
+    let run = under_address_space_limit(
+        misbehave.path(),
+        &["template", "--offline", "--plugin-dir", &plugins],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("past its limit of 32"),
+        "{}",
+        run.stderr
+    );
+}
