@@ -11,7 +11,9 @@
 //!   and ConfigMaps in the release namespace unless more kinds, namespaces or cluster-scoped
 //!   objects are granted); it is listed after the emitted manifests, attributed to the step;
 //! - a removed object needs `allow: {remove: true}`;
-//! - a Secret's `data` and `stringData` may change only with `allow: {secretData: true}`.
+//! - a Secret's `data` and `stringData` may change only with `allow: {secretData: true}`;
+//! - a change that widens what the release may do needs its own grant ([`changes`]: RBAC,
+//!   admission webhooks, a Secret's `type`, a pod's security); one that only tightens does not.
 //!
 //! Sandbox, limits, config-schema validation and the capping and escaping of everything a
 //! plugin says are the same as for values steps ([`crate::execute`]).
@@ -25,6 +27,8 @@ use crate::yaml;
 use anyhow::{Context as _, Result, bail};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
+
+mod changes;
 
 /// Kind, namespace (the release's when the object has none) and name.
 type Key = (String, String, String);
@@ -162,6 +166,20 @@ fn apply(
                 problems.push(format!(
                     "changed the data of Secret `{}` (namespace `{}`): a post-render step may change Secret data only when the pipeline grants it (`allow: {{secretData: true}}`)",
                     k.2, k.1
+                ));
+            }
+        }
+    }
+    // Widening changes of objects that were there.
+    for o in render.objects() {
+        let k = key(o, &ns);
+        if let Some(n) = new.get(&k)
+            && n != o
+        {
+            for change in changes::ungranted(&k.0, o, n, &step.allow) {
+                problems.push(format!(
+                    "changed {} `{}` (namespace `{}`): {change}",
+                    k.0, k.2, k.1
                 ));
             }
         }

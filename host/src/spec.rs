@@ -152,6 +152,21 @@ pub struct AllowSpec {
     /// Post-render steps: whether the step may remove objects from the render.
     #[serde(default)]
     pub remove: bool,
+    /// Post-render steps: whether the step may change RBAC objects' `rules`,
+    /// `aggregationRule`, `subjects` and `roleRef`.
+    #[serde(default)]
+    pub rbac: bool,
+    /// Post-render steps: whether the step may change admission webhook configurations.
+    #[serde(default)]
+    pub webhooks: bool,
+    /// Post-render steps: whether the step may change a Secret's `type`.
+    #[serde(default)]
+    pub secret_type: bool,
+    /// Post-render steps: whether the step may widen a pod's security (add a container,
+    /// change an image, turn on `privileged`, `allowPrivilegeEscalation` or a host namespace,
+    /// add a capability or a `hostPath` volume, change the service account).
+    #[serde(default)]
+    pub pod_security: bool,
 }
 
 /// Per-step overrides of the sandbox limits.

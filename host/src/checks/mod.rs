@@ -16,6 +16,7 @@ mod objects;
 pub(crate) use objects::{capability, identity};
 mod overrides;
 mod references;
+pub(crate) use references::pod_spec;
 mod schema;
 pub use schema::ValuesSchema;
 

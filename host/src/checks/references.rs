@@ -193,7 +193,7 @@ impl Provided {
 }
 
 /// The pod spec of a workload and its path.
-fn pod_spec<'a>(kind: &str, o: &'a Value) -> Option<(&'a Value, &'static str)> {
+pub(crate) fn pod_spec<'a>(kind: &str, o: &'a Value) -> Option<(&'a Value, &'static str)> {
     let (spec, prefix) = match kind {
         "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job" => {
             (&o["spec"]["template"]["spec"], "spec.template.spec")

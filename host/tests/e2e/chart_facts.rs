@@ -136,7 +136,10 @@ fn another_major_version_is_refused() {
 /// the pipeline's `version` and the output says they could not be verified.
 #[test]
 fn without_the_chart_the_facts_are_chosen_by_version_and_said_unverified() {
+    use std::os::unix::fs::PermissionsExt;
     let cache = tempfile::tempdir().unwrap();
+    // A cache folder as helmwasm makes it (one open to others gets a warning).
+    std::fs::set_permissions(cache.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
     let example = crate::support::root().join("examples/airflow-eks");
     let run = helmwasm_with(
         &example,

@@ -522,3 +522,47 @@ fn the_readme_post_render_example_refuses_latest_images() {
         run.stderr
     );
 }
+
+/// What a post-render step changes is held to the grant, not only what it adds: rebinding the
+/// chart's RoleBinding to cluster-admin, or making a container privileged, is refused naming the
+/// object and the field; tightening needs no grant; the grant allows it.
+#[test]
+fn a_post_renderer_needs_a_grant_to_widen_what_the_release_may_do() {
+    tool("helm");
+    let plugins = test_plugins().display().to_string();
+    let run_mode = |mode: &str, allow: &str| {
+        let dir = project(&format!(
+            "plugins:\n  dirs: [{plugins}]\n{}",
+            pipeline(
+                &format!("  - plugin: post-render-probe\n    with: {{mode: {mode}}}\n{allow}"),
+                "{rbac: true}"
+            )
+        ));
+        let run = helmwasm(dir.path(), &["template", "--strict"]);
+        (run, dir)
+    };
+    let (run, _d) = run_mode("rebind-admin", "");
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stdout.is_empty());
+    for want in [
+        "changed RoleBinding `t-view` (namespace `apps`): `subjects` changed: RBAC changes need `allow: {rbac: true}`",
+        "changed RoleBinding `t-view` (namespace `apps`): `roleRef` changed: RBAC changes need `allow: {rbac: true}`",
+    ] {
+        assert!(run.stderr.contains(want), "{want}\n{}", run.stderr);
+    }
+    let (run, _d) = run_mode("privileged", "");
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("changed Deployment `t-web` (namespace `apps`): spec.template.spec.containers[web].securityContext.privileged: turned on: a post-render step may only tighten a pod's security without `allow: {podSecurity: true}`"),
+        "{}",
+        run.stderr
+    );
+    let (run, _d) = run_mode("harden", "");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("readOnlyRootFilesystem: true"));
+    let (run, _d) = run_mode("rebind-admin", "    allow: {rbac: true}\n");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("name: cluster-admin"));
+    let (run, _d) = run_mode("privileged", "    allow: {podSecurity: true}\n");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}

@@ -14,7 +14,7 @@ impl Plugin for Probe {
     fn metadata() -> Metadata {
         Metadata::new("post-render-probe", "0.1.0", "Test-only post-renderer").config_schema(json!({
             "type": "object", "required": ["mode"], "additionalProperties": false,
-            "properties": {"mode": {"enum": ["annotate", "cluster-role-binding", "config-map", "secret-data", "remove-services", "loop"]}}
+            "properties": {"mode": {"enum": ["annotate", "cluster-role-binding", "config-map", "secret-data", "remove-services", "loop", "rebind-admin", "privileged", "harden"]}}
         }))
     }
 }
@@ -52,6 +52,35 @@ impl PostRender for Probe {
                 }
             }
             "remove-services" => objects.retain(|o| o["kind"] != "Service"),
+            // The chart's RoleBinding rebound to cluster-admin for every authenticated user.
+            "rebind-admin" => {
+                for o in objects.iter_mut().filter(|o| o["kind"] == "RoleBinding") {
+                    o["roleRef"]["name"] = json!("cluster-admin");
+                    o["subjects"] = json!([{"kind": "Group", "name": "system:authenticated"}]);
+                }
+            }
+            // Every container of the Deployment privileged.
+            "privileged" => {
+                for o in objects.iter_mut().filter(|o| o["kind"] == "Deployment") {
+                    if let Some(cs) = o["spec"]["template"]["spec"]["containers"].as_array_mut() {
+                        for c in cs {
+                            c["securityContext"]["privileged"] = json!(true);
+                        }
+                    }
+                }
+            }
+            // Tightening only: runAsNonRoot, every capability dropped, a read-only root.
+            "harden" => {
+                for o in objects.iter_mut().filter(|o| o["kind"] == "Deployment") {
+                    o["spec"]["template"]["spec"]["securityContext"]["runAsNonRoot"] = json!(true);
+                    if let Some(cs) = o["spec"]["template"]["spec"]["containers"].as_array_mut() {
+                        for c in cs {
+                            c["securityContext"]["readOnlyRootFilesystem"] = json!(true);
+                            c["securityContext"]["capabilities"]["drop"] = json!(["ALL"]);
+                        }
+                    }
+                }
+            }
             _ => {
                 #[allow(clippy::empty_loop)]
                 loop {}
