@@ -1,7 +1,15 @@
 //! Redaction: every secret value resolved during a run is registered here, together with the
-//! forms it commonly appears in (standard base64, URL-safe base64, percent-encoded), and
-//! replaced by [`MARKER`] in everything shown to the user: errors, logs, diagnostics, plugin
-//! output and the printed render.
+//! forms Helm's templates and helmwasm's writers put it in, and replaced by [`MARKER`] in
+//! everything shown to the user: errors, logs, diagnostics, plugin output and the printed
+//! render. The forms ([`forms`]): as it is and trimmed; standard and URL-safe base64 at each of
+//! the three alignments (a secret inside a longer base64 text, such as Basic auth's
+//! `user:password`); percent-encoding (RFC 3986 components, form encoding, Go's `urlquery`
+//! with `+` for a space, Go's path escaping); JSON-escaped; YAML double-quoted as go-yaml
+//! (Helm's `toYaml`) and helmwasm's writer escape it, and JSON inside YAML; the lines of a
+//! multi-line secret of at least [`SHORT_SECRET`] characters, and a shorter line together with
+//! the line before it (as a YAML block or a JSON string prints them). Not covered: other
+//! transforms (hex, reversed, hashed, a secret split by `toYaml` folding a long line; see
+//! SECURITY.md).
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE};
@@ -19,6 +27,172 @@ const URL_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~');
 /// Form encoding (`application/x-www-form-urlencoded` style escapes everything but alphanumerics).
 const FORM: &AsciiSet = NON_ALPHANUMERIC;
+/// Go's `url.PathEscape`: RFC 3986 unreserved characters and `$&+,:;=@` stay.
+const GO_PATH: &AsciiSet = &URL_COMPONENT
+    .remove(b'$')
+    .remove(b'&')
+    .remove(b'+')
+    .remove(b',')
+    .remove(b':')
+    .remove(b';')
+    .remove(b'=')
+    .remove(b'@');
+
+/// Every form of `secret` that is looked for ([`Redactor::register`]).
+pub fn forms(secret: &str) -> Vec<String> {
+    let json = serde_json::to_string(secret).unwrap_or_default();
+    let json = json[1..json.len().saturating_sub(1).max(1)].to_owned();
+    let mut out = vec![
+        secret.to_owned(),
+        secret.trim().to_owned(),
+        STANDARD.encode(secret),
+        utf8_percent_encode(secret, URL_COMPONENT).to_string(),
+        utf8_percent_encode(secret, FORM).to_string(),
+        // Go's `urlquery` / `url.QueryEscape`: a space is `+`.
+        utf8_percent_encode(secret, URL_COMPONENT)
+            .to_string()
+            .replace("%20", "+"),
+        utf8_percent_encode(secret, GO_PATH).to_string(),
+        yaml_escaped(secret, Hex::GoYaml),
+        yaml_escaped(secret, Hex::Helmwasm),
+        yaml_escaped(secret, Hex::GoQuote),
+        // As the terminal-safe escaping shows untrusted text (helm's and plugins' messages).
+        crate::term::line(secret),
+        crate::term::block(secret),
+        yaml_escaped(&json, Hex::GoYaml),
+        // Go's encoding/json (Helm's `toJson`) also escapes `<`, `>`, `&`, U+2028 and U+2029.
+        json.replace('<', "\\u003c")
+            .replace('>', "\\u003e")
+            .replace('&', "\\u0026")
+            .replace('\u{2028}', "\\u2028")
+            .replace('\u{2029}', "\\u2029"),
+        json,
+    ];
+    // Base64 at each alignment: the secret as bytes 0, 1 or 2 of a group of three, without
+    // the characters that also hold bits of the bytes around it.
+    // Only parts long enough to be told from other base64 text (a short secret's own
+    // characters are masked everywhere anyway, with a warning).
+    for engine in [&STANDARD, &URL_SAFE] {
+        for offset in 0..3 {
+            let inside = base64_inside(engine, secret.as_bytes(), offset);
+            if inside.len() >= SHORT_SECRET {
+                out.push(inside);
+            }
+        }
+    }
+    // The lines of a multi-line secret (keys), e.g. in a plugin's stderr: each one long enough
+    // to be told from other text; a short one (the last of a key) with the line before it, as
+    // a YAML block (indented) or a JSON string (`\n`) prints them.
+    let lines: Vec<&str> = secret.lines().map(str::trim).collect();
+    if lines.len() > 1 {
+        for (i, line) in lines.iter().enumerate() {
+            if line.len() >= SHORT_SECRET {
+                out.push((*line).to_owned());
+            } else if !line.is_empty()
+                && let Some(before) = i.checked_sub(1).map(|j| lines[j])
+            {
+                out.push(format!("{before}\\n{line}"));
+                for indent in 0..=16 {
+                    out.push(format!("{before}\n{}{line}", " ".repeat(indent)));
+                }
+            }
+        }
+    }
+    out.retain(|f| !f.is_empty());
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The base64 characters that stand for `secret` alone when it starts `offset` bytes into a
+/// group of three (0: at the start of an encoded text; 1 or 2: inside one, as in
+/// `user:password`). The first characters, which also hold bits of the bytes before it, and
+/// the last, which hold bits of the bytes after it, are left out.
+fn base64_inside(engine: &base64::engine::GeneralPurpose, secret: &[u8], offset: usize) -> String {
+    let mut bytes = vec![0u8; offset];
+    bytes.extend_from_slice(secret);
+    let encoded = engine.encode(&bytes);
+    let encoded = encoded.trim_end_matches('=');
+    // Characters wholly inside the secret's bits: from the first that starts at or after
+    // bit 8 × offset, to the last that ends at or before bit 8 × (offset + len).
+    let start = (offset * 8).div_ceil(6);
+    let end = ((offset + secret.len()) * 8) / 6;
+    if start >= end || end > encoded.len() {
+        return String::new();
+    }
+    encoded[start..end].to_owned()
+}
+
+/// How a YAML writer escapes a character by its code.
+#[derive(Clone, Copy)]
+enum Hex {
+    /// go-yaml v2 (Helm's `toYaml`): `\x7F`, `\u2028` as `\L`, …
+    GoYaml,
+    /// helmwasm's writer: `\u007f`.
+    Helmwasm,
+    /// Go's `strconv.Quote` (Helm's `quote`, `%q`): `\x7f`, `\u2028`.
+    GoQuote,
+}
+
+/// `s` as it appears inside a YAML double-quoted scalar.
+fn yaml_escaped(s: &str, hex: Hex) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        let code = c as u32;
+        match (c, hex) {
+            ('"', _) => out.push_str("\\\""),
+            ('\\', _) => out.push_str("\\\\"),
+            ('\n', _) => out.push_str("\\n"),
+            ('\t', _) => out.push_str("\\t"),
+            ('\r', _) => out.push_str("\\r"),
+            ('\0', Hex::GoYaml) => out.push_str("\\0"),
+            ('\x07', Hex::GoYaml) => out.push_str("\\a"),
+            ('\x08', Hex::GoYaml) => out.push_str("\\b"),
+            ('\x0b', Hex::GoYaml) => out.push_str("\\v"),
+            ('\x0c', Hex::GoYaml) => out.push_str("\\f"),
+            ('\x1b', Hex::GoYaml) => out.push_str("\\e"),
+            ('\u{85}', Hex::GoYaml) => out.push_str("\\N"),
+            ('\u{a0}', Hex::GoYaml) => out.push_str("\\_"),
+            ('\u{2028}', Hex::GoYaml) => out.push_str("\\L"),
+            ('\u{2029}', Hex::GoYaml) => out.push_str("\\P"),
+            (_, Hex::GoYaml) if code < 0x20 || (0x7f..=0x9f).contains(&code) || code == 0xfeff => {
+                if code <= 0xff {
+                    let _ = write!(out, "\\x{code:02X}");
+                } else {
+                    let _ = write!(out, "\\u{code:04X}");
+                }
+            }
+            ('\x07', Hex::GoQuote) => out.push_str("\\a"),
+            ('\x08', Hex::GoQuote) => out.push_str("\\b"),
+            ('\x0b', Hex::GoQuote) => out.push_str("\\v"),
+            ('\x0c', Hex::GoQuote) => out.push_str("\\f"),
+            (_, Hex::GoQuote)
+                if code < 0x20
+                    || code == 0x7f
+                    || (0x80..=0x9f).contains(&code)
+                    || crate::term::is_invisible_format(c)
+                    || matches!(c, '\u{feff}' | '\u{2028}' | '\u{2029}' | '\u{ad}') =>
+            {
+                if code < 0x80 {
+                    let _ = write!(out, "\\x{code:02x}");
+                } else {
+                    let _ = write!(out, "\\u{code:04x}");
+                }
+            }
+            (_, Hex::Helmwasm)
+                if code < 0x20
+                    || (0x7f..=0x9f).contains(&code)
+                    || crate::term::is_invisible_format(c)
+                    || matches!(c, '\u{feff}' | '\u{2028}' | '\u{2029}') =>
+            {
+                let _ = write!(out, "\\u{code:04x}");
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
 
 /// Secrets shorter than this are masked wherever their characters appear (`main` in
 /// `branch: main` too): the user is warned, without the value.
@@ -43,28 +217,10 @@ impl Redactor {
         if secret.is_empty() {
             return;
         }
-        let forms = [
-            secret.to_owned(),
-            secret.trim().to_owned(),
-            STANDARD.encode(secret),
-            STANDARD.encode(secret).trim_end_matches('=').to_owned(),
-            URL_SAFE.encode(secret).trim_end_matches('=').to_owned(),
-            utf8_percent_encode(secret, URL_COMPONENT).to_string(),
-            utf8_percent_encode(secret, FORM).to_string(),
-            serde_json::to_string(secret)
-                .unwrap_or_default()
-                .trim_matches('"')
-                .to_owned(),
-        ];
-        for f in forms {
+        for f in forms(secret) {
             if !f.is_empty() {
                 self.needles.insert((std::cmp::Reverse(f.len()), f));
             }
-        }
-        // Multi-line secrets (keys) also show up line by line, e.g. in a plugin's stderr.
-        for line in secret.lines().map(str::trim).filter(|l| l.len() >= 8) {
-            self.needles
-                .insert((std::cmp::Reverse(line.len()), line.to_owned()));
         }
     }
 
@@ -161,6 +317,48 @@ impl Redactor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The secret inside a longer base64 text, whatever its alignment, and its other forms.
+    #[test]
+    fn every_form_helm_gives_a_secret_is_registered() {
+        let secret = "S3cr3t pw/+:x";
+        let mut r = Redactor::default();
+        r.register(secret);
+        for prefix in ["", "u", "us", "usr:", "user:", "login:", "Basic x:"] {
+            for suffix in ["", "!", "\n", "tail"] {
+                let text = STANDARD.encode(format!("{prefix}{secret}{suffix}"));
+                assert!(r.contains_secret(&text), "{prefix:?} {suffix:?}: {text}");
+                assert!(r.redact(&text).contains(MARKER));
+            }
+        }
+        for form in [
+            "S3cr3t+pw%2F%2B%3Ax",   // Go's urlquery
+            "S3cr3t%20pw%2F+:x",     // Go's PathEscape
+            "S3cr3t%20pw%2F%2B%3Ax", // RFC 3986 component
+        ] {
+            assert!(r.contains_secret(form), "{form}");
+        }
+        let odd = "a\"b\\c\td\u{7f}e\u{2028}f\u{85}g\x08h";
+        let f = forms(odd);
+        for want in [
+            r#"a\"b\\c\td\x7Fe\Lf\Ng\bh"#,               // go-yaml (toYaml)
+            r#"a\"b\\c\td\u007fe\u2028f\u0085g\u0008h"#, // helmwasm's writer
+            r#"a\"b\\c\td\x7fe\u2028f\u0085g\bh"#,       // Go's strconv.Quote (quote)
+            r#"a\\\"b\\\\c\\td"#,                        // JSON inside YAML (prefix)
+        ] {
+            assert!(f.iter().any(|x| x.starts_with(want)), "{want}\n{f:#?}");
+        }
+        // A short last line of a multi-line secret, with the line before it, as printed.
+        let key = "-----BEGIN KEY-----\nAAAAB3NzaC1yc2EAAAADAQABAAABAQ\nQw==\n-----END KEY-----";
+        let mut r = Redactor::default();
+        r.register(key);
+        let block = "key: |\n    AAAAB3NzaC1yc2EAAAADAQABAAABAQ\n    Qw==\n";
+        assert!(!r.redact(block).contains("Qw=="), "{}", r.redact(block));
+        assert!(
+            !r.redact("\"AAAAB3NzaC1yc2EAAAADAQABAAABAQ\\nQw==\"")
+                .contains("Qw==")
+        );
+    }
 
     #[test]
     fn every_form_is_replaced() {

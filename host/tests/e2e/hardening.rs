@@ -519,3 +519,88 @@ fn values_held_for_a_step_are_bounded_by_keys() {
     eprintln!("390,000 keys in one step: peak RSS {} MiB", peak >> 20);
     assert!(peak < 1 << 30, "{peak} bytes");
 }
+
+/// A secret resolved from `ref+file` appears in no form Helm's template functions or
+/// helmwasm's writers give it, in any output: `template`, `diff`, `lint` (every format),
+/// `explain`, and helm's `fail` message. The chart (`tests/charts/secret-forms`) prints it
+/// base64-encoded inside `usr:`, `user:` and `login:` (the three alignments), `urlquery`'d,
+/// `toYaml`'d, `toJson`'d and `quote`d.
+#[test]
+fn a_secret_is_redacted_in_every_form_helm_gives_it() {
+    use base64::Engine as _;
+    crate::support::tool("helm");
+    for secret in ["S3cr3t pw/+:x", "a\"b\\c\td\u{7f}e\u{2028}f<&>long-one"] {
+        let dir = project(&format!(
+            "releases:\n- name: r\n  namespace: forms\n  chart: {}\n  values:\n  - pw: ref+file://pw\n",
+            crate::support::root()
+                .join("tests/charts/secret-forms")
+                .display()
+        ));
+        std::fs::write(dir.path().join("pw"), secret).unwrap();
+        let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+        // What must not appear: the secret, and each encoding's part that holds only it.
+        let mut leaks = vec![secret.to_owned()];
+        for prefix in ["usr:", "user:", "login:"] {
+            let e = b64(&format!("{prefix}{secret}"));
+            leaks.push(e[8..e.len() - 4].to_owned());
+        }
+        let query: String = secret
+            .bytes()
+            .map(|b| match b {
+                b' ' => "+".to_owned(),
+                b if b.is_ascii_alphanumeric() || b"-._~".contains(&b) => (b as char).to_string(),
+                b => format!("%{b:02X}"),
+            })
+            .collect();
+        leaks.push(query);
+        let json = serde_json::to_string(secret).unwrap();
+        leaks.push(json[1..json.len() - 1].to_owned());
+        let empty = tempfile::tempdir().unwrap();
+        let against = empty.path().to_str().unwrap();
+        let runs = [
+            helmwasm(dir.path(), &["template"]),
+            helmwasm(dir.path(), &["diff", "--against", against]),
+            helmwasm(dir.path(), &["lint", "--resolve-secrets"]),
+            helmwasm(dir.path(), &["lint", "--resolve-secrets", "-o", "json"]),
+            helmwasm(dir.path(), &["lint", "--resolve-secrets", "-o", "sarif"]),
+            helmwasm(dir.path(), &["lint", "--resolve-secrets", "-o", "github"]),
+            helmwasm(dir.path(), &["explain", "pw"]),
+            helmwasm(dir.path(), &["template", "--set", "fail=true"]),
+            helmwasm(
+                dir.path(),
+                &[
+                    "lint",
+                    "--resolve-secrets",
+                    "--set",
+                    "fail=true",
+                    "-o",
+                    "json",
+                ],
+            ),
+        ];
+        assert_eq!(runs[0].code, 0, "{}", runs[0].stderr);
+        assert!(runs[0].stdout.contains("basic-1:"), "{}", runs[0].stdout);
+        assert_eq!(
+            runs[7].code, 1,
+            "the chart fails on request: {}",
+            runs[7].stderr
+        );
+        assert!(
+            runs[7]
+                .stderr
+                .contains("the password <redacted> was refused"),
+            "{}",
+            runs[7].stderr
+        );
+        for (i, run) in runs.iter().enumerate() {
+            for leak in &leaks {
+                assert!(
+                    !run.stdout.contains(leak.as_str()) && !run.stderr.contains(leak.as_str()),
+                    "run {i}: {leak:?} leaked:\n{}\n{}",
+                    run.stdout,
+                    run.stderr
+                );
+            }
+        }
+    }
+}
