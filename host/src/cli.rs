@@ -119,6 +119,12 @@ pub struct PipelineArgs {
     /// The helm binary [default: $HELMWASM_HELM, else `helm` on PATH].
     #[arg(long, value_name = "PATH")]
     pub helm: Option<PathBuf>,
+    /// The memory (address space) one `helm template` may take, e.g. `8Gi` [default: 4Gi].
+    #[arg(long = "helm-memory", value_name = "SIZE", value_parser = crate::units::ByteSize::parse)]
+    pub helm_memory: Option<crate::units::ByteSize>,
+    /// The time one `helm template` may take, e.g. `10m` [default: 5m].
+    #[arg(long = "helm-timeout", value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub helm_timeout: Option<std::time::Duration>,
     /// The target cluster's Kubernetes version for the chart's `.Capabilities` (as `helm
     /// template --kube-version`).
     #[arg(long, value_name = "VERSION")]

@@ -48,6 +48,26 @@ pub trait Helm: Sync {
 pub struct HelmBinary {
     pub path: PathBuf,
     pub version: semver::Version,
+    /// What one `helm template` may take ([`Bounds`]).
+    pub bounds: Bounds,
+}
+
+/// The memory and time one `helm template` child may take: its address space (`RLIMIT_AS`,
+/// so a chart that builds a huge string fails in helm instead of taking the machine) and its
+/// wall time (it is stopped past it). `--helm-memory` and `--helm-timeout` raise them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bounds {
+    pub memory: u64,
+    pub timeout: std::time::Duration,
+}
+
+impl Default for Bounds {
+    fn default() -> Self {
+        Bounds {
+            memory: 4 << 30,
+            timeout: std::time::Duration::from_secs(300),
+        }
+    }
 }
 
 /// Find helm: `explicit` (`--helm`), then `HELMWASM_HELM`, then `PATH`. An explicit path that
@@ -106,6 +126,7 @@ fn probe_cached(path: &Path, cache: Option<&Path>) -> Result<HelmBinary, String>
         return Ok(HelmBinary {
             path: path.to_path_buf(),
             version,
+            bounds: Bounds::default(),
         });
     }
     let found = probe(path)?;
@@ -167,6 +188,7 @@ fn probe(path: &Path) -> Result<HelmBinary, String> {
     Ok(HelmBinary {
         path: path.to_path_buf(),
         version,
+        bounds: Bounds::default(),
     })
 }
 
@@ -186,7 +208,9 @@ impl HelmBinary {
             .write_all(req.values_yaml.as_bytes())
             .and_then(|_| values.flush())
             .map_err(|e| format!("cannot write the values temp file: {e}"))?;
-        let mut child = Command::new(&self.path)
+        let mut command = Command::new(&self.path);
+        limit_memory(&mut command, self.bounds.memory);
+        let mut child = command
             .arg("template")
             .arg(req.release)
             .arg(req.chart)
@@ -217,8 +241,35 @@ impl HelmBinary {
             pipes: Some((stdout, stderr)),
             _values: values,
             path: self.path.clone(),
+            bounds: self.bounds,
         })
     }
+}
+
+/// The child's address space capped at `bytes` (Unix: `setrlimit(RLIMIT_AS)` between fork and
+/// exec).
+fn limit_memory(command: &mut Command, bytes: u64) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        let limit = libc::rlimit {
+            rlim_cur: bytes as libc::rlim_t,
+            rlim_max: bytes as libc::rlim_t,
+        };
+        // SAFETY: between fork and exec only `setrlimit`, which is async-signal-safe, runs,
+        // on a value copied in beforehand; nothing is allocated.
+        unsafe {
+            command.pre_exec(move || {
+                if libc::setrlimit(libc::RLIMIT_AS, &limit) == 0 {
+                    Ok(())
+                } else {
+                    Err(std::io::Error::last_os_error())
+                }
+            });
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (command, bytes);
 }
 
 type Drained = std::thread::JoinHandle<std::io::Result<Vec<u8>>>;
@@ -242,25 +293,89 @@ pub struct Template {
     /// Removed when helm is done with it.
     _values: tempfile::NamedTempFile,
     path: PathBuf,
+    bounds: Bounds,
 }
 
 impl Template {
-    /// helm's stdout, or its error message.
+    /// helm's stdout, or its error message: helm's own, or why it died (its time or memory
+    /// bound, a signal) with the last line it wrote.
     pub fn wait(mut self) -> Result<String, String> {
         let cannot = |e: std::io::Error| format!("cannot run {}: {e}", self.path.display());
-        let status = self.child.wait().map_err(cannot)?;
+        let deadline = std::time::Instant::now() + self.bounds.timeout;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().map_err(cannot)? {
+                break Some(status);
+            }
+            if std::time::Instant::now() >= deadline {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                break None;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        };
         let (stdout, stderr) = self.pipes.take().expect("waited once");
         let joined = |h: Drained| h.join().unwrap_or_else(|_| Ok(Vec::new()));
         let (stdout, stderr) = (
             joined(stdout).map_err(cannot)?,
             joined(stderr).map_err(cannot)?,
         );
+        let stderr = String::from_utf8_lossy(&stderr).trim().to_owned();
+        // What helm said of its end: Go's `fatal error:` line (before its stack trace), else
+        // its last line.
+        let last_line = || {
+            stderr
+                .lines()
+                .find(|l| l.starts_with("fatal error:"))
+                .or_else(|| stderr.lines().rev().find(|l| !l.trim().is_empty()))
+                .map(|l| format!("; its last line: {}", l.trim()))
+                .unwrap_or_default()
+        };
+        let Some(status) = status else {
+            return Err(format!(
+                "helm ran past its time limit of {} and was stopped (raise it with --helm-timeout){}",
+                humantime::format_duration(self.bounds.timeout),
+                last_line()
+            ));
+        };
         if status.success() {
-            String::from_utf8(stdout)
-                .map_err(|_| "helm printed output that is not UTF-8".to_owned())
-        } else {
-            Err(String::from_utf8_lossy(&stderr).trim().to_owned())
+            return String::from_utf8(stdout)
+                .map_err(|_| "helm printed output that is not UTF-8".to_owned());
         }
+        let memory = crate::units::ByteSize(self.bounds.memory);
+        if stderr.contains("out of memory")
+            || stderr.contains("cannot allocate memory")
+            || stderr.contains("failed to reserve")
+        {
+            return Err(format!(
+                "helm ran out of memory under its limit of {memory} (raise it with --helm-memory){}",
+                last_line()
+            ));
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::process::ExitStatusExt;
+            if let Some(signal) = status.signal() {
+                return Err(format!(
+                    "helm was killed by signal {signal}{} (its memory limit is {memory}){}",
+                    match signal {
+                        9 => " (SIGKILL: the kernel's out-of-memory killer, or another process)",
+                        6 => " (SIGABRT)",
+                        11 => " (SIGSEGV)",
+                        _ => "",
+                    },
+                    last_line()
+                ));
+            }
+        }
+        if stderr.is_empty() {
+            return Err(format!(
+                "helm exited with {} and wrote nothing on stderr",
+                status
+                    .code()
+                    .map_or_else(|| "no exit code".to_owned(), |c| format!("code {c}"))
+            ));
+        }
+        Err(stderr)
     }
 }
 

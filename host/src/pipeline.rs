@@ -36,6 +36,8 @@ pub struct Options {
     pub offline: bool,
     /// `--helm PATH`.
     pub helm: Option<PathBuf>,
+    /// What one `helm template` may take (`--helm-memory`, `--helm-timeout`).
+    pub helm_bounds: helm::Bounds,
     /// Resolve secret references (every verb but `lint`), or check their shape only and give
     /// the steps placeholders.
     pub secrets: secrets::Mode,
@@ -160,7 +162,11 @@ pub fn run(
         )));
     }
     let helm = helm::locate(opts.helm.as_deref(), Some(ctx.cache_dir))
-        .map_err(|e| Failure::new(&diagnostics::HELM_FAILED, anyhow!(e)))?;
+        .map_err(|e| Failure::new(&diagnostics::HELM_FAILED, anyhow!(e)))?
+        .map(|h| helm::HelmBinary {
+            bounds: opts.helm_bounds,
+            ..h
+        });
     let resolver = chart::Resolver {
         cache: chart::cache::ChartCache::new(ctx.cache_dir),
         offline: opts.offline,

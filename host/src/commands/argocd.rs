@@ -48,6 +48,8 @@ pub fn generate(cli: &Cli, args: &ArgocdGenerateArgs, redactor: &mut Redactor) -
         strict: true,
         offline: false,
         helm: None,
+        helm_memory: None,
+        helm_timeout: None,
         kube_version: env("KUBE_VERSION"),
         api_versions: env("KUBE_API_VERSIONS")
             .map(|v| {
@@ -229,6 +231,8 @@ mod tests {
             strict: true,
             offline: false,
             helm: None,
+            helm_memory: None,
+            helm_timeout: None,
             concurrency: None,
             kube_version: None,
             api_versions: vec![],

@@ -131,6 +131,13 @@ fn options(args: &PipelineArgs, how: How) -> Result<Options> {
         offline: args.offline
             || std::env::var_os("HELMWASM_OFFLINE").is_some_and(|v| !v.is_empty() && v != "0"),
         helm: args.helm.clone(),
+        helm_bounds: {
+            let d = crate::helm::Bounds::default();
+            crate::helm::Bounds {
+                memory: args.helm_memory.map_or(d.memory, |b| b.0),
+                timeout: args.helm_timeout.unwrap_or(d.timeout),
+            }
+        },
         secrets: how.secrets,
         allowed_secrets: how.allowed_secrets,
         trace: how.trace,

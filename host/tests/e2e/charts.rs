@@ -853,3 +853,60 @@ fn string_bombs_fail_small_naming_the_file() {
     let peak = crate::support::peak_rss(&run);
     assert!(peak < 300 << 20, "peak RSS {} MiB", peak >> 20);
 }
+
+/// helm's own resources are bounded: a template that builds a huge string stops at the memory
+/// bound and the error says so (it used to pass 4 GiB and report an empty cause), and a helm
+/// that hangs is stopped at the time bound.
+#[test]
+fn helm_is_held_to_its_memory_and_time_bounds() {
+    use std::os::unix::fs::PermissionsExt;
+    tool("helm");
+    let dir = project(&format!(
+        "releases:\n- name: h\n  namespace: h\n  chart: {}\n",
+        crate::support::root()
+            .join("tests/charts/huge-string")
+            .display()
+    ));
+    let run = helmwasm_with(
+        dir.path(),
+        &["template", "--helm-memory", "1Gi"],
+        &[("HELMWASM_REPORT_PEAK_RSS", "1")],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("helm ran out of memory under its limit of 1Gi (raise it with --helm-memory); its last line: fatal error: "),
+        "{}",
+        run.stderr
+    );
+    assert!(run.elapsed < crate::support::WATCHDOG);
+    // A helm that hangs: stopped at `--helm-timeout`.
+    let bin = tempfile::tempdir().unwrap();
+    let helm = bin.path().join("helm");
+    std::fs::write(
+        &helm,
+        "#!/bin/sh\ncase \"$1\" in\n  version) echo v3.15.0 ;;\n  template) echo 'rendering…' >&2; exec sleep 30 ;;\nesac\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&helm, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let run = helmwasm(
+        dir.path(),
+        &[
+            "template",
+            "--helm",
+            helm.to_str().unwrap(),
+            "--helm-timeout",
+            "1s",
+        ],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("helm ran past its time limit of 1s and was stopped (raise it with --helm-timeout); its last line: rendering…"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.elapsed < std::time::Duration::from_secs(20),
+        "{:?}",
+        run.elapsed
+    );
+}
