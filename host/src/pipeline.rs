@@ -175,6 +175,7 @@ pub fn run(
     };
     let stages = Stages {
         runtime,
+        redactor,
         charts: Charts::default(),
         plan: &plan,
         registry: &registry,
@@ -413,6 +414,9 @@ impl Charts {
 
 struct Stages<'a> {
     runtime: &'a Runtime,
+    /// The run's redactor: the data of the Secrets a chart generates join it once helm has
+    /// rendered them.
+    redactor: &'a Redactor,
     charts: Charts,
     plan: &'a Plan,
     registry: &'a Registry,
@@ -641,11 +645,19 @@ impl Stages<'_> {
         };
         check(Phase::Values, &render, events)?;
         if let (Some(c), Some(h), Some(started)) = (chart, self.helm, rendering) {
-            render.chart = Some(
-                started
-                    .and_then(|t| helm_finish(h, t, release, c))
-                    .map_err(|e| fail(&diagnostics::HELM_FAILED, e))?,
-            );
+            let rendered = started
+                .and_then(|t| helm_finish(h, t, release, c))
+                .map_err(|e| fail(&diagnostics::HELM_FAILED, e))?;
+            // The chart's own Secrets (keys it generates at random): redacted like resolved
+            // secrets wherever a post-render step or a later check might show them.
+            for d in rendered
+                .documents
+                .iter()
+                .filter(|d| d.object["kind"] == "Secret")
+            {
+                register_secret_data(self.redactor, &d.object);
+            }
+            render.chart = Some(rendered);
         }
         render.skipped = skipped;
         if !release.post_render.is_empty() {
@@ -662,6 +674,37 @@ impl Stages<'_> {
         }
         check(Phase::Render, &render, events)?;
         Ok(render)
+    }
+}
+
+/// Register the values of a Secret object's `data` (decoded) and `stringData`.
+fn register_secret_data(redactor: &Redactor, secret: &Value) {
+    use base64::Engine as _;
+    for v in secret["data"]
+        .as_object()
+        .into_iter()
+        .flat_map(|m| m.values())
+    {
+        if let Some(text) = v
+            .as_str()
+            .and_then(|s| {
+                base64::engine::general_purpose::STANDARD
+                    .decode(s.trim())
+                    .ok()
+            })
+            .and_then(|b| String::from_utf8(b).ok())
+        {
+            redactor.register_late(&text);
+        }
+    }
+    for v in secret["stringData"]
+        .as_object()
+        .into_iter()
+        .flat_map(|m| m.values())
+    {
+        if let Some(text) = v.as_str() {
+            redactor.register_late(text);
+        }
     }
 }
 

@@ -98,6 +98,22 @@ pub fn forms(secret: &str) -> Vec<String> {
             }
         }
     }
+    // A long line that go-yaml (Helm's `toYaml`) folds at a space: the space becomes a line
+    // break and the indentation of the next line (one fold, up to 20 spaces; a passphrase of
+    // more than 24 words is left to the forms above).
+    let spaces: Vec<usize> = secret.match_indices(' ').map(|(i, _)| i).collect();
+    if secret.len() >= SHORT_SECRET && !secret.contains('\n') && spaces.len() <= 24 {
+        for &i in &spaces {
+            for indent in 0..=20 {
+                out.push(format!(
+                    "{}\n{}{}",
+                    &secret[..i],
+                    " ".repeat(indent),
+                    &secret[i + 1..]
+                ));
+            }
+        }
+    }
     out.retain(|f| !f.is_empty());
     out.sort();
     out.dedup();
@@ -203,31 +219,73 @@ pub const SHORT_SECRET: usize = 8;
 /// (0.1-0.4 ms; the example's render is ~10 KiB, 500 releases' 3.5 MB).
 const SEARCH_PARTS_FROM: usize = 256 * 1024;
 
-#[derive(Debug, Default, Clone)]
+/// Add `secret`'s forms.
+fn add(needles: &mut Needles, secret: &str) {
+    if secret.is_empty() {
+        return;
+    }
+    for f in forms(secret) {
+        if !f.is_empty() {
+            needles.insert((std::cmp::Reverse(f.len()), f));
+        }
+    }
+}
+
+type Needles = BTreeSet<(std::cmp::Reverse<usize>, String)>;
+
+#[derive(Debug, Default)]
 pub struct Redactor {
-    /// Longest first, so a secret inside a longer one's encoding is not half-replaced.
-    needles: BTreeSet<(std::cmp::Reverse<usize>, String)>,
+    /// Longest first, so a secret inside a longer one's encoding is not half-replaced. Behind
+    /// a lock so that secrets learnt while releases render (the data of the Secrets a chart
+    /// generates, [`Redactor::register_late`]) join the ones resolved before.
+    needles: std::sync::RwLock<Needles>,
     /// References that resolved to short secrets, with their length.
     short: BTreeSet<(String, usize)>,
 }
 
+impl Clone for Redactor {
+    fn clone(&self) -> Self {
+        Redactor {
+            needles: std::sync::RwLock::new(self.read().clone()),
+            short: self.short.clone(),
+        }
+    }
+}
+
 impl Redactor {
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Needles> {
+        self.needles.read().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Register a secret and its encoded forms.
     pub fn register(&mut self, secret: &str) {
-        if secret.is_empty() {
+        let needles = self.needles.get_mut().unwrap_or_else(|e| e.into_inner());
+        add(needles, secret);
+    }
+
+    /// Register a secret learnt while releases render, through a shared reference: the data of
+    /// a Secret the chart generates (its random keys), so that a post-render step's logs,
+    /// errors and the objects it writes elsewhere do not show it. Secrets shorter than
+    /// [`SHORT_SECRET`] are not taken (they would mask ordinary text).
+    pub fn register_late(&self, secret: &str) {
+        if secret.chars().count() < SHORT_SECRET {
             return;
         }
-        for f in forms(secret) {
-            if !f.is_empty() {
-                self.needles.insert((std::cmp::Reverse(f.len()), f));
-            }
-        }
+        let mut needles = self.needles.write().unwrap_or_else(|e| e.into_inner());
+        add(&mut needles, secret);
     }
 
     /// Remember that `reference` resolved to a secret of `len` characters (< [`SHORT_SECRET`]).
     /// Everything `other` was given.
     pub fn absorb(&mut self, other: Redactor) {
-        self.needles.extend(other.needles);
+        let theirs = other
+            .needles
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner());
+        self.needles
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend(theirs);
         self.short.extend(other.short);
     }
 
@@ -246,13 +304,13 @@ impl Redactor {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.needles.is_empty()
+        self.read().is_empty()
     }
 
     /// `text` with every registered form replaced by [`MARKER`].
     pub fn redact(&self, text: &str) -> String {
         let mut out = text.to_owned();
-        for (_, needle) in &self.needles {
+        for (_, needle) in self.read().iter() {
             if out.contains(needle.as_str()) {
                 out = out.replace(needle.as_str(), MARKER);
             }
@@ -280,7 +338,8 @@ impl Redactor {
 
     /// False only when no registered form occurs in the parts joined.
     fn may_hold_secret(&self, parts: &[String]) -> bool {
-        let Some((std::cmp::Reverse(longest), _)) = self.needles.first() else {
+        let needles = self.read();
+        let Some((std::cmp::Reverse(longest), _)) = needles.first() else {
             return false;
         };
         // A form across a cut lies within `longest - 1` bytes either side of it, when no part
@@ -296,7 +355,7 @@ impl Redactor {
         let forms = aho_corasick::AhoCorasick::builder()
             .match_kind(aho_corasick::MatchKind::LeftmostFirst)
             .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
-            .build(self.needles.iter().map(|(_, n)| n));
+            .build(needles.iter().map(|(_, n)| n));
         let Ok(forms) = forms else {
             return true;
         };
@@ -310,7 +369,7 @@ impl Redactor {
 
     /// True when `text` holds a registered secret in any form.
     pub fn contains_secret(&self, text: &str) -> bool {
-        self.needles.iter().any(|(_, n)| text.contains(n.as_str()))
+        self.read().iter().any(|(_, n)| text.contains(n.as_str()))
     }
 }
 
@@ -358,6 +417,12 @@ mod tests {
             !r.redact("\"AAAAB3NzaC1yc2EAAAADAQABAAABAQ\\nQw==\"")
                 .contains("Qw==")
         );
+        // Folded by toYaml at a space, onto an indented line.
+        let long = "correct horse battery staple and a very long passphrase that goes on and on";
+        let mut r = Redactor::default();
+        r.register(long);
+        let folded = "    password: correct horse battery staple and a very long passphrase that goes on and\n      on\n";
+        assert_eq!(r.redact(folded), "    password: <redacted>\n");
     }
 
     #[test]

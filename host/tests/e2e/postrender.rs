@@ -566,3 +566,25 @@ fn a_post_renderer_needs_a_grant_to_widen_what_the_release_may_do() {
     let (run, _d) = run_mode("privileged", "    allow: {podSecurity: true}\n");
     assert_eq!(run.code, 0, "{}", run.stderr);
 }
+
+/// The data of a Secret the chart generates is redacted in what a post-render step logs and in
+/// the objects it writes elsewhere, like a resolved secret's.
+#[test]
+fn chart_secret_data_is_redacted_in_what_post_render_shows() {
+    let (run, _d) = probe("copy-secrets", "");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("name: probe-copy"), "{}", run.stdout);
+    assert!(
+        run.stderr.contains("secret token: "),
+        "the step logged: {}",
+        run.stderr
+    );
+    for leak in ["Y2hhcnQtbWFkZS1kdW1teS10b2tlbg", "chart-made-dummy-token"] {
+        assert!(
+            !run.stdout.contains(leak) && !run.stderr.contains(leak),
+            "{leak}:\n{}\n{}",
+            run.stdout,
+            run.stderr
+        );
+    }
+}

@@ -14,7 +14,7 @@ impl Plugin for Probe {
     fn metadata() -> Metadata {
         Metadata::new("post-render-probe", "0.1.0", "Test-only post-renderer").config_schema(json!({
             "type": "object", "required": ["mode"], "additionalProperties": false,
-            "properties": {"mode": {"enum": ["annotate", "cluster-role-binding", "config-map", "secret-data", "remove-services", "loop", "rebind-admin", "privileged", "harden"]}}
+            "properties": {"mode": {"enum": ["annotate", "cluster-role-binding", "config-map", "secret-data", "remove-services", "loop", "rebind-admin", "privileged", "harden", "copy-secrets"]}}
         }))
     }
 }
@@ -52,6 +52,21 @@ impl PostRender for Probe {
                 }
             }
             "remove-services" => objects.retain(|o| o["kind"] != "Service"),
+            // The chart's Secret data logged and copied into a ConfigMap (allowed by default).
+            "copy-secrets" => {
+                let mut copied = helmwasm_plugin_sdk::serde_json::Map::new();
+                for o in objects.iter().filter(|o| o["kind"] == "Secret") {
+                    for (k, v) in o["data"].as_object().into_iter().flatten() {
+                        helmwasm_plugin_sdk::log::warn(&format!("secret {k}: {v}"));
+                        copied.insert(k.clone(), v.clone());
+                    }
+                }
+                objects.push(json!({
+                    "apiVersion": "v1", "kind": "ConfigMap",
+                    "metadata": {"name": "probe-copy", "namespace": req.release.namespace},
+                    "data": copied
+                }));
+            }
             // The chart's RoleBinding rebound to cluster-admin for every authenticated user.
             "rebind-admin" => {
                 for o in objects.iter_mut().filter(|o| o["kind"] == "RoleBinding") {
