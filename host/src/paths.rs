@@ -7,6 +7,50 @@
 
 use std::path::{Path, PathBuf};
 
+/// Where a run may read files from and which environment variables its templates may read,
+/// when the pipeline is not trusted with the machine (`argocd generate`: an Application's
+/// repository must not read the sidecar's files or environment through a values file path, a
+/// schema path, a local chart path or a values template's `env`). Set once per process.
+#[derive(Debug)]
+pub struct Confinement {
+    /// The canonical folder every file must be in (the application's).
+    pub root: PathBuf,
+    /// Environment variables a values template may read (`NAME` or `PREFIX*`).
+    pub env: Vec<String>,
+}
+
+static CONFINED: std::sync::OnceLock<Confinement> = std::sync::OnceLock::new();
+
+/// Confine this process's reads to `c` (once; a second call changes nothing).
+pub fn confine(c: Confinement) {
+    let _ = CONFINED.set(c);
+}
+
+/// Whether `path` may be read: always, unless the process is confined, and then only inside
+/// its folder (symlinks resolved). The error names the path, never what it holds.
+pub fn check_readable(path: &Path, what: &str) -> Result<(), String> {
+    let Some(c) = CONFINED.get() else {
+        return Ok(());
+    };
+    match std::fs::canonicalize(path) {
+        Ok(real) if real.starts_with(&c.root) => Ok(()),
+        _ => Err(format!(
+            "{what} {} is refused: it is not a file inside the application's folder (symlinks resolved)",
+            crate::term::line(&path.display().to_string())
+        )),
+    }
+}
+
+/// Whether a values template may read the environment variable `name`.
+pub fn env_readable(name: &str) -> bool {
+    CONFINED.get().is_none_or(|c| {
+        c.env.iter().any(|a| match a.strip_suffix('*') {
+            Some(prefix) => name.starts_with(prefix),
+            None => a == name,
+        })
+    })
+}
+
 /// Create `dir` and its missing parents with mode 0700 (on Unix), whatever the umask.
 pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     let mut b = std::fs::DirBuilder::new();

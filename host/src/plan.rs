@@ -480,6 +480,8 @@ impl Loader {
 
 /// Read a values file (`at` is its place in the pipeline); parse it unless it is a template.
 fn read_values_file(path: &Path, at: &str) -> Result<LoadedFile> {
+    crate::paths::check_readable(path, &format!("{at}: values file"))
+        .map_err(anyhow::Error::msg)?;
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("{at}: cannot read values file {}", path.display()))?;
     if template::is_template(path) {
@@ -514,6 +516,7 @@ fn load_schema(spec: &spec::SchemaSpec, base: &Path) -> Result<ChartSchema> {
         ),
         (None, None) => unreachable!("checked by spec"),
     };
+    crate::paths::check_readable(&schema_file, "schema file").map_err(anyhow::Error::msg)?;
     let text = std::fs::read_to_string(&schema_file)
         .with_context(|| format!("cannot read {}", schema_file.display()))?;
     let schema: Value = serde_json::from_str(&text).map_err(|e| {
@@ -526,6 +529,8 @@ fn load_schema(spec: &spec::SchemaSpec, base: &Path) -> Result<ChartSchema> {
     })?;
     let defaults = match defaults_file {
         Some(path) => {
+            crate::paths::check_readable(&path, "schema defaults file")
+                .map_err(anyhow::Error::msg)?;
             let text = std::fs::read_to_string(&path)
                 .with_context(|| format!("cannot read {}", path.display()))?;
             match yaml::parse_values(&text, &path)? {

@@ -151,6 +151,13 @@ impl HelperDef for Env {
             0,
             if self.required { "required_env" } else { "env" },
         )?);
+        if !crate::paths::env_readable(&name) {
+            return Err(RenderErrorReason::Other(format!(
+                "`{}` is not an environment variable this run may read (argocd generate reads only what the operator allows with --allow-env)",
+                crate::term::line(&name)
+            ))
+            .into());
+        }
         match std::env::var(&name) {
             Ok(v) => {
                 self.read

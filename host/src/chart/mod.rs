@@ -104,10 +104,12 @@ impl Resolver<'_> {
     pub fn resolve(&self, source: &Source) -> Result<Resolution> {
         match source {
             Source::Dir(dir, _) => {
+                crate::paths::check_readable(dir, "chart folder").map_err(|e| anyhow!(e))?;
                 let files = archive::read_dir(dir).map_err(|e| anyhow!(e))?;
                 load(files, dir.clone(), dir.display().to_string(), None, source).map(resolved)
             }
             Source::Archive(path, _) => {
+                crate::paths::check_readable(path, "chart archive").map_err(|e| anyhow!(e))?;
                 let bytes = std::fs::read(path)
                     .map_err(|e| anyhow!("cannot read chart {}: {e}", path.display()))?;
                 let files = archive::read_archive(&bytes)

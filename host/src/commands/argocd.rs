@@ -79,8 +79,15 @@ pub fn generate(cli: &Cli, args: &ArgocdGenerateArgs, redactor: &mut Redactor) -
     }
     let session = Session::new(cli)?;
     let mut show = |e: Event, r: &Redactor| crate::cli::print_event(cli, e, r);
+    let allowed = allowed(args)?;
+    // Values files, schema and local chart paths inside the application's folder only, and
+    // values templates' `env` only for what the operator allows.
+    crate::paths::confine(crate::paths::Confinement {
+        root: repository_root()?,
+        env: allowed.env.clone(),
+    });
     let how = How {
-        allowed_secrets: Some(allowed(args)?),
+        allowed_secrets: Some(allowed),
         ..How::default()
     };
     let outcome = session.run(&pipeline, how, redactor, &mut show)?;
@@ -94,6 +101,25 @@ pub fn generate(cli: &Cli, args: &ArgocdGenerateArgs, redactor: &mut Redactor) -
         .write_all(text.as_bytes())
         .and_then(|_| stdout.flush())
         .context("cannot write to stdout")
+}
+
+/// The application's repository checkout: the working directory less Argo CD's
+/// `ARGOCD_APP_SOURCE_PATH` (the app's path in the repository), else the working directory.
+/// Values files and local charts may come from anywhere in it (a monorepo's shared charts),
+/// never from outside it.
+fn repository_root() -> Result<PathBuf> {
+    let here = std::env::current_dir()
+        .and_then(std::fs::canonicalize)
+        .context("cannot read the application's folder")?;
+    let source = std::env::var("ARGOCD_APP_SOURCE_PATH").unwrap_or_default();
+    let depth = std::path::Path::new(source.trim_matches('/'))
+        .components()
+        .filter(|c| matches!(c, std::path::Component::Normal(_)))
+        .count();
+    Ok(here
+        .ancestors()
+        .nth(depth)
+        .map_or_else(|| here.clone(), std::path::Path::to_path_buf))
 }
 
 /// What the operator lets the Application's references read (`--allow-*`).

@@ -4,7 +4,23 @@
 //! KUBE_API_VERSIONS reaching helm, Secret data real on stdout and never on stderr, exit
 //! codes as `template`. The sidecar recipe's warm-up command leaves nothing to compile.
 
-use crate::full_render::example_with_fixture_chart;
+/// The example as an Argo CD application: its folder holds the packaged chart too (a run is
+/// confined to the repository it renders; here the app's folder is the repository).
+fn example_with_fixture_chart() -> tempfile::TempDir {
+    let version = crate::full_render::example_version();
+    let dir = crate::full_render::example_with_chart(&version);
+    let name = format!("airflow-{version}.tgz");
+    let fixture = crate::support::fixture(&format!("airflow-chart/{name}"));
+    std::fs::copy(&fixture, dir.path().join(&name)).unwrap();
+    let pipeline = dir.path().join("helmwasm.yaml");
+    let text = std::fs::read_to_string(&pipeline).unwrap().replace(
+        &format!("    chart: {}\n", fixture.display()),
+        &format!("    chart: ./{name}\n"),
+    );
+    assert!(text.contains(&format!("    chart: ./{name}\n")));
+    std::fs::write(&pipeline, text).unwrap();
+    dir
+}
 use crate::support::{project, root, tool};
 use serde_json::Value;
 use std::path::Path;
@@ -235,11 +251,15 @@ fn the_cmp_generate_contract_holds_on_the_example() {
 #[test]
 fn kube_version_and_api_versions_reach_helm() {
     tool("helm");
-    let text = format!(
-        "releases:\n- name: t\n  namespace: apps\n  chart: {}\n",
-        root().join("tests/charts/workloads").display()
-    );
-    let dir = project(&text);
+    // The chart inside the application's repository (a run is confined to it).
+    let dir = project("releases:\n- name: t\n  namespace: apps\n  chart: ./workloads\n");
+    let status = Command::new("cp")
+        .arg("-r")
+        .arg(root().join("tests/charts/workloads"))
+        .arg(dir.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
     let cache = tempfile::tempdir().unwrap();
     let run = generate(dir.path(), cache.path(), "[]", &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -400,4 +420,42 @@ fn generate_is_confined_to_the_application() {
         &run,
         "not allowed here: the file is not inside an allowed folder (symlinks resolved)",
     );
+    // Nor anything else outside the repository: a values file, and a values template's `env`
+    // of the sidecar's environment.
+    let text = std::fs::read_to_string(dir.path().join("helmwasm.yaml")).unwrap();
+    let outside_values = text.replace(
+        "      - values/airflow.yaml\n",
+        &format!(
+            "      - {}\n",
+            outside.path().join("helmwasm.yaml").display()
+        ),
+    );
+    assert_ne!(outside_values, text);
+    std::fs::write(dir.path().join("helmwasm.yaml"), &outside_values).unwrap();
+    let run = generate_with(dir.path(), cache.path(), "[]", &sidecar, &allowed);
+    refused(&run, "values file");
+    refused(
+        &run,
+        "is refused: it is not a file inside the application's folder",
+    );
+    std::fs::write(
+        dir.path().join("values/leak.yaml.hbs"),
+        "leak: {{env \"HOST_TOKEN\"}}\n",
+    )
+    .unwrap();
+    let templated = text.replace(
+        "      - values/airflow.yaml\n",
+        "      - values/airflow.yaml\n      - values/leak.yaml.hbs\n",
+    );
+    std::fs::write(dir.path().join("helmwasm.yaml"), &templated).unwrap();
+    let env = [
+        ("HOST_TOKEN", "host-token-5d1e"),
+        ("SIDECAR_DB_PASSWORD", "x"),
+    ];
+    let run = generate_with(dir.path(), cache.path(), "[]", &env, &allowed);
+    refused(
+        &run,
+        "`HOST_TOKEN` is not an environment variable this run may read",
+    );
+    assert!(!run.stderr.contains("host-token-5d1e"));
 }
