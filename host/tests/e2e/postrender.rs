@@ -194,13 +194,18 @@ fn pod_security_refuses_privileged_host_path_and_host_network() {
 }
 
 fn probe(mode: &str, extra: &str) -> (crate::support::Run, tempfile::TempDir) {
+    probe_with(mode, extra, "{}")
+}
+
+/// [`probe`] over the workloads chart with `values` (an inline map).
+fn probe_with(mode: &str, extra: &str, values: &str) -> (crate::support::Run, tempfile::TempDir) {
     tool("helm");
     let plugins = test_plugins().display().to_string();
     let dir = project(&format!(
         "plugins:\n  dirs: [{plugins}]\n{}",
         pipeline(
             &format!("  - plugin: post-render-probe\n    with: {{mode: {mode}}}\n{extra}"),
-            "{}"
+            values
         )
     ));
     let run = helmwasm(dir.path(), &["template", "--strict"]);
@@ -528,19 +533,7 @@ fn the_readme_post_render_example_refuses_latest_images() {
 /// object and the field; tightening needs no grant; the grant allows it.
 #[test]
 fn a_post_renderer_needs_a_grant_to_widen_what_the_release_may_do() {
-    tool("helm");
-    let plugins = test_plugins().display().to_string();
-    let run_mode = |mode: &str, allow: &str| {
-        let dir = project(&format!(
-            "plugins:\n  dirs: [{plugins}]\n{}",
-            pipeline(
-                &format!("  - plugin: post-render-probe\n    with: {{mode: {mode}}}\n{allow}"),
-                "{rbac: true}"
-            )
-        ));
-        let run = helmwasm(dir.path(), &["template", "--strict"]);
-        (run, dir)
-    };
+    let run_mode = |mode: &str, allow: &str| probe_with(mode, allow, "{rbac: true}");
     let (run, _d) = run_mode("rebind-admin", "");
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(run.stdout.is_empty());
