@@ -531,6 +531,15 @@ impl Stages<'_> {
             },
         )
         .map_err(step_failure)?;
+        // The data of the Secrets the steps emitted (keys a step generates): redacted like
+        // resolved secrets wherever a later step, a check or a post-render step shows them.
+        for m in render
+            .manifests
+            .iter()
+            .filter(|m| m.object["kind"] == "Secret")
+        {
+            register_secret_data(self.redactor, &m.object);
+        }
         let mut skipped = match (chart.as_ref(), self.helm) {
             (Err(s), Some(_)) => Some(s.clone()),
             (Err(s), None) => Some(Skipped::new(

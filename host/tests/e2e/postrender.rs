@@ -581,3 +581,30 @@ fn chart_secret_data_is_redacted_in_what_post_render_shows() {
         );
     }
 }
+
+/// The same for the data of a Secret a values step emitted (a key it generated).
+#[test]
+fn emitted_secret_data_is_redacted_in_what_post_render_shows() {
+    tool("helm");
+    let plugins = test_plugins().display().to_string();
+    // base64 of `step-made-dummy-key-42`.
+    let dir = project(&format!(
+        "plugins:\n  dirs: [{plugins}]\nreleases:\n- name: t\n  namespace: apps\n  chart: {}\n  steps:\n  - plugin: emit-objects\n    with:\n      objects:\n      - {{apiVersion: v1, kind: Secret, metadata: {{name: step-key, namespace: apps}}, data: {{key: c3RlcC1tYWRlLWR1bW15LWtleS00Mg==}}}}\n  postRender:\n  - plugin: post-render-probe\n    with: {{mode: copy-secrets}}\n",
+        workloads_chart()
+    ));
+    let run = helmwasm(dir.path(), &["template", "--strict"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("secret key: "),
+        "the step logged: {}",
+        run.stderr
+    );
+    for leak in ["c3RlcC1tYWRlLWR1bW15LWtleS00Mg", "step-made-dummy-key-42"] {
+        assert!(
+            !run.stdout.contains(leak) && !run.stderr.contains(leak),
+            "{leak}:\n{}\n{}",
+            run.stdout,
+            run.stderr
+        );
+    }
+}
