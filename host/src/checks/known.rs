@@ -51,18 +51,22 @@ static ENTRIES: &[&dyn Entry] = &[&super::airflow::Entry];
 /// The rules for a release's chart: the resolved chart when it could be had, else what the
 /// pipeline names. `Ok(None)`: a chart helmwasm has no rules for.
 pub fn lookup(chart: Option<&Chart>, release: &ReleasePlan) -> Result<Option<Loaded>, String> {
-    for entry in ENTRIES {
-        let version = match chart {
-            Some(c) if entry.is(c) => c.version.as_str(),
-            Some(_) => continue,
-            None => match entry.named(release) {
-                Some(v) => v,
-                None => continue,
-            },
-        };
-        return entry.load(version, chart).map(Some);
+    match chart {
+        Some(c) => for_chart(c).transpose(),
+        None => ENTRIES
+            .iter()
+            .find_map(|e| e.named(release).map(|v| e.load(v, None)))
+            .transpose(),
     }
-    Ok(None)
+}
+
+/// The rules of a resolved chart helmwasm knows, their facts verified against it: `None` for a
+/// chart without rules.
+pub fn for_chart(chart: &Chart) -> Option<Result<Loaded, String>> {
+    ENTRIES
+        .iter()
+        .find(|e| e.is(chart))
+        .map(|e| e.load(&chart.version, Some(chart)))
 }
 
 /// What `plugins list` says about the charts with rules, a line each.

@@ -221,3 +221,125 @@ fn a_deprecated_user_key_that_a_step_shadows_is_named_once() {
     assert_eq!(lint.code, 0, "{}", lint.stderr);
     assert!(lint.stdout.contains("\"HW0306\""), "{}", lint.stdout);
 }
+
+/// A fixture chart, read as a local `chart:` is.
+fn fixture_chart(version: &str) -> helmwasm::chart::Chart {
+    helmwasm::chart::read_local(&fixture(&format!("airflow-chart/airflow-{version}.tgz"))).unwrap()
+}
+
+/// What checking the Airflow facts against `chart` finds: its warnings, or the error.
+fn facts_against(chart: &helmwasm::chart::Chart) -> Result<Vec<String>, String> {
+    helmwasm::checks::known::for_chart(chart)
+        .expect("the official Airflow chart has rules")
+        .map(|loaded| loaded.warnings.into_iter().map(|w| w.message).collect())
+}
+
+#[test]
+fn the_facts_hold_for_every_chart_we_have() {
+    for version in crate::full_render::CHART_VERSIONS {
+        let chart = fixture_chart(version);
+        let facts = airflow_facts::select(&chart.version).unwrap();
+        assert_eq!(
+            facts.tested(),
+            *version,
+            "each fixture is a line's tested release"
+        );
+        assert_eq!(facts_against(&chart), Ok(Vec::new()), "{version}");
+    }
+}
+
+/// The 1.20 facts on chart 1.19 (relabelled 1.20.0): `workers.celery.keda` is not there yet.
+#[test]
+fn facts_for_another_line_do_not_hold() {
+    let mut chart = fixture_chart("1.19.0");
+    chart.version = "1.20.0".into();
+    let e = facts_against(&chart).unwrap_err();
+    assert!(
+        e.contains("- fact `workers.keda.enabled`: key `workers.celery.keda.enabled` is not in the chart's values.schema.json"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_chart_that_drops_a_key_or_a_secret_key_fails_naming_it() {
+    let mut chart = fixture_chart("1.21.0");
+    chart.version = "1.22.0".into();
+    assert_eq!(
+        facts_against(&chart).map(|w| w.len()),
+        Ok(1),
+        "one warning: newer"
+    );
+    // A key the facts use, gone from the schema and values.yaml.
+    let mut schema = chart.schema.as_ref().unwrap().value().clone();
+    schema["properties"]["workers"]["properties"]["celery"]["properties"]
+        .as_object_mut()
+        .unwrap()
+        .remove("keda");
+    chart.defaults["workers"]["celery"]
+        .as_object_mut()
+        .unwrap()
+        .remove("keda");
+    chart.schema = Some(helmwasm::checks::ValuesSchema::new(schema));
+    // A Secret key no template reads any more.
+    chart.template_keys.remove("gitSshKey");
+    // A type that changed.
+    chart
+        .defaults
+        .insert("executor".into(), serde_json::json!(["CeleryExecutor"]));
+    let e = facts_against(&chart).unwrap_err();
+    for want in [
+        "- fact `workers.keda.enabled`: key `workers.celery.keda.enabled` is not in the chart's values.schema.json",
+        "- fact `dags.gitSync.sshKeySecret`: the chart's templates read no key `gitSshKey` from a Secret",
+        "- fact `executor`: key `executor` is a list in the chart's values.yaml, not string",
+    ] {
+        assert!(e.contains(want), "{want}\n{e}");
+    }
+}
+
+#[test]
+fn the_default_airflow_version_is_checked() {
+    let mut chart = fixture_chart("1.21.0");
+    chart
+        .defaults
+        .insert("airflowVersion".into(), serde_json::json!("3.2.1"));
+    let e = facts_against(&chart).unwrap_err();
+    assert!(
+        e.ends_with(
+            "- fact `airflowVersion` default: the chart's is `3.2.1`, the facts assume `3.2.0`"
+        ),
+        "{e}"
+    );
+    // A newer chart may move the default within the same Airflow major version.
+    chart.version = "1.22.0".into();
+    assert!(facts_against(&chart).is_ok());
+    chart
+        .defaults
+        .insert("airflowVersion".into(), serde_json::json!("4.0.0"));
+    assert!(facts_against(&chart).is_err());
+}
+
+/// A chart's version is its own text: a newline in it cannot start a forged line.
+#[test]
+fn a_hostile_chart_version_is_shown_on_one_line() {
+    let mut chart = fixture_chart("1.21.0");
+    chart.version = "1.22.0\nerror: forged".into();
+    let warnings = facts_against(&chart).unwrap();
+    assert_eq!(warnings.len(), 1);
+    assert!(!warnings[0].contains('\n'), "{}", warnings[0]);
+    chart.defaults.remove("executor");
+    let mut schema = chart.schema.as_ref().unwrap().value().clone();
+    schema["properties"]
+        .as_object_mut()
+        .unwrap()
+        .remove("executor");
+    chart.schema = Some(helmwasm::checks::ValuesSchema::new(schema));
+    let refused = facts_against(&chart).unwrap_err();
+    assert!(
+        refused.lines().all(|l| !l.starts_with("error: forged")),
+        "{refused}"
+    );
+    assert!(
+        refused.lines().next().unwrap().contains("error: forged"),
+        "{refused}"
+    );
+}
