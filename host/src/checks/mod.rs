@@ -19,6 +19,7 @@ mod references;
 pub(crate) use references::pod_spec;
 mod schema;
 pub use schema::ValuesSchema;
+pub(crate) use schema::{Step as SchemaStep, subschema};
 
 use crate::chart::Chart;
 use crate::plan::ReleasePlan;

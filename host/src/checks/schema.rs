@@ -64,6 +64,32 @@ pub(crate) fn resolve<'a>(root: &'a Value, mut node: &'a Value) -> &'a Value {
     node
 }
 
+/// One step into a values path: a map key, or an item of a list.
+pub(crate) enum Step<'p> {
+    Key(&'p str),
+    Item,
+}
+
+/// The subschema for a values path: `properties`, else an `additionalProperties` schema for a
+/// key, `items` for a list item; local `$ref`s followed. `None` where the schema says nothing.
+pub(crate) fn subschema<'a, 'p>(
+    root: &'a Value,
+    path: impl IntoIterator<Item = Step<'p>>,
+) -> Option<&'a Value> {
+    let mut node = resolve(root, root);
+    for step in path {
+        node = match step {
+            Step::Key(k) => node
+                .get("properties")
+                .and_then(|p| p.get(k))
+                .or_else(|| node.get("additionalProperties").filter(|a| a.is_object()))?,
+            Step::Item => node.get("items").filter(|i| i.is_object())?,
+        };
+        node = resolve(root, node);
+    }
+    Some(node)
+}
+
 pub struct Schema;
 
 impl Check for Schema {

@@ -318,30 +318,16 @@ fn explain(r: &ReleaseRender, path: &str, query: &[Seg]) -> String {
     out
 }
 
-/// The subschema for a path: `properties`, then `additionalProperties`, `items` for list
-/// indexes; local `$ref`s followed.
+/// The subschema for a path ([`crate::checks::subschema`]).
 fn schema_at<'a>(root: &'a Value, query: &[Seg]) -> Option<&'a Value> {
-    let deref = |mut node: &'a Value| -> Option<&'a Value> {
-        for _ in 0..16 {
-            match node.get("$ref").and_then(Value::as_str) {
-                Some(r) => node = root.pointer(r.strip_prefix('#')?)?,
-                None => return Some(node),
-            }
-        }
-        None
-    };
-    let mut node = deref(root)?;
-    for s in query {
-        node = match s {
-            Seg::Key(k) => node
-                .get("properties")
-                .and_then(|p| p.get(k))
-                .or_else(|| node.get("additionalProperties").filter(|a| a.is_object()))?,
-            Seg::Index(_) => node.get("items")?,
-        };
-        node = deref(node)?;
-    }
-    Some(node)
+    use crate::checks::SchemaStep;
+    crate::checks::subschema(
+        root,
+        query.iter().map(|s| match s {
+            Seg::Key(k) => SchemaStep::Key(k),
+            Seg::Index(_) => SchemaStep::Item,
+        }),
+    )
 }
 
 /// `--all`: every leaf of the final values, its value and where it was last set.

@@ -84,10 +84,7 @@ pub fn flag(values: &Value, path: &str, default: bool) -> bool {
 /// The value of a key the chart reads from several paths (a new one and its deprecated
 /// spelling): the first that is set and not null.
 pub fn get<'a>(facts: &Facts, values: &'a Value, key: &str) -> Option<&'a Value> {
-    facts
-        .paths(key)
-        .iter()
-        .find_map(|p| values::get(values, p).filter(|v| !v.is_null()))
+    facts.first_set(key, |p| values::get(values, p).filter(|v| !v.is_null()))
 }
 
 /// A boolean key as the chart reads it (see [`get`]), or `default`.

@@ -182,6 +182,16 @@ impl Facts {
             .map_or(&[][..], |(_, p)| p)
     }
 
+    /// What the chart reads for a key: the first of its paths, in the order the chart lets
+    /// them win, that `get` finds set (a new path, else its deprecated spelling).
+    pub fn first_set<T>(
+        &self,
+        name: &str,
+        get: impl FnMut(&'static str) -> Option<T>,
+    ) -> Option<T> {
+        self.paths(name).iter().copied().find_map(get)
+    }
+
     /// The path a step writes a key to (the one the chart lets win).
     pub fn path(&self, name: &str) -> &'static str {
         self.paths(name)[0]

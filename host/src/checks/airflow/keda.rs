@@ -12,13 +12,11 @@ pub fn settings_without_effect(ctx: &Ctx) -> Vec<Finding> {
         return Vec::new();
     }
     // A cooldown someone wrote (not the chart's default), at whichever path they wrote it.
-    let Some(cooldown) = ctx
-        .facts
-        .paths("workers.keda.cooldownPeriod")
-        .iter()
-        .copied()
-        .find(|p| crate::values::get(ctx.user, p).is_some_and(|v| !v.is_null()))
-    else {
+    let Some(cooldown) = ctx.facts.first_set("workers.keda.cooldownPeriod", |p| {
+        crate::values::get(ctx.user, p)
+            .is_some_and(|v| !v.is_null())
+            .then_some(p)
+    }) else {
         return Vec::new();
     };
     let min = ctx

@@ -144,10 +144,9 @@ pub struct Ctx<'a> {
 /// The value of a chart-facts key in `values`: the first of its paths that is set and not
 /// null (the chart reads a new path first, its deprecated spelling when the new one is unset).
 pub(super) fn effective<'v>(facts: &Facts, values: &'v Value, key: &str) -> Option<&'v Value> {
-    facts
-        .paths(key)
-        .iter()
-        .find_map(|p| crate::values::get(values, p).filter(|v| !v.is_null()))
+    facts.first_set(key, |p| {
+        crate::values::get(values, p).filter(|v| !v.is_null())
+    })
 }
 
 impl Ctx<'_> {
@@ -173,12 +172,13 @@ impl Ctx<'_> {
     /// The path a chart-facts key is read from: the first of its paths set in the values, else
     /// the one a step would write.
     pub fn fact_path(&self, key: &str) -> &'static str {
-        let paths = self.facts.paths(key);
-        paths
-            .iter()
-            .copied()
-            .find(|p| crate::values::get(self.values, p).is_some_and(|v| !v.is_null()))
-            .unwrap_or(paths[0])
+        self.facts
+            .first_set(key, |p| {
+                crate::values::get(self.values, p)
+                    .is_some_and(|v| !v.is_null())
+                    .then_some(p)
+            })
+            .unwrap_or(self.facts.path(key))
     }
 
     /// ` (set by values/prod.yaml:12)`, ` (set by step 3 (`x`))`, ` (the chart's default)`.

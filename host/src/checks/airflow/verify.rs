@@ -6,7 +6,6 @@
 //! assume. So a chart that moves a key fails naming it instead of rendering something wrong.
 
 use crate::chart::Chart;
-use crate::checks::schema::resolve;
 use airflow_facts::{Facts, Kind};
 use serde_json::Value;
 
@@ -74,11 +73,12 @@ fn check_key(
             Some(v) => kind.and_then(|k| wrong_type(v, k)),
         };
     };
-    let Some(node) = schema_node(schema, path) else {
+    let steps = path.split('.').map(crate::checks::SchemaStep::Key);
+    let Some(node) = crate::checks::subschema(schema, steps) else {
         return Some("is not in the chart's values.schema.json".into());
     };
     if let Some(k) = kind
-        && let Some(types) = types(schema, node)
+        && let Some(types) = types(node)
         && !types.iter().any(|t| matches(t, k))
     {
         return Some(format!(
@@ -89,10 +89,7 @@ fn check_key(
     }
     match default {
         Some(v) => kind.and_then(|k| wrong_type(v, k)),
-        None if resolve(schema, node)
-            .get("default")
-            .is_some_and(|d| !d.is_null()) =>
-        {
+        None if node.get("default").is_some_and(|d| !d.is_null()) => {
             Some("is not in the chart's values.yaml, though its schema gives it a default".into())
         }
         None => None,
@@ -121,178 +118,11 @@ fn wrong_type(v: &Value, kind: Kind) -> Option<String> {
     })
 }
 
-/// The type names a schema node allows (`None`: it does not say).
-fn types<'a>(root: &'a Value, node: &'a Value) -> Option<Vec<&'a str>> {
-    match resolve(root, node).get("type")? {
+/// The type names a (resolved) schema node allows (`None`: it does not say).
+fn types(node: &Value) -> Option<Vec<&str>> {
+    match node.get("type")? {
         Value::String(s) => Some(vec![s.as_str()]),
         Value::Array(a) => Some(a.iter().filter_map(Value::as_str).collect()),
         _ => None,
-    }
-}
-
-/// The schema node of a values path: through `properties`, or an `additionalProperties`
-/// schema for keys the schema does not list (`config.celery.worker_concurrency`).
-fn schema_node<'a>(root: &'a Value, path: &str) -> Option<&'a Value> {
-    let mut node = root;
-    for key in path.split('.') {
-        let here = resolve(root, node);
-        node = match here.get("properties").and_then(|p| p.get(key)) {
-            Some(n) => n,
-            None => match here.get("additionalProperties") {
-                Some(n @ Value::Object(_)) => n,
-                _ => return None,
-            },
-        };
-    }
-    Some(node)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::path::PathBuf;
-
-    /// A chart of `../shared/fixtures/airflow-chart/` (the test command checks they are there).
-    fn fixture(version: &str) -> Chart {
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../../shared/fixtures/airflow-chart")
-            .join(format!("airflow-{version}.tgz"));
-        crate::chart::read_local(&path).unwrap_or_else(|e| panic!("{}: {e:#}", path.display()))
-    }
-
-    #[test]
-    fn the_facts_hold_for_every_chart_we_have() {
-        for version in ["1.19.0", "1.20.0", "1.21.0"] {
-            let chart = fixture(version);
-            let facts = airflow_facts::select(&chart.version).unwrap();
-            assert_eq!(
-                facts.tested(),
-                version,
-                "each fixture is a line's tested release"
-            );
-            let broken = verify(&facts, &chart);
-            assert!(broken.is_empty(), "{version}:\n{}", broken.join("\n"));
-            // Every line's facts differ from another line's somewhere the chart shows.
-            if version != "1.19.0" {
-                let older = airflow_facts::select("1.19.0").unwrap();
-                assert!(!verify(&older, &chart).is_empty() || version == "1.19.0");
-            }
-        }
-    }
-
-    #[test]
-    fn facts_for_another_line_do_not_hold() {
-        // The 1.20 facts on chart 1.19: `workers.celery.keda` does not exist there yet.
-        let broken = verify(
-            &airflow_facts::select("1.20.0").unwrap(),
-            &fixture("1.19.0"),
-        );
-        assert!(
-            broken.iter().any(|b| b.starts_with(
-                "fact `workers.keda.enabled`: key `workers.celery.keda.enabled` is not in the chart's values.schema.json"
-            )),
-            "{broken:#?}"
-        );
-    }
-
-    #[test]
-    fn a_chart_that_drops_a_key_or_a_secret_key_fails_naming_it() {
-        let mut chart = fixture("1.21.0");
-        chart.version = "1.22.0".into();
-        let facts = airflow_facts::select("1.22.0").unwrap();
-        assert!(verify(&facts, &chart).is_empty());
-        // A key the facts use, gone from the schema and values.yaml.
-        let mut schema = chart.schema.as_ref().unwrap().value().clone();
-        schema["properties"]["workers"]["properties"]["celery"]["properties"]
-            .as_object_mut()
-            .unwrap()
-            .remove("keda");
-        chart.defaults["workers"]["celery"]
-            .as_object_mut()
-            .unwrap()
-            .remove("keda");
-        chart.schema = Some(crate::checks::ValuesSchema::new(schema));
-        // A Secret key no template reads any more.
-        chart.template_keys.remove("gitSshKey");
-        // A type that changed.
-        chart
-            .defaults
-            .insert("executor".into(), serde_json::json!(["CeleryExecutor"]));
-        let broken = verify(&facts, &chart);
-        for want in [
-            "fact `workers.keda.enabled`: key `workers.celery.keda.enabled` is not in the chart's values.schema.json",
-            "fact `dags.gitSync.sshKeySecret`: the chart's templates read no key `gitSshKey` from a Secret",
-            "fact `executor`: key `executor` is a list in the chart's values.yaml, not string",
-        ] {
-            assert!(
-                broken.iter().any(|b| b.starts_with(want)),
-                "{want}\n{broken:#?}"
-            );
-        }
-    }
-
-    #[test]
-    fn the_default_airflow_version_is_checked() {
-        let mut chart = fixture("1.21.0");
-        chart
-            .defaults
-            .insert("airflowVersion".into(), serde_json::json!("3.2.1"));
-        let same_line = verify(&airflow_facts::select("1.21.0").unwrap(), &chart);
-        assert_eq!(
-            same_line,
-            ["fact `airflowVersion` default: the chart's is `3.2.1`, the facts assume `3.2.0`"]
-        );
-        // A newer chart may move the default within the same Airflow major version.
-        assert!(verify(&airflow_facts::select("1.22.0").unwrap(), &chart).is_empty());
-        chart
-            .defaults
-            .insert("airflowVersion".into(), serde_json::json!("4.0.0"));
-        assert_eq!(
-            verify(&airflow_facts::select("1.22.0").unwrap(), &chart).len(),
-            1
-        );
-    }
-
-    /// A chart's version is its own text: a newline in it cannot start a forged line.
-    #[test]
-    fn a_hostile_chart_version_is_shown_on_one_line() {
-        use crate::checks::known::Entry as _;
-        let mut chart = fixture("1.21.0");
-        chart.version = "1.22.0\nerror: forged".into();
-        let version = chart.version.clone();
-        let loaded = super::super::Entry
-            .load(&version, Some(&chart))
-            .ok()
-            .unwrap();
-        assert_eq!(loaded.warnings.len(), 1);
-        assert!(
-            !loaded.warnings[0].message.contains('\n'),
-            "{}",
-            loaded.warnings[0].message
-        );
-        chart.defaults.remove("executor");
-        let mut schema = chart.schema.as_ref().unwrap().value().clone();
-        schema["properties"]
-            .as_object_mut()
-            .unwrap()
-            .remove("executor");
-        chart.schema = Some(crate::checks::ValuesSchema::new(schema));
-        let refused = super::super::Entry
-            .load(&version, Some(&chart))
-            .err()
-            .unwrap();
-        assert_eq!(
-            refused
-                .lines()
-                .next()
-                .unwrap()
-                .matches("error: forged")
-                .count(),
-            1
-        );
-        assert!(
-            refused.lines().all(|l| !l.starts_with("error: forged")),
-            "{refused}"
-        );
     }
 }
