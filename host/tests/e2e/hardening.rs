@@ -612,3 +612,163 @@ fn a_secret_is_redacted_in_every_form_helm_gives_it() {
         }
     }
 }
+
+/// The cache folder is private whoever creates it first: a run with `--no-cache` that only
+/// caches a chart creates it 0700 too (it used to keep the umask, and compiled plugin code
+/// later went into it). An existing folder open to others gets a warning.
+#[test]
+fn the_cache_folder_is_private_whoever_creates_it() {
+    use std::os::unix::fs::PermissionsExt;
+    crate::support::tool("helm");
+    let (_repo, dir, tmp) = crate::charts::repo_project("1.19.0");
+    let cache = tmp.path().join("new").join("cache");
+    let cache_s = cache.to_str().unwrap().to_owned();
+    let env = [
+        ("HELMWASM_CACHE_DIR", cache_s.as_str()),
+        ("HELMWASM_OFFLINE", ""),
+    ];
+    let run = helmwasm_with(dir.path(), &["template", "--no-cache"], &env);
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert!(
+        cache.join("charts").exists(),
+        "the chart was cached: {}",
+        run.stderr
+    );
+    assert_eq!(mode(&cache), 0o700);
+    assert_eq!(mode(&cache.join("charts")), 0o700);
+    assert!(
+        !run.stderr.contains("is open to its group or others"),
+        "{}",
+        run.stderr
+    );
+    std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let again = helmwasm_with(dir.path(), &["template", "--no-cache"], &env);
+    assert!(
+        again.stderr.contains(&format!("warning: the cache folder {cache_s} is open to its group or others (mode 755): it holds native code helmwasm runs; `chmod 700` it")),
+        "{}",
+        again.stderr
+    );
+}
+
+/// helm's own resources are bounded: a template that builds a huge string stops at the memory
+/// bound and the error says so (it used to pass 4 GiB and report an empty cause), and a helm
+/// that hangs is stopped at the time bound.
+#[test]
+fn helm_is_held_to_its_memory_and_time_bounds() {
+    use std::os::unix::fs::PermissionsExt;
+    crate::support::tool("helm");
+    let dir = project(&format!(
+        "releases:\n- name: h\n  namespace: h\n  chart: {}\n",
+        crate::support::root()
+            .join("tests/charts/huge-string")
+            .display()
+    ));
+    let run = helmwasm_with(
+        dir.path(),
+        &["template", "--helm-memory", "1Gi"],
+        &[("HELMWASM_REPORT_PEAK_RSS", "1")],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("helm ran out of memory under its limit of 1Gi (raise it with --helm-memory); its last line: fatal error: "),
+        "{}",
+        run.stderr
+    );
+    assert!(run.elapsed < crate::support::WATCHDOG);
+    // A helm that hangs: stopped at `--helm-timeout`.
+    let bin = tempfile::tempdir().unwrap();
+    let helm = bin.path().join("helm");
+    std::fs::write(
+        &helm,
+        "#!/bin/sh\ncase \"$1\" in\n  version) echo v3.15.0 ;;\n  template) echo 'rendering…' >&2; exec sleep 30 ;;\nesac\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&helm, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let run = helmwasm(
+        dir.path(),
+        &[
+            "template",
+            "--helm",
+            helm.to_str().unwrap(),
+            "--helm-timeout",
+            "1s",
+        ],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("helm ran past its time limit of 1s and was stopped (raise it with --helm-timeout); its last line: rendering…"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.elapsed < std::time::Duration::from_secs(20),
+        "{:?}",
+        run.elapsed
+    );
+}
+
+/// A 1 MiB text of one big string copied by aliases (few nodes, gigabytes once expanded).
+fn string_bomb(head: &str) -> String {
+    let big = "x".repeat(1 << 20);
+    let mut text = format!("{head}bomb: &a \"{big}\"\ncopies: [");
+    for _ in 0..10_000 {
+        text.push_str("*a, ");
+    }
+    text.push_str("]\n");
+    text
+}
+
+/// String bombs fail small and fast, naming the file: a chart repository's `index.yaml` on
+/// 127.0.0.1 and a values file (both once drove the process past 4 GiB).
+#[test]
+fn string_bombs_fail_small_naming_the_file() {
+    let repo = crate::charts::Repo::start();
+    repo.files.lock().unwrap().insert(
+        "/index.yaml".into(),
+        string_bomb("apiVersion: v1\nentries: {}\n").into_bytes(),
+    );
+    let dir = project(&crate::charts::airflow_from(&repo.url, "1.19.0"));
+    let cache = tempfile::tempdir().unwrap();
+    let run = helmwasm_with(
+        dir.path(),
+        &["template"],
+        &[
+            ("HELMWASM_CACHE_DIR", cache.path().to_str().unwrap()),
+            ("HELMWASM_OFFLINE", ""),
+            ("HELMWASM_REPORT_PEAK_RSS", "1"),
+        ],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("index.yaml:")
+            && run
+                .stderr
+                .contains("expands to more than 4.2Mi through aliases"),
+        "{}",
+        run.stderr
+    );
+    let peak = crate::support::peak_rss(&run);
+    assert!(peak < 300 << 20, "peak RSS {} MiB", peak >> 20);
+    assert!(run.elapsed < crate::support::WATCHDOG);
+    // A values file.
+    let dir = project(
+        "releases:\n- name: a\n  namespace: a\n  chart: x/y\n  version: 1.0.0\n  values: [bomb.yaml]\n",
+    );
+    std::fs::write(dir.path().join("bomb.yaml"), string_bomb("")).unwrap();
+    let run = helmwasm_with(
+        dir.path(),
+        &["template"],
+        &[("HELMWASM_REPORT_PEAK_RSS", "1")],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("bomb.yaml:2:")
+            && run
+                .stderr
+                .contains("expands to more than 16.6Mi through aliases"),
+        "{}",
+        run.stderr
+    );
+    let peak = crate::support::peak_rss(&run);
+    assert!(peak < 300 << 20, "peak RSS {} MiB", peak >> 20);
+}
