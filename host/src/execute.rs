@@ -123,15 +123,18 @@ pub struct ChartIdentity {
 
 /// What a caller asks of [`run_release`] beyond the plan.
 pub struct How<'a> {
-    /// Whether to go on without a step that failed with this error (`lint`, for a step that
-    /// failed on a secret placeholder); [`Event::StepSkipped`] then says so.
-    pub skip: &'a dyn Fn(&StepPlan, &anyhow::Error) -> bool,
+    /// Whether a step that failed with this error may have failed on a secret placeholder
+    /// (`lint`). It then runs again with the placeholders in other shapes
+    /// ([`crate::secrets::shapes`]): a run that passes is kept; the same failure in every
+    /// shape stops the release as any failure does; anything else skips the step, and
+    /// [`Event::StepSkipped`] says so.
+    pub suspect: &'a dyn Fn(&StepPlan, &anyhow::Error) -> bool,
     /// Keep the full provenance history (`explain`).
     pub history: bool,
 }
 
 /// Run one release's steps in order: the final values and the emitted manifests. A step that
-/// fails stops the release unless [`How::skip`] says otherwise. The chart's
+/// fails stops the release unless [`How::suspect`] finds the failure was a placeholder's. The chart's
 /// render and the checks are [`crate::pipeline`]'s.
 pub fn run_release(
     runtime: &Runtime,
@@ -172,17 +175,37 @@ pub fn run_release(
             env_values: &env_values,
         };
         let started = std::time::Instant::now();
-        let (new_values, emitted) = match call.run_step(step, &values, &tag, events) {
+        let (new_values, emitted) = match call.run_step(step, &step.config, &values, &tag, events) {
             Ok(out) => out,
-            Err(e) if (how.skip)(step, &e) => {
-                let message = e
-                    .chain()
-                    .map(|c| c.to_string())
-                    .collect::<Vec<_>>()
-                    .join(": ");
-                events(Event::StepSkipped { tag, message });
-                continue;
-            }
+            Err(e) if (how.suspect)(step, &e) => match call.reshaped(step, &values, &tag, &e) {
+                Reshaped::Passed(out, shape, held) => {
+                    events(Event::Info(format!(
+                        "{tag} failed on lint's secret placeholders and passed with them shaped as {}",
+                        shape.describe()
+                    )));
+                    held.into_iter().for_each(&mut *events);
+                    out
+                }
+                Reshaped::Same(false) => return Err(e.context(StepFailed(tag))),
+                Reshaped::Same(true) => {
+                    return Err(e
+                        .context(format!(
+                            "it failed the same way with lint's placeholders for its secret references in every shape tried ({}); if it needs a secret of another form, `lint --resolve-secrets` checks the real one",
+                            crate::secrets::shapes::tried()
+                        ))
+                        .context(StepFailed(tag)));
+                }
+                Reshaped::Real(real) => return Err(real.context(StepFailed(tag))),
+                Reshaped::Undecided => {
+                    let message = e
+                        .chain()
+                        .map(|c| c.to_string())
+                        .collect::<Vec<_>>()
+                        .join(": ");
+                    events(Event::StepSkipped { tag, message });
+                    continue;
+                }
+            },
             Err(e) => return Err(e.context(StepFailed(tag))),
         };
         let elapsed = started.elapsed();
@@ -243,10 +266,87 @@ struct Call<'a> {
     env_values: &'a str,
 }
 
+/// What runs of a failed step with its placeholders in other shapes showed.
+enum Reshaped {
+    /// A run passed: its output, the shape, and its events held back.
+    Passed(
+        (Value, Vec<Value>),
+        crate::secrets::shapes::Shape,
+        Vec<Event>,
+    ),
+    /// Every run failed with the first failure's message: not the placeholders' doing
+    /// (`true`: the message names a field that holds a placeholder).
+    Same(bool),
+    /// A run got past the failure the placeholder caused and failed in a way that names no
+    /// field holding a placeholder and does not change with the placeholder's content.
+    Real(anyhow::Error),
+    /// The failure changed with the placeholders' shape.
+    Undecided,
+}
+
 impl Call<'_> {
+    /// Run a step that failed with `failure` again with its placeholders (in its config and
+    /// the values) in each other shape.
+    fn reshaped(
+        &self,
+        step: &StepPlan,
+        values: &Value,
+        tag: &StepTag,
+        failure: &anyhow::Error,
+    ) -> Reshaped {
+        use crate::secrets::shapes::{self, Forget, SHAPES, Shape};
+        let message = |e: &anyhow::Error| {
+            e.chain()
+                .map(|c| c.to_string())
+                .collect::<Vec<_>>()
+                .join(": ")
+        };
+        let mut hexes = shapes::placeholders_in(&step.config.to_string());
+        for hex in shapes::placeholders_in(&values.to_string()) {
+            if !hexes.contains(&hex) {
+                hexes.push(hex);
+            }
+        }
+        let forget = Forget::new(&hexes);
+        let mut fields = Vec::new();
+        shapes::fields_holding(&step.config, &mut fields);
+        shapes::fields_holding(values, &mut fields);
+        let run = |shape: Shape, salt: u8, held: &mut Vec<Event>| {
+            let config = shapes::reshape(&step.config, shape, salt);
+            let shaped = shapes::reshape(values, shape, salt);
+            self.run_step(step, &config, &shaped, tag, &mut |e| held.push(e))
+        };
+        let mut failed = vec![(Shape::Plain, forget.message(&message(failure)))];
+        for shape in SHAPES {
+            let mut held = Vec::new();
+            match run(shape, 0, &mut held) {
+                Ok(out) => return Reshaped::Passed(out, shape, held),
+                Err(e) => failed.push((shape, forget.message(&message(&e)))),
+            }
+        }
+        // The same failure in every shape is the step's own (a step that wants a secret in a
+        // shape not tried and says so in the same words whatever it gets is told apart by
+        // `--resolve-secrets` only: the error says so).
+        if failed.iter().all(|(_, m)| *m == failed[0].1) {
+            return Reshaped::Same(shapes::names_a_field(&failed[0].1, &fields));
+        }
+        for (shape, m) in &failed {
+            if shapes::names_a_field(m, &fields) {
+                continue;
+            }
+            if let Err(e) = run(*shape, 1, &mut Vec::new())
+                && forget.message(&message(&e)) == *m
+            {
+                return Reshaped::Real(e);
+            }
+        }
+        Reshaped::Undecided
+    }
+
     fn run_step(
         &self,
         step: &StepPlan,
+        config: &Value,
         values: &Value,
         tag: &StepTag,
         events: &mut dyn FnMut(Event),
@@ -264,7 +364,7 @@ impl Call<'_> {
             release: release_context(plan, release, chart),
             values: json(values),
             environment_values: env_values.to_owned(),
-            config: json(&step.config),
+            config: json(config),
         };
         let key = random_key(plan, release, step);
         let (result, captured) = runtime.run(plugin.plugin()?, step.limits, &request, key);

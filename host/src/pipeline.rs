@@ -411,28 +411,28 @@ impl Stages<'_> {
         let unverified = known.as_ref().and_then(|k| k.unverified.clone());
         let known = known.map(|k| k.rules);
         // Without secrets (lint), a step that failed while it may have seen a placeholder is
-        // not to blame: the release goes on without it, and its check errors become warnings.
-        let skipped_steps = std::cell::RefCell::new(Vec::new());
-        let skip = |s: &crate::plan::StepPlan, e: &anyhow::Error| {
-            let yes = self.placeholders
+        // run again with the placeholders in other shapes: when that shows the placeholder was
+        // to blame, the release goes on without the step, and its check errors become warnings.
+        let suspect = |s: &crate::plan::StepPlan, e: &anyhow::Error| {
+            self.placeholders
                 && !e.chain().any(|c| c.is::<registry::UnknownPlugin>())
-                && saw_placeholder(self.plan, release, s.number);
-            if yes {
-                skipped_steps
-                    .borrow_mut()
-                    .push(format!("step {} (`{}`)", s.number, s.plugin));
-            }
-            yes
+                && saw_placeholder(self.plan, release, s.number)
         };
+        let mut skipped_steps = Vec::new();
         let mut render = execute::run_release(
             self.runtime,
             self.registry,
             self.plan,
             release,
             &identity,
-            events,
+            &mut |e| {
+                if let Event::StepSkipped { tag, .. } = &e {
+                    skipped_steps.push(format!("step {} (`{}`)", tag.step, tag.plugin));
+                }
+                events(e)
+            },
             &execute::How {
-                skip: &skip,
+                suspect: &suspect,
                 history: self.trace,
             },
         )
@@ -524,7 +524,7 @@ impl Stages<'_> {
                 known: known.as_deref(),
             };
             let mut found = checks::run(phase, &input);
-            let skipped = skipped_steps.borrow();
+            let skipped = &skipped_steps;
             if !skipped.is_empty() {
                 // What the checks find may follow from the steps that did not run.
                 for (_, problems) in std::mem::take(&mut found.errors) {

@@ -7,6 +7,7 @@
 //! (say `ref+awssecrets://…` for the EKS case) is one more implementation in [`Resolver::new`].
 
 mod aws;
+pub mod shapes;
 
 use crate::redact::Redactor;
 use crate::yaml;

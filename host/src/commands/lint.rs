@@ -2,7 +2,9 @@
 //! finding printed as a [`Diagnostic`] with its stable code, in the format asked for.
 //!
 //! Secret references are only checked for shape unless `--resolve-secrets` is given: steps
-//! get placeholders, and a step that fails on one is a warning (HW0204), not an error.
+//! get placeholders; a step that fails on one runs again with it in other shapes
+//! ([`crate::secrets::shapes`]), and only a failure that evidence does not pin on the step is
+//! a warning (HW0204), not an error.
 
 use super::{How, Session};
 use crate::checks::Problem;

@@ -86,8 +86,8 @@ codes! {
         fix: "Ask the plugin's author to log less; the cap protects terminals and CI logs."
     }
     NEEDS_SECRETS = "HW0204" "step-needs-secrets" {
-        "`lint` without `--resolve-secrets` gave a step placeholders for its secret references, and the step failed on them: the release was linted without that step, and what the checks found there is reported as warnings.",
-        example: "release `airflow` step 6 (`git-sync`): did not run: it failed on the placeholders lint gives for secret references (…): invalid step config: `ssh.privateKey` must be the private key file's content …",
+        "`lint` without `--resolve-secrets` gave a step placeholders for its secret references, the step failed on them, and running it again with the placeholders in other shapes did not show the failure to be the step's own: the release was linted without that step, and what the checks found there is reported as warnings.",
+        example: "release `airflow` step 3 (`token-plugin`): did not run: it failed on the placeholders lint gives for secret references (…): invalid step config: `token` must start with `tok-`, not 38 characters …",
         fix: "Run `lint --resolve-secrets` where the secrets are available to lint that release fully."
     }
     SCHEMA = "HW0301" "schema-violation" {
@@ -355,11 +355,30 @@ warning), 1 otherwise, 2 on an internal error.
 **Secrets.** Without `--resolve-secrets`, lint reads no secret: each `ref+…` reference is
 checked for shape (scheme, fragment) and the steps get a placeholder
 (`helmwasm-lint-placeholder-` and 12 hex digits) in its place, so a pull request from a fork,
-without credentials, can lint. A step that fails while it may have seen a placeholder (in its
-own config, an earlier step's, or the values) is the warning HW0204: the release goes on
-without that step, and the errors the checks then find in that release are reported as
-warnings (they may follow from the missing step). A step that fails without having seen one is
-an error as usual.
+without credentials, can lint. A step that fails without having seen a placeholder is an error
+as usual. A step that fails while it may have seen one (in its own config, an earlier step's,
+or the values) runs again with every placeholder in other shapes, each derived from the
+placeholder (no secret): an unencrypted OpenSSH private key file, a Fernet key, a PostgreSQL
+URL. Then, by that evidence:
+
+- a run passes: the failure was the placeholder's; lint goes on with that run (`-v` says
+  which shape), and everything after it is checked as usual;
+- every run fails with the same message (placeholders blanked out): the failure is the step's
+  own, an error (HW0201) exactly as `template` would report. When that message names the field
+  that holds the reference, the error adds that a secret of another form is checked only by
+  `lint --resolve-secrets`;
+- a run got past the placeholder's failure and failed in a way that names no field holding a
+  placeholder and comes back the same with other content in that shape (git-sync with the key
+  in the shape of a key file, failing on `ssh.knownHosts`): that failure is the step's own, an
+  error (HW0201);
+- otherwise lint cannot tell: the warning HW0204; the release goes on without that step, and
+  the errors the checks then find in that release are reported as warnings (they may follow
+  from the missing step).
+
+So `lint` reports an error exactly when `template` fails, except where the failure needs a
+secret's value: a weak password given by reference, a key of a form no shape fits (tested
+over every golden case and the example in full, each also with its credentials turned into
+references: `host/tests/e2e/lint_template.rs`).
 
 ## JSON output
 

@@ -20,6 +20,7 @@ mod hostile;
 mod isolation;
 mod kubectl;
 mod limits;
+mod lint_template;
 mod output_dir;
 mod overrides;
 mod postrender;

@@ -4,7 +4,7 @@
 
 use crate::full_render::example_with_fixture_chart;
 use crate::support::{
-    cargo, git, helmwasm, helmwasm_with, pipeline, project, root, run_cargo, tool,
+    cargo, git, helmwasm, helmwasm_with, pipeline, project, root, run_cargo, test_plugins, tool,
 };
 use serde_json::Value;
 use std::process::Command;
@@ -436,16 +436,19 @@ fn lint_passes_with_an_unset_env_reference_and_template_does_not() {
 
 #[test]
 fn lint_goes_on_without_a_step_that_failed_on_a_placeholder() {
-    // git-sync cannot take a placeholder for a key: HW0204, and the release goes on without
-    // it: the later step runs (its warning shows), and what the checks find is a warning.
-    let text = |key: &str| {
+    // A step that takes a token no placeholder shape fits: HW0204, and the release goes on
+    // without it: the later step runs (its warning shows), and what the checks find is a
+    // warning.
+    let plugins = test_plugins().to_str().unwrap();
+    let text = |token: &str| {
         format!(
-            "{}  - plugin: git-sync\n    with: {{repo: 'git@github.com:o/r.git', ssh: {{privateKey: {key}, knownHosts: 'github.com ssh-ed25519 AAAA'}}}}\n  - plugin: celery-workers\n    with: {{executor: CeleryExecutor}}\n  values:\n  - {{executor: KubernetesExecutor, logs: {{persistence: {{enabled: true, storageClassName: gp3}}}}}}\n",
+            "{}  - plugin: misbehave\n    with: {{mode: needs-token, secret: {token}}}\n  - plugin: celery-workers\n    with: {{executor: CeleryExecutor}}\n  values:\n  - {{executor: KubernetesExecutor, logs: {{persistence: {{enabled: true, storageClassName: gp3}}}}}}\n",
             pipeline("")
         )
     };
+    let lint = ["lint", "-o", "json", "--plugin-dir", plugins];
     let dir = project(&text("ref+file://key"));
-    let run = helmwasm(dir.path(), &["lint", "-o", "json"]);
+    let run = helmwasm(dir.path(), &lint);
     assert_eq!(run.code, 0, "{}", run.stdout);
     let doc: Value = serde_json::from_str(&run.stdout).unwrap();
     let codes: Vec<&str> = doc["diagnostics"]
@@ -470,13 +473,13 @@ fn lint_goes_on_without_a_step_that_failed_on_a_placeholder() {
         logs["message"]
             .as_str()
             .unwrap()
-            .contains("step 1 (`git-sync`) did not run for want of secrets"),
+            .contains("step 1 (`misbehave`) did not run for want of secrets"),
         "{logs}"
     );
     assert_eq!(doc["summary"]["errors"], 0);
     // The same mistake written out is the step's own error, and the checks' errors stay errors.
-    std::fs::write(dir.path().join("helmwasm.yaml"), text("not-a-key")).unwrap();
-    let run = helmwasm(dir.path(), &["lint", "-o", "json"]);
+    std::fs::write(dir.path().join("helmwasm.yaml"), text("not-a-token")).unwrap();
+    let run = helmwasm(dir.path(), &lint);
     assert_eq!(run.code, 1, "{}", run.stdout);
     assert!(run.stdout.contains("\"code\":\"HW0201\""), "{}", run.stdout);
     assert!(
@@ -485,9 +488,52 @@ fn lint_goes_on_without_a_step_that_failed_on_a_placeholder() {
         run.stdout
     );
     // template never goes on without a step.
-    std::fs::write(dir.path().join("key"), "not a key either\n").unwrap();
+    std::fs::write(dir.path().join("key"), "not a token either\n").unwrap();
     std::fs::write(dir.path().join("helmwasm.yaml"), text("ref+file://key")).unwrap();
-    assert_eq!(helmwasm(dir.path(), &["template"]).code, 1);
+    assert_eq!(
+        helmwasm(dir.path(), &["template", "--plugin-dir", plugins]).code,
+        1
+    );
+}
+
+#[test]
+fn lint_tells_a_placeholder_failure_from_the_steps_own_by_reshaping() {
+    // git-sync takes lint's placeholder for a key only in the shape of a key file: lint runs it
+    // again so, and goes on with that run; its check errors stay errors.
+    let text = |key: &str, known_hosts: &str| {
+        format!(
+            "{}  - plugin: git-sync\n    with: {{repo: 'git@github.com:o/r.git', ssh: {{privateKey: {key}, knownHosts: '{known_hosts} ssh-ed25519 AAAA'}}}}\n  values:\n  - {{logs: {{persistence: {{enabled: true, storageClassName: gp3}}}}}}\n",
+            pipeline("")
+        )
+    };
+    let dir = project(&text("ref+file://key", "github.com"));
+    let run = helmwasm(dir.path(), &["lint", "-v"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("HW0315"), "{}", run.stdout);
+    assert!(!run.stdout.contains("HW0204"), "{}", run.stdout);
+    assert!(
+        run.stderr
+            .contains("failed on lint's secret placeholders and passed with them shaped as an OpenSSH private key"),
+        "{}",
+        run.stderr
+    );
+    // Past the key, the step's own mistake (known hosts of another host) is the step's
+    // error, as in template, and names no placeholder.
+    std::fs::write(
+        dir.path().join("helmwasm.yaml"),
+        text("ref+file://key", "gitlab.com"),
+    )
+    .unwrap();
+    let run = helmwasm(dir.path(), &["lint"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(run.stdout.contains("HW0201"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("`ssh.knownHosts` has no key for `github.com`"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("placeholder"), "{}", run.stdout);
 }
 
 #[test]

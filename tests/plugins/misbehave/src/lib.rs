@@ -18,7 +18,7 @@ impl Plugin for Misbehave {
                                   "read-file", "write-file", "read-env", "tcp", "dns", "clock-random",
                                   "flood-stdout", "flood-stderr", "big-output", "log-flood", "slow-success",
                                   "sleep", "sleep-loop", "secure-random", "exit", "big-logs", "many-diagnostics", "huge-error", "many-keys",
-                                  "control-chars", "many-manifests", "sleep-for", "remember"]},
+                                  "control-chars", "many-manifests", "sleep-for", "remember", "needs-token"]},
                 "secret": {"type": "string"},
                 "port": {"type": "integer"},
                 "iterations": {"type": "integer", "minimum": 0}
@@ -268,6 +268,15 @@ impl Plugin for Misbehave {
                 }
                 Ok(out)
             }
+            // A secret no placeholder shape fits: it must start with `tok-`. The message
+            // varies with the value (its length).
+            "needs-token" => match req.config["secret"].as_str() {
+                Some(s) if s.starts_with("tok-") => Ok(Response::new(req.values)),
+                s => Err(PluginError::InvalidConfig(format!(
+                    "`secret` must be a token (`tok-…`), not {} characters of something else",
+                    s.unwrap_or_default().len()
+                ))),
+            },
             "remember" => {
                 // Whether an earlier call's data is still in this instance's memory: the whole
                 // linear memory is searched for the mark a call leaves (the secret with every
