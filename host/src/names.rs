@@ -55,22 +55,70 @@ fn is_subdomain(name: &str) -> bool {
             .all(|p| alnum(p.chars().next()) && alnum(p.chars().last()))
 }
 
-/// The closest candidate to `word`, if one is close enough to be a likely typo.
+/// The closest candidate to `word`, if one is genuinely close: the same but for case or
+/// separators (`-`, `_`, `.`, space), or a small edit distance for its length (one edit up to
+/// five characters, two up to ten, three beyond; a swap of neighbours is one). A candidate
+/// that only extends or shortens the word (`grafana` for `grafana-tls`) is not close unless it
+/// is one character off.
 pub fn did_you_mean<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
-    // Case never matters for the suggestion: `Prod` finds `prod` first of all.
     let lower = word.to_lowercase();
+    let bare = |s: &str| -> String {
+        s.to_lowercase()
+            .chars()
+            .filter(|c| !matches!(c, '-' | '_' | '.' | ' '))
+            .collect()
+    };
     let candidates: Vec<&'a str> = candidates.into_iter().filter(|k| *k != word).collect();
+    // Case first (`Prod` finds `prod`), then separators (`git_ssh_key` finds `git-ssh-key`).
     if let Some(k) = candidates.iter().find(|k| k.to_lowercase() == lower) {
         return Some(k);
     }
-    let score = |k: &str| strsim::jaro_winkler(&lower, &k.to_lowercase());
+    let word_bare = bare(word);
+    if let Some(k) = candidates.iter().find(|k| bare(k) == word_bare) {
+        return Some(k);
+    }
+    let distance = |k: &str| strsim::damerau_levenshtein(&lower, &k.to_lowercase());
+    let allowed = |k: &str| {
+        let shorter = lower.chars().count().min(k.chars().count());
+        let base = match shorter {
+            0..=5 => 1,
+            6..=10 => 2,
+            _ => 3,
+        };
+        let k = k.to_lowercase();
+        let affix = k.starts_with(&lower)
+            || lower.starts_with(&k)
+            || k.ends_with(&lower)
+            || lower.ends_with(&k);
+        if affix { 1 } else { base }
+    };
     candidates
         .into_iter()
-        .filter(|k| strsim::damerau_levenshtein(&lower, &k.to_lowercase()) <= 3 || score(k) >= 0.88)
-        .max_by(|a, b| score(a).total_cmp(&score(b)).then_with(|| b.cmp(a)))
+        .filter(|k| distance(k) <= allowed(k) && shares_the_difference(&lower, &k.to_lowercase()))
+        .min_by(|a, b| distance(a).cmp(&distance(b)).then_with(|| a.cmp(b)))
+}
+
+/// Where two words differ (between their common start and end), they differ by one edit or
+/// still share something: `airflow-db` and `airflow-ui` differ in all of `db`/`ui`, which is
+/// another word, not a typo.
+fn shares_the_difference(a: &str, b: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let start = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let end = a[start..]
+        .iter()
+        .rev()
+        .zip(b[start..].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    let (ra, rb): (String, String) = (
+        a[start..a.len() - end].iter().collect(),
+        b[start..b.len() - end].iter().collect(),
+    );
+    let d = strsim::damerau_levenshtein(&ra, &rb);
+    d <= 1 || d < ra.chars().count().max(rb.chars().count())
 }
 
 /// A DNS label made from any text: lowercase, other characters as `-`, at most 63 long.
@@ -117,5 +165,35 @@ mod tests {
             did_you_mean("helmwasm.yml", ["helmwasm.yaml", "values.yaml"]),
             Some("helmwasm.yaml")
         );
+        assert_eq!(did_you_mean("gitSshkey", ["gitSshKey"]), Some("gitSshKey"));
+        assert_eq!(
+            did_you_mean("git_ssh_key", ["git-ssh-key"]),
+            Some("git-ssh-key")
+        );
+        assert_eq!(
+            did_you_mean("conection", ["connection"]),
+            Some("connection")
+        );
+        assert_eq!(
+            did_you_mean("connections", ["connection"]),
+            Some("connection")
+        );
+    }
+
+    #[test]
+    fn a_mere_prefix_or_a_far_word_is_no_suggestion() {
+        assert_eq!(did_you_mean("grafana-tls", ["grafana"]), None);
+        assert_eq!(did_you_mean("grafana", ["grafana-tls"]), None);
+        assert_eq!(did_you_mean("sshKey", ["gitSshKey"]), None);
+        assert_eq!(did_you_mean("admin-user", ["admin-password"]), None);
+        assert_eq!(did_you_mean("abc", ["xyz"]), None);
+        assert_eq!(
+            did_you_mean("airflow-db", ["airflow-ui", "airflow-database"]),
+            None
+        );
+        assert_eq!(did_you_mean("teh", ["the"]), Some("the"));
+        // Short words get one edit at most.
+        assert_eq!(did_you_mean("dev", ["prod"]), None);
+        assert_eq!(did_you_mean("prd", ["prod"]), Some("prod"));
     }
 }

@@ -43,6 +43,23 @@ pub trait Rules: Send + Sync {
     /// Whether these rules report a step's replacement of a user's value at `path` in their
     /// own words (the generic warning then says nothing).
     fn reports_overrides_of(&self, path: &str) -> bool;
+    /// Whether the chart reads `key` of the `kind` (`Secret`, `ConfigMap`) named `name`, by
+    /// its values (`coalesced`): a missing key mounted by `subPath` is then an error, not a
+    /// warning.
+    fn reads_key(
+        &self,
+        _coalesced: &serde_json::Value,
+        _kind: &str,
+        _name: &str,
+        _key: &str,
+    ) -> bool {
+        false
+    }
+    /// Whether the chart mounts `key` of a `kind` by `subPath` without always giving it, and
+    /// nothing reads the empty folder the kubelet mounts instead: no finding.
+    fn sometimes_mounted(&self, _kind: &str, _key: &str) -> bool {
+        false
+    }
 }
 
 /// Every chart with rules.

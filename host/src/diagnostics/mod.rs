@@ -120,6 +120,11 @@ codes! {
         example: "workers.resources: is deprecated in chart airflow 1.21.0 (set by values/prod.yaml:4); use `workers.celery.resources` instead (or `workers.kubernetes.resources`)",
         fix: "Move the value to the key the message names; the deprecated one may be dropped by the chart's next major version."
     }
+    MOUNTED_KEY_MISSING = "HW0307" "mounted-key-missing" {
+        "A container mounts one key of a Secret or ConfigMap by `volumeMounts[].subPath` (or a `subPathExpr` without variables; with `items`, an item's `path`), and the object has no such key. The kubelet mounts an empty folder in its place, and the container fails only if it reads the file: a warning, and an error where the chart's rules say the chart reads that key (git-sync's `gitSshKey`, every Secret key of the Airflow facts). `optional: true` on the volume covers a missing key. A key a chart mounts without always giving it (the Airflow chart's `pod_template_file.yaml`, present only for the Kubernetes executors) is not reported.",
+        example: "Secret `airflow-ssh` has no key `gitSshKey` (keys: `sshKey`): the kubelet mounts an empty folder at `/etc/git-secret/ssh` instead (volume `git-sync-ssh-key`, `subPath: gitSshKey`); the chart reads that file, so the container fails (read 8 times, by StatefulSet `airflow-worker` container `git-sync`, …)",
+        fix: "Give the object the key the mount names (or correct the `subPath`), or mark the volume `optional: true` if the file may be absent."
+    }
     PGBOUNCER_BYPASS = "HW0310" "pgbouncer-bypassed" {
         "PgBouncer is enabled but Airflow connects to the database directly.",
         example: "pgbouncer.enabled: PgBouncer is on (set by values.yaml:3) but Airflow bypasses it: `data.metadataSecretName` is `prod-mydatabase` …",

@@ -21,6 +21,7 @@ mod isolation;
 mod kubectl;
 mod limits;
 mod lint_template;
+mod mounts;
 mod output_dir;
 mod overrides;
 mod postrender;

@@ -398,6 +398,13 @@ pub const AIRFLOW2_ONLY: &[(&str, &str)] = &[
 ];
 
 /// Block-storage classes (one node at a time) that cannot hold the shared task logs.
+/// Keys the chart mounts by `subPath` from an object it does not always give them: (kind, key).
+/// The scheduler and the UI mount `pod_template_file.yaml` from the chart's config ConfigMap
+/// for every executor, and the ConfigMap holds it only for the Kubernetes executors; the
+/// kubelet then mounts an empty folder, which nothing reads. Checked by the host against the
+/// chart (`subPath: pod_template_file.yaml` in templates/).
+pub const SOMETIMES_MOUNTED: &[(&str, &str)] = &[("ConfigMap", "pod_template_file.yaml")];
+
 pub const BLOCK_STORAGE_CLASSES: &[&str] =
     &["gp2", "gp3", "io1", "io2", "sc1", "st1", "standard-rwo"];
 

@@ -16,7 +16,7 @@
 mod data;
 mod version;
 
-pub use data::{AIRFLOW2_ONLY, BLOCK_STORAGE_CLASSES, KEYS, SECRET_REFS};
+pub use data::{AIRFLOW2_ONLY, BLOCK_STORAGE_CLASSES, KEYS, SECRET_REFS, SOMETIMES_MOUNTED};
 pub use version::{Line, major_minor};
 
 /// The chart lines these facts are written for, oldest first, each with the release the

@@ -317,6 +317,18 @@ impl known::Rules for AirflowRules {
     fn reports_overrides_of(&self, path: &str) -> bool {
         path == "executor"
     }
+
+    fn reads_key(&self, coalesced: &serde_json::Value, kind: &str, name: &str, key: &str) -> bool {
+        kind == "Secret"
+            && self.facts.secret_refs().into_iter().any(|(path, keys)| {
+                crate::values::get(coalesced, path).and_then(|v| v.as_str()) == Some(name)
+                    && keys.contains(&key)
+            })
+    }
+
+    fn sometimes_mounted(&self, kind: &str, key: &str) -> bool {
+        airflow_facts::SOMETIMES_MOUNTED.contains(&(kind, key))
+    }
 }
 
 #[cfg(test)]

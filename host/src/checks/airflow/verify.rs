@@ -41,6 +41,13 @@ pub fn verify(facts: &Facts, chart: &Chart) -> Vec<String> {
             }
         }
     }
+    for (kind, key) in airflow_facts::SOMETIMES_MOUNTED {
+        if !chart.template_keys.contains(*key) {
+            broken.push(format!(
+                "fact `{kind}` key `{key}` mounted by `subPath` without always being there: the chart's templates mount no `subPath: {key}`"
+            ));
+        }
+    }
     let major = |v: &str| airflow_facts::major_minor(v).map(|(m, _)| m);
     let chart_default = defaults["airflowVersion"].as_str().unwrap_or_default();
     let assumed = facts.default_airflow_version();
