@@ -15,6 +15,7 @@ pub mod known;
 mod objects;
 pub(crate) use objects::{capability, identity};
 mod overrides;
+pub(crate) mod password;
 mod references;
 pub(crate) use references::pod_spec;
 mod schema;

@@ -130,10 +130,10 @@ codes! {
         example: "pgbouncer.enabled: PgBouncer is on (set by values.yaml:3) but Airflow bypasses it: `data.metadataSecretName` is `prod-mydatabase` …",
         fix: "Let the `airflow-database` step (after `pgbouncer`) write the connection, or point it at the PgBouncer service."
     }
-    ADMIN_PASSWORD = "HW0311" "exposed-admin-password" {
-        "The UI is reachable from outside the cluster while the admin user keeps the chart's default password.",
-        example: "apiServer.service.type: the UI is exposed by a LoadBalancer (…) while the admin user the chart creates has the default password `admin` …",
-        fix: "Give `airflow-ui` a `defaultUser.password` by reference (`ref+env://…`)."
+    ADMIN_PASSWORD = "HW0311" "weak-admin-password" {
+        "The UI admin password, judged by the value that reaches the create-user Job (a literal in the values, or the Secret its env var reads: emitted by a step, or the chart's `extraSecrets`), is the chart's default in any letter case, one of the most common passwords, weak by the zxcvbn estimator (strength below 3 of 4), or shorter than 12 characters. An error behind a LoadBalancer or Ingress, a warning on a cluster-internal Service. The message never shows the password; a Secret made outside the render, or lint's placeholder, is not judged.",
+        example: "apiServer.service.type: the UI is exposed by a LoadBalancer (…) while the admin password the create-user Job gets is one of the most common passwords: it comes from Secret `airflow-admin-password` key `password` (emitted by step 10 (`airflow-ui`)) …",
+        fix: "Give `airflow-ui` a strong `defaultUser.password` by reference (`ref+env://…`, `ref+file://…`)."
     }
     PARTIAL_USER = "HW0312" "partial-default-user" {
         "`webserver.defaultUser` sets some fields but not the ones the chart needs with them.",
@@ -169,6 +169,11 @@ codes! {
         "A `webserver` key that only Airflow 2 reads is set on a release that runs Airflow 3, where the chart renders the UI from `apiServer` and ignores it.",
         example: "webserver.service.type: has no effect on Airflow 3 (set by values/prod.yaml:9): the chart renders the UI from `apiServer` for Airflow 3 and reads `webserver.service` only for Airflow 2; set `apiServer.service.type` instead",
         fix: "Set the `apiServer` key the message names (or use the `airflow-ui` step), and remove the `webserver` one."
+    }
+    ADMIN_USER_SHADOWED = "HW0319" "admin-user-shadowed" {
+        "Values set `webserver.defaultUser` while a step set the admin user under `createUserJob.defaultUser`: charts 1.19 to 1.21 take every field of the create-user Job from `webserver.defaultUser` when it is set, so the step's user is ignored. Both are named with where they were set.",
+        example: "webserver.defaultUser: the chart takes the admin user from `webserver.defaultUser` (set by values/airflow.yaml:7), not from `createUserJob.defaultUser`, whose `username`, `email` step 10 (`airflow-ui`) set …",
+        fix: "Remove `webserver.defaultUser` from the values, or drop the user from the step."
     }
     CHART_NOT_RENDERED = "HW0401" "chart-not-rendered" {
         "The chart could not be rendered (not fetched offline, or no helm): only the values and the emitted manifests were produced. An error under `--strict`.",

@@ -24,6 +24,7 @@ mod lint_template;
 mod mounts;
 mod output_dir;
 mod overrides;
+mod passwords;
 mod postrender;
 mod properties;
 mod review;

@@ -2,8 +2,16 @@
 //! `webserver.defaultUser` when that map is set at all, else from `createUserJob.defaultUser`
 //! (chart default: `admin` / `admin`). So the password that counts is the one of the map that
 //! wins, and a partial `webserver.defaultUser` gives the Job empty arguments (AIRFLOW.md §7).
+//!
+//! The password is judged by the value that reaches the create-user Job, wherever it comes
+//! from: a literal in the values, or the Secret an env var of the Job reads when its `-p`
+//! argument is `$(VAR)` (what `airflow-ui` does), found among the Secrets the steps emitted or
+//! the chart's `extraSecrets`. A Secret made outside the render, or a lint placeholder, cannot
+//! be judged and is not. [`crate::checks::password`] says why a value is weak, without it.
 
 use super::{Ctx, Finding};
+use crate::checks::password;
+use base64::Engine as _;
 use serde_json::Value;
 
 /// The fields `createUserJob.args` reads.
@@ -55,45 +63,188 @@ fn exposure(ctx: &Ctx) -> Option<(String, String)> {
 }
 
 /// `createUserJob.args` overridden so that `-p` reads an env var (`$(VAR)`, as the
-/// `airflow-ui` step does with the password in a Secret): the password is not in the values.
-fn password_from_env(ctx: &Ctx) -> bool {
-    let Some(args) = ctx.get("createUserJob.args").and_then(Value::as_array) else {
-        return false;
-    };
-    args.windows(2).any(|w| {
-        w[0] == "-p"
-            && w[1]
-                .as_str()
-                .is_some_and(|a| a.starts_with("$(") && a.ends_with(')'))
+/// `airflow-ui` step does with the password in a Secret): the variable's name.
+fn password_env(ctx: &Ctx) -> Option<String> {
+    let args = ctx.get("createUserJob.args").and_then(Value::as_array)?;
+    args.windows(2).find_map(|w| {
+        let a = w[1].as_str()?;
+        (w[0] == "-p" && a.starts_with("$(") && a.ends_with(')'))
+            .then(|| a[2..a.len() - 1].to_owned())
     })
 }
 
-pub fn exposed_default_password(ctx: &Ctx) -> Vec<Finding> {
-    let Some((at, how)) = exposure(ctx) else {
+/// The admin password the create-user Job gets: its value when the render holds it (`None`:
+/// a Secret made outside, or a lint placeholder), where it comes from (for the message), and
+/// the values path to report at.
+struct Reaching {
+    value: Option<String>,
+    whence: String,
+    path: String,
+}
+
+fn reaching_password(ctx: &Ctx) -> Reaching {
+    let Some(var) = password_env(ctx) else {
+        let user = effective_user(ctx);
+        let path = format!("{user}.password");
+        let default = ctx.facts.default_admin_password();
+        let why = if user == "webserver.defaultUser" {
+            " — the chart takes every field of the create-user Job from `webserver.defaultUser` when it is set, \
+             whatever `createUserJob.defaultUser` says"
+        } else {
+            ""
+        };
+        return Reaching {
+            value: Some(ctx.str(&path).unwrap_or(default).to_owned()),
+            whence: format!("`{path}`{}{why}", ctx.set_by(&path)),
+            path,
+        };
+    };
+    let env = ctx
+        .get("createUserJob.env")
+        .and_then(Value::as_array)
+        .and_then(|env| {
+            env.iter()
+                .find(|e| e["name"].as_str() == Some(var.as_str()))
+        });
+    let path = "createUserJob.env".to_owned();
+    let unknown = |whence: String| Reaching {
+        value: None,
+        whence,
+        path: path.clone(),
+    };
+    let Some(env) = env else {
+        return unknown(format!(
+            "the env var `{var}`, which `createUserJob.env` does not set"
+        ));
+    };
+    if let Some(v) = env["value"].as_str() {
+        return Reaching {
+            value: Some(v.to_owned()),
+            whence: format!(
+                "the env var `{var}` of `createUserJob.env`{}",
+                ctx.set_by(&path)
+            ),
+            path,
+        };
+    }
+    let r = &env["valueFrom"]["secretKeyRef"];
+    let (Some(name), Some(key)) = (r["name"].as_str(), r["key"].as_str()) else {
+        return unknown(format!("the env var `{var}`"));
+    };
+    let whence =
+        |from: &str| format!("Secret `{name}` key `{key}` ({from}), through the env var `{var}`");
+    for m in &ctx.render.manifests {
+        let o = &m.object;
+        if o["kind"] == "Secret" && o["metadata"]["name"].as_str() == Some(name) {
+            return Reaching {
+                value: secret_value(&o["data"], &o["stringData"], key),
+                whence: whence(&format!("emitted by step {} (`{}`)", m.step, m.plugin)),
+                path,
+            };
+        }
+    }
+    if let Some(extra) = ctx.get("extraSecrets").and_then(|e| e.get(name)) {
+        let read = |field: &str| {
+            extra[field].as_str().and_then(|text| {
+                crate::yaml::parse_values(text, std::path::Path::new("extraSecrets")).ok()
+            })
+        };
+        let (data, string_data) = (read("data"), read("stringData"));
+        return Reaching {
+            value: secret_value(
+                data.as_ref().unwrap_or(&Value::Null),
+                string_data.as_ref().unwrap_or(&Value::Null),
+                key,
+            ),
+            whence: whence(&format!("`extraSecrets.{name}`")),
+            path,
+        };
+    }
+    unknown(whence("not in the render"))
+}
+
+/// A Secret's key: `stringData` wins over `data` (base64), as the API server merges them.
+fn secret_value(data: &Value, string_data: &Value, key: &str) -> Option<String> {
+    string_data[key].as_str().map(str::to_owned).or_else(|| {
+        let b = base64::engine::general_purpose::STANDARD
+            .decode(data[key].as_str()?.trim())
+            .ok()?;
+        String::from_utf8(b).ok()
+    })
+}
+
+/// The UI admin password judged by its value: an error behind a LoadBalancer or Ingress, a
+/// warning on a cluster-internal Service. The message never shows it.
+pub fn weak_admin_password(ctx: &Ctx) -> Vec<Finding> {
+    let reaching = reaching_password(ctx);
+    let Some(value) = reaching.value else {
         return Vec::new();
     };
-    if password_from_env(ctx) {
+    if value.contains(crate::secrets::PLACEHOLDER_PREFIX) {
         return Vec::new();
     }
     let user = effective_user(ctx);
-    let path = format!("{user}.password");
-    let default = ctx.facts.default_admin_password();
-    let password = ctx.str(&path).unwrap_or(default);
-    if password != default {
+    let username = ctx
+        .str(&format!("{user}.username"))
+        .unwrap_or_default()
+        .to_owned();
+    let context = ["airflow", "admin", username.as_str()];
+    let Some(weak) = password::judge(&value, ctx.facts.default_admin_password(), &context) else {
+        return Vec::new();
+    };
+    let fix = "set a strong one by reference (`airflow-ui` `defaultUser.password: ref+env://…` or `ref+file://…`)";
+    match exposure(ctx) {
+        Some((at, how)) => vec![Finding::error(
+            &at,
+            format!(
+                "the UI is exposed by {how} while the admin password the create-user Job gets {weak}: \
+                 it comes from {}; {fix}, or keep the UI internal",
+                reaching.whence
+            ),
+        )],
+        None => vec![Finding::warning(
+            &reaching.path,
+            format!(
+                "the admin password the create-user Job gets {weak}: it comes from {}; the UI is only \
+                 reachable inside the cluster, but anyone there can sign in as admin; {fix}",
+                reaching.whence
+            ),
+        )],
+    }
+}
+
+/// Values set `webserver.defaultUser` while a step set the UI's user under
+/// `createUserJob.defaultUser`: the chart takes every field from the former, so the step's
+/// user is ignored. Names both, with where each was set. (A step replacing the user's own
+/// `createUserJob.defaultUser` fields is the generic "step replaced your value" warning.)
+pub fn who_sets_the_user(ctx: &Ctx) -> Vec<Finding> {
+    let Some(Value::Object(m)) = ctx.get("webserver.defaultUser") else {
+        return Vec::new();
+    };
+    if m.is_empty() {
         return Vec::new();
     }
-    let why = if user == "webserver.defaultUser" {
-        " — the chart takes every field of the create-user Job from `webserver.defaultUser` when it is set, \
-         whatever `createUserJob.defaultUser` says"
-    } else {
-        ""
+    let mut by_steps: Vec<(String, String)> = Vec::new();
+    for f in FIELDS {
+        let path = format!("createUserJob.defaultUser.{f}");
+        if let Some(o @ crate::provenance::Origin::Step { .. }) = ctx.provenance.of(&path) {
+            by_steps.push((format!("`{f}`"), o.to_string()));
+        }
+    }
+    // The password of `airflow-ui` reaches the Job through `createUserJob.args`, which reads
+    // every other field from `webserver.defaultUser` too.
+    let Some((_, step)) = by_steps.first().cloned() else {
+        return Vec::new();
     };
-    vec![Finding::error(
-        &at,
+    let fields: Vec<String> = by_steps.into_iter().map(|(f, _)| f).collect();
+    vec![Finding::warning(
+        "webserver.defaultUser",
         format!(
-            "the UI is exposed by {how} while the admin user the chart creates has the default password \
-             `admin`: `{path}`{}{why}; set a strong password there (e.g. `ref+file://…`), or keep the UI internal",
-            ctx.set_by(&path)
+            "the chart takes the admin user from `webserver.defaultUser`{}, not from `createUserJob.defaultUser`, \
+             whose {} {step} set: the step's user is ignored. Remove `webserver.defaultUser` from the values to \
+             use the step's, or drop the user from the step",
+            ctx.set_by("webserver.defaultUser"),
+            fields.join(", ")
         ),
     )]
 }
@@ -131,35 +282,69 @@ pub fn partial_webserver_user(ctx: &Ctx) -> Vec<Finding> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::run;
+    use super::super::Severity;
+    use super::super::test_support::{run, run_emitting};
     use super::*;
     use serde_json::json;
 
+    const STRONG: &str = "N7w#q2LxT9v!bR4m-admin";
+
+    /// Whether a message shows the password: quoted, or anywhere when it is no common word
+    /// (`admin` is in "admin password" and `airflow-ui`'s name).
+    fn shows(message: &str, password: &str) -> bool {
+        message.contains(&format!("`{password}`"))
+            || (!password.eq_ignore_ascii_case("admin") && message.contains(password))
+    }
+
     fn lb() -> Value {
         json!({"apiServer": {"service": {"type": "LoadBalancer"}},
-               "createUserJob": {"defaultUser": {"username": "admin", "password": "s3cret-Pa55"}}})
+               "createUserJob": {"defaultUser": {"username": "admin", "password": STRONG}}})
+    }
+
+    /// Values that give the create-user Job its password from Secret `ui` key `password`, as
+    /// `airflow-ui` does.
+    fn from_secret(service: &str) -> Value {
+        json!({"apiServer": {"service": {"type": service}},
+               "createUserJob": {"args": ["--", "-p", "$(AIRFLOW_ADMIN_PASSWORD)"],
+                                 "env": [{"name": "AIRFLOW_ADMIN_PASSWORD",
+                                          "valueFrom": {"secretKeyRef": {"name": "ui", "key": "password"}}}]}})
+    }
+
+    fn secret(password: &str) -> Value {
+        let b64 = base64::engine::general_purpose::STANDARD.encode(password);
+        json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "ui"}, "data": {"password": b64}})
     }
 
     #[test]
     fn a_load_balancer_with_a_strong_password_is_fine() {
-        assert!(run(exposed_default_password, lb()).is_empty());
+        assert!(run(weak_admin_password, lb()).is_empty());
     }
 
     #[test]
-    fn the_chart_default_password_behind_a_load_balancer_fails() {
-        let mut v = lb();
-        v["createUserJob"]["defaultUser"]["password"] = json!("admin");
-        let f = run(exposed_default_password, v);
-        assert_eq!(f.len(), 1);
-        assert!(
-            f[0].message
-                .contains("`createUserJob.defaultUser.password` (set by values.yaml)"),
-            "{}",
-            f[0].message
-        );
+    fn weak_literal_passwords_behind_a_load_balancer_fail_without_showing_them() {
+        for (password, why) in [
+            ("admin", "is the chart's default password"),
+            ("Admin", "is the chart's default password"),
+            ("password123", "is one of the most common passwords"),
+            ("x7#Kq!2v", "is 8 characters long"),
+        ] {
+            let mut v = lb();
+            v["createUserJob"]["defaultUser"]["password"] = json!(password);
+            let f = run(weak_admin_password, v);
+            assert_eq!(f.len(), 1, "{password}");
+            assert_eq!(f[0].severity, Severity::Error);
+            assert!(f[0].message.contains(why), "{}", f[0].message);
+            assert!(
+                f[0].message
+                    .contains("`createUserJob.defaultUser.password` (set by values.yaml)"),
+                "{}",
+                f[0].message
+            );
+            assert!(!shows(&f[0].message, password), "{}", f[0].message);
+        }
         // Left at the chart default.
         let f = run(
-            exposed_default_password,
+            weak_admin_password,
             json!({"apiServer": {"service": {"type": "LoadBalancer"}}}),
         );
         assert!(
@@ -174,7 +359,7 @@ mod tests {
         let mut v = lb();
         v["webserver"] = json!({"defaultUser": {"role": "Admin", "username": "admin", "email": "a@b.c",
                                 "firstName": "a", "lastName": "b", "password": "admin"}});
-        let f = run(exposed_default_password, v);
+        let f = run(weak_admin_password, v);
         assert_eq!(f.len(), 1);
         assert!(
             f[0].message.contains("`webserver.defaultUser.password`")
@@ -187,16 +372,85 @@ mod tests {
     }
 
     #[test]
-    fn a_password_read_from_a_secret_is_not_the_default() {
-        let v = json!({"apiServer": {"service": {"type": "LoadBalancer"}},
-                       "createUserJob": {"args": ["--", "-p", "$(AIRFLOW_ADMIN_PASSWORD)"]}});
-        assert!(run(exposed_default_password, v).is_empty());
+    fn a_password_read_from_a_secret_is_judged_by_its_value() {
+        for weak in ["admin", "Admin", "password123"] {
+            let f = run_emitting(
+                weak_admin_password,
+                from_secret("LoadBalancer"),
+                vec![secret(weak)],
+            );
+            assert_eq!(f.len(), 1, "{weak}");
+            assert_eq!(f[0].severity, Severity::Error);
+            assert!(
+                f[0].message.contains(
+                    "it comes from Secret `ui` key `password` (emitted by step 1 (`airflow-ui`)), through the env var `AIRFLOW_ADMIN_PASSWORD`"
+                ),
+                "{}",
+                f[0].message
+            );
+            assert!(!shows(&f[0].message, weak), "{}", f[0].message);
+        }
+        assert!(
+            run_emitting(
+                weak_admin_password,
+                from_secret("LoadBalancer"),
+                vec![secret(STRONG)]
+            )
+            .is_empty()
+        );
+        // stringData, and a Secret from the chart's extraSecrets.
+        let mut s = secret(STRONG);
+        s["stringData"] = json!({"password": "admin"});
+        assert_eq!(
+            run_emitting(weak_admin_password, from_secret("LoadBalancer"), vec![s]).len(),
+            1
+        );
+        let mut v = from_secret("LoadBalancer");
+        v["extraSecrets"] = json!({"ui": {"stringData": "password: Admin\n"}});
+        let f = run(weak_admin_password, v);
+        assert!(
+            f[0].message.contains("(`extraSecrets.ui`)"),
+            "{}",
+            f[0].message
+        );
+    }
+
+    #[test]
+    fn what_the_render_cannot_see_is_not_judged() {
+        // A Secret made outside the render, and lint's placeholder.
+        assert!(run(weak_admin_password, from_secret("LoadBalancer")).is_empty());
+        let placeholder = format!("{}0123456789ab", crate::secrets::PLACEHOLDER_PREFIX);
+        assert!(
+            run_emitting(
+                weak_admin_password,
+                from_secret("LoadBalancer"),
+                vec![secret(&placeholder)]
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_weak_password_on_a_cluster_internal_service_is_a_warning() {
+        let f = run_emitting(
+            weak_admin_password,
+            from_secret("ClusterIP"),
+            vec![secret("admin")],
+        );
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].severity, Severity::Warning);
+        assert_eq!(f[0].path, "createUserJob.env");
+        assert!(
+            f[0].message.contains("only reachable inside the cluster"),
+            "{}",
+            f[0].message
+        );
     }
 
     #[test]
     fn an_ingress_counts_as_exposure() {
         let f = run(
-            exposed_default_password,
+            weak_admin_password,
             json!({"ingress": {"apiServer": {"enabled": true}}}),
         );
         assert!(
@@ -204,7 +458,53 @@ mod tests {
             "{}",
             f[0].message
         );
-        assert!(run(exposed_default_password, json!({})).is_empty());
+        assert_eq!(f[0].severity, Severity::Error);
+    }
+
+    #[test]
+    fn a_leftover_webserver_default_user_beside_a_step_user_names_both() {
+        use crate::provenance::{Origin, Provenance};
+        let user = json!({"role": "Admin", "username": "old", "email": "old@x.y", "firstName": "a",
+                          "lastName": "b", "password": STRONG});
+        let mut provenance = Provenance::default();
+        provenance.record(
+            &json!({}),
+            &json!({"webserver": {"defaultUser": user}}),
+            &Origin::Layer {
+                label: "values/airflow.yaml".into(),
+                line: Some(7),
+                key: "releases[0].values[0]".into(),
+            },
+            None,
+        );
+        let values = json!({"webserver": {"defaultUser": user},
+                            "createUserJob": {"defaultUser": {"username": "ops", "email": "ops@x.y"}}});
+        provenance.record(
+            &json!({"webserver": {"defaultUser": user}}),
+            &values,
+            &Origin::Step {
+                number: 10,
+                plugin: "airflow-ui".into(),
+            },
+            None,
+        );
+        let f = super::super::test_support::run_with(who_sets_the_user, values.clone(), provenance);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].severity, Severity::Warning);
+        assert_eq!(
+            f[0].message,
+            "the chart takes the admin user from `webserver.defaultUser` (set by values/airflow.yaml:7), not from \
+             `createUserJob.defaultUser`, whose `username`, `email` step 10 (`airflow-ui`) set: the step's user is \
+             ignored. Remove `webserver.defaultUser` from the values to use the step's, or drop the user from the step"
+        );
+        // No step set the user: nothing to say here.
+        assert!(
+            run(
+                who_sets_the_user,
+                json!({"webserver": {"defaultUser": user}})
+            )
+            .is_empty()
+        );
     }
 
     #[test]

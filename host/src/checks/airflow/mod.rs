@@ -241,11 +241,9 @@ type Rule = fn(&Ctx) -> Vec<Finding>;
 /// Every rule, with the diagnostic code of its findings.
 const RULES: &[(Rule, &Code)] = &[
     (pgbouncer::bypass, &diagnostics::PGBOUNCER_BYPASS),
-    (
-        admin::exposed_default_password,
-        &diagnostics::ADMIN_PASSWORD,
-    ),
+    (admin::weak_admin_password, &diagnostics::ADMIN_PASSWORD),
     (admin::partial_webserver_user, &diagnostics::PARTIAL_USER),
+    (admin::who_sets_the_user, &diagnostics::ADMIN_USER_SHADOWED),
     (urls::connection_urls, &diagnostics::CONNECTION_URL),
     (keda::settings_without_effect, &diagnostics::KEDA_SETTING),
     (
@@ -376,6 +374,30 @@ pub mod test_support {
         run_facts("1.19.0", rule, values, provenance)
     }
 
+    /// [`run`] with these objects emitted by step 1 (`airflow-ui`).
+    pub fn run_emitting(rule: Rule, values: Value, emitted: Vec<Value>) -> Vec<Finding> {
+        let facts = airflow_facts::select("1.19.0").unwrap();
+        let mut render = render(&values);
+        render.manifests = emitted
+            .into_iter()
+            .map(|object| crate::render::Manifest {
+                kind: crate::plan::StepKind::Values,
+                step: 1,
+                plugin: "airflow-ui".into(),
+                object,
+            })
+            .collect();
+        let provenance = Provenance::default();
+        let ctx = Ctx {
+            facts: &facts,
+            values: &values,
+            user: &values,
+            provenance: &provenance,
+            render: &render,
+        };
+        rule(&ctx)
+    }
+
     pub fn run_facts(
         version: &str,
         rule: Rule,
@@ -458,12 +480,12 @@ mod every_version {
                     merge(merge(on, secret), config),
                 )
             }),
-            ("admin password", admin::exposed_default_password, |f| {
+            ("admin password", admin::weak_admin_password, |f| {
                 let lb = at(f, "apiServer.service.type", json!("LoadBalancer"));
                 let user = at(
                     f,
                     "createUserJob.defaultUser",
-                    json!({"username": "admin", "password": "a-long-passphrase"}),
+                    json!({"username": "admin", "password": "N7w#q2LxT9v!bR4m-admin"}),
                 );
                 (lb.clone(), merge(lb, user))
             }),
@@ -553,8 +575,8 @@ mod every_version {
 
     #[test]
     fn every_rule_fails_and_passes_on_every_chart_version() {
-        // Every rule of RULES has a case here (the executor's below).
-        assert_eq!(cases().len() + 1, RULES.len());
+        // Every rule of RULES has a case here (the executor's and the admin user's below).
+        assert_eq!(cases().len() + 2, RULES.len());
         for version in VERSIONS {
             let f = airflow_facts::select(version).unwrap();
             for (name, rule, case) in cases() {
@@ -594,6 +616,32 @@ mod every_version {
             let mut alone = Provenance::default();
             alone.record(&json!({}), &values, &step, None);
             assert!(run_facts(version, executor::replaced_by_a_step, values, alone).is_empty());
+        }
+    }
+
+    #[test]
+    fn the_admin_user_rule_fails_and_passes_on_every_chart_version() {
+        let user = json!({"role": "Admin", "username": "old", "email": "o@x.y", "firstName": "a",
+                          "lastName": "b", "password": "N7w#q2LxT9v!bR4m-admin"});
+        let step = Origin::Step {
+            number: 1,
+            plugin: "airflow-ui".into(),
+        };
+        for version in VERSIONS {
+            let before = json!({"webserver": {"defaultUser": user}});
+            let values = merge(
+                before.clone(),
+                json!({"createUserJob": {"defaultUser": {"username": "ops"}}}),
+            );
+            let mut p = user_set(&before);
+            p.record(&before, &values, &step, None);
+            let f = run_facts(version, admin::who_sets_the_user, values, p);
+            assert_eq!(f.len(), 1, "{version}");
+            // The step alone sets the user: the chart uses it.
+            let values = json!({"createUserJob": {"defaultUser": {"username": "ops"}}});
+            let mut alone = Provenance::default();
+            alone.record(&json!({}), &values, &step, None);
+            assert!(run_facts(version, admin::who_sets_the_user, values, alone).is_empty());
         }
     }
 
