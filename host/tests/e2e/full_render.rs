@@ -88,7 +88,7 @@ fn check_tool(script: &str, stream: &str) -> (i32, String) {
 }
 
 /// [`check_tool`] with arguments.
-fn run_tool(script: &str, args: &[&std::ffi::OsStr], stream: &str) -> (i32, String) {
+pub fn run_tool(script: &str, args: &[&std::ffi::OsStr], stream: &str) -> (i32, String) {
     let mut child = crate::support::python3()
         .arg(root().join("tests/tools").join(script))
         .args(args)

@@ -10,6 +10,7 @@ mod chart_facts;
 mod charts;
 mod ci;
 mod concurrency;
+mod database_tls;
 mod discovery;
 mod flux;
 mod full_render;

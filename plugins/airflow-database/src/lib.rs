@@ -41,6 +41,10 @@ pub struct Config {
     pub password: String,
     #[serde(default)]
     pub sslmode: Option<String>,
+    /// The CA bundle (PEM) that signs the database's certificate, for `verify-ca` /
+    /// `verify-full`: by reference (`ref+file://global-bundle.pem`).
+    #[serde(default)]
+    pub sslrootcert: Option<String>,
     #[serde(default)]
     pub metadata_secret_name: Option<String>,
     #[serde(default)]
@@ -59,10 +63,42 @@ fn enc(s: &str) -> String {
     utf8_percent_encode(s, COMPONENT).to_string()
 }
 
-/// `postgresql://USER:PASSWORD@HOST:PORT/DATABASE[?sslmode=MODE]`, credentials and database
-/// percent-encoded.
+/// `postgresql://USER:PASSWORD@HOST:PORT/DATABASE[?sslmode=MODE[&sslrootcert=PATH]]`,
+/// credentials and database percent-encoded; with a CA, the path it is mounted at in every
+/// Airflow pod ([`CA_MOUNT`]).
 pub fn connection_url(c: &Config) -> String {
-    url(c, &c.host, c.port, &c.database, c.sslmode.as_deref())
+    let mut u = url(c, &c.host, c.port, &c.database, c.sslmode.as_deref());
+    if c.sslrootcert.is_some() && c.sslmode.is_some() {
+        u.push_str(&format!("&sslrootcert={CA_MOUNT}/{CA_KEY}"));
+    }
+    u
+}
+
+/// Where the database CA is mounted in the Airflow pods (direct connections).
+pub const CA_MOUNT: &str = "/etc/airflow-database-ca";
+/// The key (and file name) of the CA in its Secret, as libpq and the chart's PgBouncer name it.
+pub const CA_KEY: &str = "root.crt";
+/// Where the chart mounts `pgbouncer.ssl.ca` in the PgBouncer pod.
+pub const PGBOUNCER_CA_FILE: &str = "/etc/pgbouncer/root.crt";
+
+/// `verify-ca` / `verify-full` need the CA; a CA must be PEM certificates.
+fn check_tls(c: &Config) -> Result<(), PluginError> {
+    let verifies = matches!(c.sslmode.as_deref(), Some("verify-ca" | "verify-full"));
+    match &c.sslrootcert {
+        None if verifies => Err(PluginError::InvalidConfig(format!(
+            "`sslmode: {}` verifies the server against a CA, and none is given: set `sslrootcert` to the CA \
+             bundle by reference (for RDS, the region's bundle: `sslrootcert: ref+file://global-bundle.pem`)",
+            c.sslmode.as_deref().unwrap_or_default()
+        ))),
+        Some(ca) if !ca.contains("-----BEGIN CERTIFICATE-----") => Err(PluginError::InvalidConfig(
+            "`sslrootcert` must be the CA bundle's content (PEM: `-----BEGIN CERTIFICATE-----` …), not a path".into(),
+        )),
+        Some(_) if !verifies => Err(PluginError::InvalidConfig(format!(
+            "`sslrootcert` is set but `sslmode` is `{}`: only `verify-ca` and `verify-full` use the CA",
+            c.sslmode.as_deref().unwrap_or("unset")
+        ))),
+        _ => Ok(()),
+    }
 }
 
 fn url(c: &Config, host: &str, port: u16, database: &str, sslmode: Option<&str>) -> String {
@@ -135,10 +171,13 @@ pub struct Plan {
     pub secrets: Vec<SecretPlan>,
     pub set: Vec<(String, Value)>,
     pub warnings: Vec<(String, String)>,
+    /// Secrets to mount at [`CA_MOUNT`] in every Airflow pod (`volumes` / `volumeMounts`).
+    pub mounts: Vec<String>,
 }
 
 pub fn plan(c: &Config, ctx: &Context) -> Result<Plan, PluginError> {
     check_host(&c.host)?;
+    check_tls(c)?;
     if c.port == 0 {
         return Err(PluginError::InvalidConfig(
             "`port` must be between 1 and 65535".into(),
@@ -253,6 +292,34 @@ pub fn plan(c: &Config, ctx: &Context) -> Result<Plan, PluginError> {
             "pgbouncer.metricsExporterSidecar.statsSecretName".into(),
             json!(stats_name),
         ));
+        if let Some(ca) = &c.sslrootcert {
+            // The chart puts it in its PgBouncer certificates Secret and mounts it at
+            // PGBOUNCER_CA_FILE; `pgbouncer.ini` names that file.
+            p.set.push(("pgbouncer.ssl.ca".into(), json!(ca)));
+        }
+        if c.sslmode.is_none()
+            && !matches!(s.sslmode.as_str(), "require" | "verify-ca" | "verify-full")
+        {
+            p.warnings.push((
+                "pgbouncer.sslmode".into(),
+                format!(
+                    "no `sslmode`: Airflow reaches PgBouncer inside the cluster without TLS (`sslmode=disable`), and \
+                     PgBouncer reaches the database `{}` with the TLS mode `{}` (`pgbouncer.sslmode`, its \
+                     `server_tls_sslmode`), which accepts an unencrypted connection; set `sslmode: require` on this step (or `verify-full` with \
+                     `sslrootcert`)",
+                    c.host, s.sslmode
+                ),
+            ));
+        }
+    } else if let Some(ca) = &c.sslrootcert {
+        // Direct connections: the CA in a Secret mounted into every Airflow pod, which the
+        // URLs name (`sslrootcert=`).
+        let name = format!("{}-database-ca", r.name);
+        p.secrets.push(SecretPlan {
+            name: name.clone(),
+            data: vec![(CA_KEY.into(), ca.clone())],
+        });
+        p.mounts.push(name);
     }
     p.set.push(("postgresql.enabled".into(), json!(false)));
     Ok(p)
@@ -282,6 +349,32 @@ fn pick_name(
     k8s::check_subdomain(&name)
         .map_err(|e| PluginError::InvalidConfig(format!("`{field}`: {e}")))?;
     Ok(name)
+}
+
+/// The database CA Secret `name` in every Airflow pod: a `volumes` entry and a `volumeMounts`
+/// entry at [`CA_MOUNT`] (the chart adds both lists to each component), replacing an earlier
+/// one of the same name.
+fn mount_ca(v: &mut Value, name: &str) -> Result<(), PluginError> {
+    const VOLUME: &str = "airflow-database-ca";
+    for (path, entry) in [
+        (
+            "volumes",
+            json!({"name": VOLUME, "secret": {"secretName": name}}),
+        ),
+        (
+            "volumeMounts",
+            json!({"name": VOLUME, "mountPath": CA_MOUNT, "readOnly": true}),
+        ),
+    ] {
+        let mut list: Vec<Value> = values::get(v, path)
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        list.retain(|e| e["name"] != VOLUME);
+        list.push(entry);
+        values::set(v, path, Value::Array(list))?;
+    }
+    Ok(())
 }
 
 fn check_host(host: &str) -> Result<(), PluginError> {
@@ -322,6 +415,9 @@ impl Plugin for AirflowDatabase {
         for (path, value) in plan.set {
             values::set(&mut out.values, &path, value)?;
         }
+        for name in &plan.mounts {
+            mount_ca(&mut out.values, name)?;
+        }
         for (path, message) in plan.warnings {
             out.warning(message, Some(&path));
         }
@@ -342,6 +438,7 @@ pub fn config_schema() -> Value {
             "user": {"type": "string", "minLength": 1},
             "password": {"type": "string", "minLength": 1},
             "sslmode": {"enum": ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]},
+            "sslrootcert": {"type": "string", "minLength": 1, "description": "The CA bundle (PEM) for verify-ca / verify-full, by reference (ref+file://global-bundle.pem)"},
             "metadataSecretName": {"type": "string", "description": "Default: data.metadataSecretName from the values, else RELEASE-metadata-connection"},
             "resultBackendSecretName": {"type": "string", "description": "Default: data.resultBackendSecretName from the values, else RELEASE-result-backend-connection"},
             "pgbouncerConfigSecretName": {"type": "string", "description": "With PgBouncer. Default: RELEASE-pgbouncer-config"},

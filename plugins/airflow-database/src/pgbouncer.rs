@@ -72,7 +72,12 @@ pub fn ini(c: &Config, r: &Release, s: &Settings) -> String {
          log_connections = 0\n\
          \n\
          server_tls_sslmode = {tls}\n\
-         server_tls_ciphers = normal\n",
+         server_tls_ciphers = normal\n{ca}",
+        ca = if c.sslrootcert.is_some() {
+            format!("server_tls_ca_file = {}\n", crate::PGBOUNCER_CA_FILE)
+        } else {
+            String::new()
+        },
         rel = r.name,
         host = c.host,
         db = c.database,

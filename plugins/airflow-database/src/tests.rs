@@ -8,6 +8,7 @@ fn config() -> Config {
         user: "your_id".into(),
         password: "your_pw".into(),
         sslmode: None,
+        sslrootcert: None,
         metadata_secret_name: Some("prod-mydatabase".into()),
         result_backend_secret_name: Some("result-backend-mydatabase".into()),
         pgbouncer_config_secret_name: None,
@@ -234,4 +235,116 @@ fn keda_bypassing_pgbouncer_gets_a_direct_keda_connection() {
 #[test]
 fn quotes_in_pgbouncer_passwords_are_doubled() {
     assert_eq!(pgbouncer::users_txt("u", "a\"b"), "\"u\" \"a\"\"b\"\n");
+}
+
+const CA: &str = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+
+#[test]
+fn verify_modes_need_a_ca_and_name_the_option() {
+    for mode in ["verify-ca", "verify-full"] {
+        let c = Config {
+            sslmode: Some(mode.into()),
+            ..config()
+        };
+        let e = plan(&c, &ctx(json!({}))).unwrap_err().to_string();
+        assert!(
+            e.contains(&format!("`sslmode: {mode}`")) && e.contains("set `sslrootcert`"),
+            "{e}"
+        );
+    }
+    let path = Config {
+        sslmode: Some("verify-full".into()),
+        sslrootcert: Some("/etc/ssl/rds.pem".into()),
+        ..config()
+    };
+    assert!(
+        plan(&path, &ctx(json!({})))
+            .unwrap_err()
+            .to_string()
+            .contains("not a path")
+    );
+    let unused = Config {
+        sslmode: Some("require".into()),
+        sslrootcert: Some(CA.into()),
+        ..config()
+    };
+    assert!(
+        plan(&unused, &ctx(json!({})))
+            .unwrap_err()
+            .to_string()
+            .contains("only `verify-ca` and `verify-full`")
+    );
+}
+
+#[test]
+fn with_pgbouncer_the_ca_goes_through_the_charts_pgbouncer_settings() {
+    let c = Config {
+        sslmode: Some("verify-full".into()),
+        sslrootcert: Some(CA.into()),
+        ..config()
+    };
+    let p = plan(&c, &ctx(json!({"pgbouncer": {"enabled": true}}))).unwrap();
+    let ini = secret(&p, "airflow-pgbouncer-config")
+        .get("pgbouncer.ini")
+        .unwrap();
+    assert!(ini.contains("server_tls_sslmode = verify-full\n"), "{ini}");
+    assert!(
+        ini.contains("server_tls_ca_file = /etc/pgbouncer/root.crt\n"),
+        "{ini}"
+    );
+    assert!(p.set.contains(&("pgbouncer.ssl.ca".into(), json!(CA))));
+    assert!(p.mounts.is_empty());
+    assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+}
+
+#[test]
+fn without_pgbouncer_the_ca_is_mounted_in_every_pod_and_the_urls_name_it() {
+    let c = Config {
+        sslmode: Some("verify-full".into()),
+        sslrootcert: Some(CA.into()),
+        ..config()
+    };
+    let p = plan(&c, &ctx(json!({}))).unwrap();
+    assert!(
+        secret(&p, "prod-mydatabase")
+            .get("connection")
+            .unwrap()
+            .ends_with(
+                "/airflow_db?sslmode=verify-full&sslrootcert=/etc/airflow-database-ca/root.crt"
+            )
+    );
+    assert_eq!(secret(&p, "airflow-database-ca").get("root.crt"), Some(CA));
+    assert_eq!(p.mounts, ["airflow-database-ca"]);
+    let mut v = json!({"volumes": [{"name": "other"}, {"name": "airflow-database-ca"}]});
+    mount_ca(&mut v, "airflow-database-ca").unwrap();
+    assert_eq!(v["volumes"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        v["volumes"][1]["secret"]["secretName"],
+        "airflow-database-ca"
+    );
+    assert_eq!(
+        v["volumeMounts"][0]["mountPath"],
+        "/etc/airflow-database-ca"
+    );
+}
+
+#[test]
+fn without_sslmode_the_warning_names_both_hops() {
+    let p = plan(&config(), &ctx(json!({"pgbouncer": {"enabled": true}}))).unwrap();
+    let (path, message) = &p.warnings[0];
+    assert_eq!(path, "pgbouncer.sslmode");
+    assert!(
+        message.contains("Airflow reaches PgBouncer inside the cluster without TLS")
+            && message.contains(
+                "PgBouncer reaches the database `host.example.com` with the TLS mode `prefer`"
+            ),
+        "{message}"
+    );
+    // A `pgbouncer.sslmode: require` in the values covers the second hop.
+    let p = plan(
+        &config(),
+        &ctx(json!({"pgbouncer": {"enabled": true, "sslmode": "require"}})),
+    )
+    .unwrap();
+    assert!(p.warnings.is_empty(), "{:?}", p.warnings);
 }
