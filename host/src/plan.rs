@@ -145,6 +145,9 @@ pub struct ChartSchema {
     pub schema_file: PathBuf,
     pub schema: crate::checks::ValuesSchema,
     pub defaults: Map<String, Value>,
+    /// With `chartDir`: the folder's `Chart.yaml` and the version it says (a bare schema
+    /// `file` carries no version, and is not checked).
+    pub chart_version: Option<(PathBuf, String)>,
 }
 
 /// Which list a step is in.
@@ -366,6 +369,19 @@ impl Loader {
             .map(|s| self.schema(s, base))
             .transpose()
             .with_context(|| format!("cannot load the chart schema of release `{}`", r.name))?;
+        if let (Some(s), Some(wanted)) = (&schema, &r.version)
+            && let Some((chart_yaml, version)) = &s.chart_version
+            && let Ok(w) = crate::chart::version::Wanted::parse(wanted)
+            && !w.matches(version)
+        {
+            anyhow::bail!(
+                "release `{}`: releases[{index}].schema.chartDir: the chart folder's {} says version `{version}`, but the \
+                 release is `{wanted}`: its schema and defaults would check the values against another version's keys. \
+                 Point `chartDir` at the chart of `{wanted}`, or drop `schema:` to use the chart's own",
+                r.name,
+                chart_yaml.display()
+            );
+        }
         Ok(ReleasePlan {
             existing_secrets: r.existing_secrets,
             existing_config_maps: r.existing_config_maps,
@@ -540,10 +556,31 @@ fn load_schema(spec: &spec::SchemaSpec, base: &Path) -> Result<ChartSchema> {
         }
         None => Map::new(),
     };
+    let chart_version = match &spec.chart_dir {
+        Some(dir) => {
+            let chart_yaml = crate::paths::join(base, dir).join("Chart.yaml");
+            match std::fs::read_to_string(&chart_yaml) {
+                Ok(text) => {
+                    let meta = yaml::parse_values(&text, &chart_yaml)?;
+                    let version = meta["version"]
+                        .as_str()
+                        .map(str::to_owned)
+                        .or_else(|| meta["version"].as_number().map(|n| n.to_string()));
+                    version.map(|v| (chart_yaml, v))
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                Err(e) => {
+                    return Err(anyhow::anyhow!("cannot read {}: {e}", chart_yaml.display()));
+                }
+            }
+        }
+        None => None,
+    };
     Ok(ChartSchema {
         schema_file,
         schema: crate::checks::ValuesSchema::new(schema),
         defaults,
+        chart_version,
     })
 }
 

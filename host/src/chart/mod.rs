@@ -16,6 +16,7 @@ pub mod archive;
 pub mod cache;
 pub mod repo;
 pub mod source;
+pub mod version;
 
 pub use source::Source;
 
@@ -186,15 +187,14 @@ impl Resolver<'_> {
         };
         let entries = repo::entries(&index, name, url).map_err(|e| anyhow!(e))?;
         let Some(entry) = repo::select(&entries, version) else {
-            let mut known: Vec<&str> = entries.iter().map(|e| e.version.as_str()).collect();
-            known.truncate(10);
             bail!(
-                "chart `{name}` version `{version}` is not in the repository {url} ({})",
-                if known.is_empty() {
-                    format!("it has no chart `{name}`")
+                "chart `{name}` {} is not in the repository {url} ({})",
+                if repo::is_exact(version) {
+                    format!("version `{version}`")
                 } else {
-                    format!("versions: {}", known.join(", "))
-                }
+                    format!("has no version in the range `{version}`, and")
+                },
+                repo::versions_it_has(&entries, name)
             );
         };
         let archive_url = repo::absolute(url, &entry.url);
@@ -314,14 +314,9 @@ fn load(
         bail!("{origin}: the archive holds chart `{name}`, not `{w}`");
     }
     if let Some(wanted) = source.wanted_version() {
-        let exact = wanted.trim_start_matches('v') == version.trim_start_matches('v');
-        let in_range = || {
-            semver::VersionReq::parse(wanted)
-                .ok()
-                .zip(semver::Version::parse(version.trim_start_matches('v')).ok())
-                .is_some_and(|(req, v)| req.matches(&v))
-        };
-        if !exact && (repo::is_exact(wanted) || !in_range()) {
+        let same = wanted.trim_start_matches('v') == version.trim_start_matches('v');
+        let matches = version::Wanted::parse(wanted).is_ok_and(|w| w.matches(&version));
+        if !same && !matches {
             bail!(
                 "{origin}: the chart's Chart.yaml says version `{version}`, but the release asks for `{wanted}`"
             );

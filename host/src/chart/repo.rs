@@ -84,8 +84,9 @@ pub fn entries(index_text: &str, name: &str, url: &str) -> Result<Vec<IndexEntry
         .collect())
 }
 
-/// The entry for `wanted`: the exact version, or the highest version a semver range such as
-/// `~1.19.0` or `>=1.18, <2` accepts (pre-releases only when asked for by name, as Helm).
+/// The entry for `wanted`: the exact version and no other (an exact version is never read as a
+/// range), or the highest version a range such as `~1.19.0` or `>=1.18, <2` accepts
+/// (pre-releases only when asked for by name, as Helm). See [`super::version::Wanted`].
 pub fn select<'a>(entries: &'a [IndexEntry], wanted: &str) -> Option<&'a IndexEntry> {
     let wanted_t = wanted.trim_start_matches('v');
     if let Some(e) = entries
@@ -94,7 +95,7 @@ pub fn select<'a>(entries: &'a [IndexEntry], wanted: &str) -> Option<&'a IndexEn
     {
         return Some(e);
     }
-    let req = semver::VersionReq::parse(wanted).ok()?;
+    let wanted = super::version::Wanted::parse(wanted).ok()?;
     entries
         .iter()
         .filter_map(|e| {
@@ -103,9 +104,35 @@ pub fn select<'a>(entries: &'a [IndexEntry], wanted: &str) -> Option<&'a IndexEn
                 e,
             ))
         })
-        .filter(|(v, _)| req.matches(v))
+        .filter(|(_, e)| wanted.matches(&e.version))
         .max_by(|a, b| a.0.cmp(&b.0))
         .map(|(_, e)| e)
+}
+
+/// What a repository has of a chart, for the message when the wanted version is not there:
+/// `versions: 1.21.0, 1.20.0, … (N in all)`, newest first.
+pub fn versions_it_has(entries: &[IndexEntry], name: &str) -> String {
+    if entries.is_empty() {
+        return format!("it has no chart `{name}`");
+    }
+    let mut versions: Vec<(Option<semver::Version>, &str)> = entries
+        .iter()
+        .map(|e| {
+            (
+                semver::Version::parse(e.version.trim_start_matches('v')).ok(),
+                e.version.as_str(),
+            )
+        })
+        .collect();
+    versions.sort_by(|a, b| b.cmp(a));
+    const SHOWN: usize = 12;
+    let shown: Vec<&str> = versions.iter().take(SHOWN).map(|(_, v)| *v).collect();
+    let more = if versions.len() > SHOWN {
+        format!(", … ({} in all)", versions.len())
+    } else {
+        String::new()
+    };
+    format!("it has {}{more}", shown.join(", "))
 }
 
 /// An archive URL from an index, made absolute against the repository URL.
@@ -124,7 +151,7 @@ pub fn absolute(repo_url: &str, url: &str) -> String {
 /// True for an exact version (no range operators): such a request is served from the cache
 /// without asking the repository.
 pub fn is_exact(version: &str) -> bool {
-    semver::Version::parse(version.trim_start_matches('v')).is_ok()
+    super::version::Wanted::parse(version).is_ok_and(|w| w.is_exact())
 }
 
 #[cfg(test)]
@@ -151,6 +178,14 @@ mod tests {
         );
         assert_eq!(select(&e, "1.20.0-rc1").unwrap().version, "1.20.0-rc1");
         assert!(select(&e, "2.0.0").is_none());
+        // An exact version missing from the index is missing, never the newest of a caret range.
+        assert!(select(&e, "1.15.0").is_none());
+        assert!(select(&e, "1.18.1").is_none());
+        assert_eq!(
+            versions_it_has(&e, "airflow"),
+            "it has 1.20.0-rc1, 1.19.0, 1.18.0"
+        );
+        assert_eq!(versions_it_has(&[], "airflow"), "it has no chart `airflow`");
         assert_eq!(
             absolute("http://r/", "airflow-1.19.0.tgz"),
             "http://r/airflow-1.19.0.tgz"

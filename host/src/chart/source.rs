@@ -38,6 +38,9 @@ impl Source {
         repositories: &[RepositorySpec],
         base: &Path,
     ) -> Result<Source, (&'static str, String)> {
+        if let Some(v) = version {
+            super::version::Wanted::parse(v).map_err(|e| ("version", e))?;
+        }
         let need_version = |what: &str| {
             version.map(str::to_owned).ok_or((
                 "version",
@@ -178,7 +181,7 @@ mod tests {
             }
         );
         assert!(matches!(
-            c("oci://r/x", Some("1")).unwrap(),
+            c("oci://r/x", Some("1.0.0")).unwrap(),
             Source::Oci { .. }
         ));
         assert_eq!(
@@ -194,6 +197,15 @@ mod tests {
             Source::Undeclared { .. }
         ));
         assert_eq!(c("apache-airflow/airflow", None).unwrap_err().0, "version");
+        // A version that is neither exact nor a range says so, for every kind of chart.
+        for chart in ["apache-airflow/airflow", "oci://r/x", "mychart"] {
+            let (field, message) = c(chart, Some("1.19")).unwrap_err();
+            assert_eq!(field, "version");
+            assert!(
+                message.contains("neither an exact version nor a range"),
+                "{message}"
+            );
+        }
         assert_eq!(c("./missing", None).unwrap_err().0, "chart");
         assert_eq!(c("a/b/c", None).unwrap_err().0, "chart");
     }

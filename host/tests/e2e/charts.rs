@@ -579,7 +579,7 @@ fn versions_not_in_the_index_are_an_error_listing_the_ones_there() {
         "{}",
         run.stderr
     );
-    assert!(run.stderr.contains("versions: 1.19.0"), "{}", run.stderr);
+    assert!(run.stderr.contains("(it has 1.19.0)"), "{}", run.stderr);
     // A range picks the newest match.
     let dir = project(&airflow_from(&repo.url, "~1.19"));
     let run = helmwasm_with(dir.path(), &["template", "--strict"], &env);

@@ -32,4 +32,5 @@ mod review;
 mod secrets;
 mod setup;
 mod verbose;
+mod versions;
 mod yaml_helm;
