@@ -475,6 +475,42 @@ mod tests {
     }
 
     #[test]
+    fn escapes_helm_refuses_or_reads_otherwise_are_errors_with_their_position() {
+        let e = err("a:\n  b: \"x\\/y\"\n");
+        assert!(
+            e.starts_with("v.yaml:2:8: `\\/` in a double-quoted string: Helm's reader refuses it"),
+            "{e}"
+        );
+        let e = err("a: \"it\\'s\"\n");
+        assert!(
+            e.starts_with(
+                "v.yaml:1:7: `\\'` in a double-quoted string: Helm's reader takes it for `'`"
+            ),
+            "{e}"
+        );
+        let e = err("a: \"x\\qy\"\n");
+        assert!(
+            e.starts_with("v.yaml:1:6: `\\q` in a double-quoted string is not an escape"),
+            "{e}"
+        );
+        // On a later line of a multi-line scalar, and in a key.
+        let e = err("a: \"one\n  two \\/\"\n");
+        assert!(e.starts_with("v.yaml:2:7:"), "{e}");
+        let e = err("\"k\\/\": 1\n");
+        assert!(e.starts_with("v.yaml:1:3:"), "{e}");
+        // Every escape both readers know, single quotes and block scalars are fine.
+        for ok in [
+            "a: \"\\0\\a\\b\\t\\n\\v\\f\\r\\e\\ \\\"\\\\\\N\\_\\L\\P\\x41\\u0041\\U00000041\"\n",
+            "a: \"line \\\n  folded\"\n",
+            "a: 'x\\/y'\n",
+            "a: |\n  x\\/y \"\\q\"\n",
+            "a: x\\/y\n",
+        ] {
+            assert!(parse_values(ok, Path::new("v")).is_ok(), "{ok}");
+        }
+    }
+
+    #[test]
     fn scalars_are_read_as_helm_reads_them() {
         let v = parse_values(
             "b1: yes\nb2: Off\nb3: \"no\"\nn1: ~\nn2:\no: 0755\np: 012\nq: 0o17\nh: 0x1F\nu: 1_000\n\

@@ -203,6 +203,11 @@ impl Composer<'_, '_, '_> {
                 if self.documents > 1 && !empty {
                     return Err(self.second_document(at));
                 }
+                if style == ScalarStyle::DoubleQuoted
+                    && let Some((escape, line, col)) = self.unknown_escape(at)
+                {
+                    return Err(self.escape_error(escape, line, col));
+                }
                 if anchor != 0
                     && let Some(name) = self.anchor_before(at)
                 {
@@ -731,8 +736,93 @@ impl Composer<'_, '_, '_> {
         }
     }
 
+    /// The first escape in the double-quoted scalar that starts at `at` that Helm's reader
+    /// (go-yaml v2) and YAML 1.2 do not both know, with its line and (0-based) column. Both know
+    /// `\0 \a \b \t \n \v \f \r \e`, `\ `, `\"`, `\\`, `\N \_ \L \P`, `\x \u \U` and an
+    /// escaped line break; YAML 1.2 adds `\/` (Helm refuses it), go-yaml adds `\'` (YAML 1.2
+    /// refuses it).
+    fn unknown_escape(&self, at: Marker) -> Option<(char, usize, usize)> {
+        let start = self.chars.byte(at.index());
+        let mut chars = self.text.get(start..)?.chars();
+        if chars.next() != Some('"') {
+            return None;
+        }
+        let (mut line, mut col) = (at.line(), at.col() + 1);
+        while let Some(c) = chars.next() {
+            match c {
+                '"' => return None,
+                '\\' => {
+                    let escape = chars.next()?;
+                    let known = matches!(
+                        escape,
+                        '0' | 'a'
+                            | 'b'
+                            | 't'
+                            | '\t'
+                            | 'n'
+                            | 'v'
+                            | 'f'
+                            | 'r'
+                            | 'e'
+                            | ' '
+                            | '"'
+                            | '\\'
+                            | 'N'
+                            | '_'
+                            | 'L'
+                            | 'P'
+                            | 'x'
+                            | 'u'
+                            | 'U'
+                            | '\n'
+                            | '\r'
+                    );
+                    if !known {
+                        return Some((escape, line, col));
+                    }
+                    if escape == '\n' {
+                        (line, col) = (line + 1, 0);
+                    } else {
+                        col += 2;
+                    }
+                }
+                '\n' => (line, col) = (line + 1, 0),
+                _ => col += 1,
+            }
+        }
+        None
+    }
+
+    fn escape_error(&self, escape: char, line: usize, col: usize) -> YamlError {
+        let message = match escape {
+            '\'' => "`\\'` in a double-quoted string: Helm's reader takes it for `'`, YAML 1.2 readers refuse it, \
+                      so helmwasm does; write `'` without the backslash"
+                .to_owned(),
+            '/' => "`\\/` in a double-quoted string: Helm's reader refuses it (\"found unknown escape character\"), \
+                    so helmwasm does; write `/` without the backslash"
+                .to_owned(),
+            c => format!(
+                "`\\{}` in a double-quoted string is not an escape Helm's reader knows (\"found unknown escape \
+                 character\"); write `\\\\` for a backslash, or single-quote the string",
+                c.escape_debug()
+            ),
+        };
+        YamlError {
+            file: self.file.to_owned(),
+            line: Some(line),
+            column: Some(col + 1),
+            message,
+        }
+    }
+
     fn scan_error(&self, e: &saphyr_parser::ScanError) -> YamlError {
         let at = e.marker();
+        // An escape the scanner refuses: say which, where, and what Helm does with it.
+        if e.info().contains("unknown escape character")
+            && let Some((escape, line, col)) = self.unknown_escape(*at)
+        {
+            return self.escape_error(escape, line, col);
+        }
         let mut line = at.line();
         let mut column = at.col() + 1;
         let mut message = e.info().to_owned();

@@ -513,3 +513,52 @@ fn plain_scalars_refused_by_helmwasm_but_read_by_helm_are_the_documented_ones() 
     let documented = ["k: {a}\n", "{}: 1\n"];
     assert_eq!(accepted, documented, "{} refused in all", refused.len());
 }
+
+/// Every escape in a double-quoted scalar, against real helm (go-yaml v2): where helmwasm
+/// reads one, helm reads the same string; where helm refuses one (`\/`, `\q`, …), helmwasm
+/// refuses it with file:line:column. The one escape helmwasm refuses and helm reads is `\'`
+/// (YAML 1.2 has no such escape), documented and pinned here.
+#[test]
+fn every_double_quoted_escape_reads_as_helm_reads_it_or_is_an_error() {
+    tool("helm");
+    let mut escapes: Vec<String> = (0x20u8..0x7f)
+        .map(|b| (b as char).to_string())
+        .chain(["\t".to_owned()])
+        .collect();
+    for (c, digits) in [("x", "41"), ("u", "00e9"), ("U", "0001F600")] {
+        escapes.retain(|e| e != c);
+        escapes.push(format!("{c}{digits}"));
+    }
+    let results = parallel(&escapes, |escape| {
+        let text = format!("k: \"a\\{escape}b\"\n");
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("v.yaml"), &text).unwrap();
+        let helm = helm_direct(dir.path(), &["-f".into(), "v.yaml".into()]);
+        let ours = helmwasm::yaml::parse_values(&text, Path::new("v.yaml"));
+        Some((escape.clone(), helm, ours))
+    });
+    assert_eq!(results.len(), escapes.len());
+    let mut refused_by_us_only = Vec::new();
+    let mut helm_refuses = 0;
+    for (escape, helm, ours) in results {
+        match (helm, ours) {
+            (Ok(h), Ok(o)) => assert_eq!(h["k"], o["k"], "`\\{escape}` reads differently"),
+            (Err(_), Ok(o)) => panic!("helm refuses `\\{escape}`, helmwasm reads {}", o["k"]),
+            (Err(_), Err(e)) => {
+                helm_refuses += 1;
+                let e = e.to_string();
+                assert!(e.starts_with("v.yaml:1:6: "), "`\\{escape}`: {e}");
+            }
+            (Ok(_), Err(e)) => {
+                assert!(e.to_string().starts_with("v.yaml:1:6: "), "{e}");
+                refused_by_us_only.push(escape);
+            }
+        }
+    }
+    assert_eq!(
+        refused_by_us_only,
+        ["'"],
+        "escapes helm reads and helmwasm refuses"
+    );
+    assert!(helm_refuses > 50, "helm refuses {helm_refuses} escapes");
+}
