@@ -139,7 +139,7 @@ fn near_miss_names_get_a_suggestion() {
     assert_eq!(run.code, 1);
     assert!(
         run.stderr.contains(
-            "Secret `app-credential` is not in the render: did you mean `app-credentials`?"
+            "Secret `app-credential` is not in the render (the render reads key `password` from it): did you mean `app-credentials`?"
         ),
         "{}",
         run.stderr

@@ -35,7 +35,7 @@ fn writes_values_and_manifests_and_a_failed_run_leaves_them_untouched() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(
         run.stderr,
-        "note: release `airflow`: chart not rendered, values and emitted manifests only: repository `apache-airflow` of chart `apache-airflow/airflow` is not declared; declare it under `repositories:` (`- {name: apache-airflow, url: https://…}`), or point `chart:` at a chart folder or `.tgz`; the Airflow chart facts for 1.19 were chosen by the pipeline's version `1.19.0` and could not be verified against the chart\nwrote out/airflow/values.yaml\nwrote out/airflow/manifests.yaml\nwrote out/airflow/chart.yaml\n"
+        "warning: release `airflow`: createUserJob.defaultUser.password: the admin password the create-user Job gets is the chart's default password (in some letter case): it comes from `createUserJob.defaultUser.password` (the chart's default); the UI is only reachable inside the cluster, but anyone there can sign in as admin; set a strong one by reference (`airflow-ui` `defaultUser.password: ref+env://…` or `ref+file://…`)\nnote: release `airflow`: chart not rendered, values and emitted manifests only: repository `apache-airflow` of chart `apache-airflow/airflow` is not declared; declare it under `repositories:` (`- {name: apache-airflow, url: https://…}`), or point `chart:` at a chart folder or `.tgz`; the Airflow chart facts for 1.19 were chosen by the pipeline's version `1.19.0` and could not be verified against the chart\nwrote out/airflow/values.yaml\nwrote out/airflow/manifests.yaml\nwrote out/airflow/chart.yaml\n"
     );
     assert_eq!(
         std::fs::read_to_string(dir.path().join("out/airflow/chart.yaml")).unwrap(),

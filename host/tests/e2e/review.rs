@@ -311,7 +311,7 @@ fn lint_github_annotations_carry_file_and_line() {
         .find(|l| l.contains("HW0311"))
         .expect("the exposed password is an annotation");
     assert!(
-        line.starts_with("::error file=helmwasm.yaml,line=7,title=HW0311 exposed-admin-password::release `airflow` step 1 (`airflow-ui`): "),
+        line.starts_with("::error file=helmwasm.yaml,line=7,title=HW0311 weak-admin-password::release `airflow` step 1 (`airflow-ui`): "),
         "{line}"
     );
     // A values-file key is annotated at its own line.
@@ -380,9 +380,16 @@ fn lint_passes_with_an_unset_env_reference_and_template_does_not() {
         &[(var, ""), ("HELMWASM_OFFLINE", "1")],
     );
     assert_eq!(lint.code, 0, "{}\n{}", lint.stdout, lint.stderr);
+    // The warnings: the chart not rendered, and the chart's default admin password on the
+    // cluster-internal UI (HW0311).
     assert!(
         lint.stdout
-            .ends_with("lint: 0 errors, 1 warning, 0 notes\n"),
+            .ends_with("lint: 0 errors, 2 warnings, 0 notes\n"),
+        "{}",
+        lint.stdout
+    );
+    assert!(
+        lint.stdout.contains("warning[HW0311 weak-admin-password]"),
         "{}",
         lint.stdout
     );

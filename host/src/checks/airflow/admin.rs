@@ -176,6 +176,14 @@ fn secret_value(data: &Value, string_data: &Value, key: &str) -> Option<String> 
 /// The UI admin password judged by its value: an error behind a LoadBalancer or Ingress, a
 /// warning on a cluster-internal Service. The message never shows it.
 pub fn weak_admin_password(ctx: &Ctx) -> Vec<Finding> {
+    // No create-user Job, no admin user (the chart's `createUserJob.isEnabled`).
+    let enabled = match effective_user(ctx) {
+        "webserver.defaultUser" => ctx.get("webserver.defaultUser.enabled"),
+        _ => ctx.get("createUserJob.enabled"),
+    };
+    if enabled == Some(&Value::Bool(false)) {
+        return Vec::new();
+    }
     let reaching = reaching_password(ctx);
     let Some(value) = reaching.value else {
         return Vec::new();
@@ -428,6 +436,17 @@ mod tests {
             )
             .is_empty()
         );
+    }
+
+    #[test]
+    fn without_the_create_user_job_there_is_no_password_to_judge() {
+        let mut v = lb();
+        v["createUserJob"]["defaultUser"]["password"] = json!("admin");
+        v["createUserJob"]["enabled"] = json!(false);
+        assert!(run(weak_admin_password, v).is_empty());
+        let v = json!({"apiServer": {"service": {"type": "LoadBalancer"}},
+                       "webserver": {"defaultUser": {"enabled": false, "password": "admin"}}});
+        assert!(run(weak_admin_password, v).is_empty());
     }
 
     #[test]
