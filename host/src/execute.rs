@@ -8,110 +8,11 @@ use crate::plan::{Plan, ReleasePlan, StepKind, StepPlan};
 use crate::provenance::{Origin, Provenance};
 use crate::registry::Registry;
 use crate::render::{Manifest, ReleaseRender};
-use crate::runtime::{self, LogLevel, ReleaseContext, Request, Runtime, Severity};
+use crate::runtime::{self, ReleaseContext, Request, Runtime, Severity};
 use anyhow::{Context, Result, anyhow, bail};
 use serde_json::{Map, Value};
 
-/// Where a message came from: release, step (values or post-render) and plugin.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StepTag {
-    pub release: String,
-    pub kind: StepKind,
-    pub step: usize,
-    pub plugin: String,
-}
-
-impl StepTag {
-    pub fn new(release: &ReleasePlan, step: &StepPlan) -> Self {
-        StepTag {
-            release: release.name.clone(),
-            kind: step.kind,
-            step: step.number,
-            plugin: step.plugin.clone(),
-        }
-    }
-}
-
-impl std::fmt::Display for StepTag {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let stage = match self.kind {
-            StepKind::Values => "",
-            StepKind::PostRender => "post-render ",
-        };
-        write!(
-            f,
-            "release `{}` {stage}step {} (`{}`)",
-            self.release, self.step, self.plugin
-        )
-    }
-}
-
-/// The context of a step's error: `release `x` step N (`plugin`) failed`, typed so callers can
-/// tell which step failed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StepFailed(pub StepTag);
-
-impl std::fmt::Display for StepFailed {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} failed", self.0)
-    }
-}
-
-/// Something to show the user while the pipeline runs.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Event {
-    /// A `log` call of a plugin.
-    Log {
-        tag: StepTag,
-        level: LogLevel,
-        message: String,
-    },
-    /// What a plugin wrote to stdout or stderr.
-    Output {
-        tag: StepTag,
-        stream: &'static str,
-        text: String,
-    },
-    /// A warning or info diagnostic returned by a plugin.
-    Diagnostic {
-        tag: StepTag,
-        severity: Severity,
-        message: String,
-        path: Option<String>,
-    },
-    /// Something was cut to stay within a cap.
-    Truncated { tag: StepTag, what: String },
-    /// A step failed and the release went on without it (only `lint` asks for that, when the
-    /// step may have failed on a secret placeholder).
-    StepSkipped { tag: StepTag, message: String },
-    /// What a values step did (shown with `-v`): its time, the values paths it set, changed
-    /// and deleted, and the objects it emitted (`Kind/name`).
-    StepDone {
-        tag: StepTag,
-        elapsed: std::time::Duration,
-        set: Vec<String>,
-        changed: Vec<String>,
-        deleted: Vec<String>,
-        emitted: Vec<String>,
-    },
-    /// What a post-render step did (shown with `-v`): its time and the objects it added,
-    /// changed and removed.
-    PostRenderDone {
-        tag: StepTag,
-        elapsed: std::time::Duration,
-        added: Vec<String>,
-        changed: Vec<String>,
-        removed: Vec<String>,
-    },
-    /// A host check's warning about a release (the render goes on).
-    Warning {
-        release: String,
-        problem: crate::checks::Problem,
-    },
-    /// Something about the run itself, shown with `-v` (the engine runs without its
-    /// instance pool).
-    Info(String),
-}
+pub use crate::events::{Event, StepFailed, StepTag};
 
 /// The chart identity plugins receive (`release.chart`, `release.chart-version`): from the
 /// resolved `Chart.yaml` when the chart could be had, else as written in the pipeline file.

@@ -48,7 +48,7 @@ pub fn files(
     environment: &str,
     redactor: &Redactor,
 ) -> Result<Vec<(PathBuf, String)>> {
-    let base = crate::commands::parent(pipeline);
+    let base = crate::paths::parent(pipeline);
     let mut repositories: BTreeMap<String, Value> = BTreeMap::new();
     let mut out: Vec<(PathBuf, String)> = Vec::new();
     for r in &render.releases {

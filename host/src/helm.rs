@@ -132,7 +132,7 @@ fn probe_cached(path: &Path, cache: Option<&Path>) -> Result<HelmBinary, String>
     let found = probe(path)?;
     if let Some(entry) = entry {
         // A cache that cannot be written only costs the probe next time.
-        let _ = crate::chart::cache::write_atomic(&entry, found.version.to_string().as_bytes());
+        let _ = crate::store::write_atomic(&entry, found.version.to_string().as_bytes());
     }
     Ok(found)
 }
@@ -157,7 +157,7 @@ fn version_key(path: &Path) -> Option<String> {
         modified.as_nanos(),
         inode
     );
-    Some(crate::runtime::cache::digest(id.as_bytes())[..32].to_owned())
+    Some(crate::store::sha256_hex(id.as_bytes())[..32].to_owned())
 }
 
 /// Run `helm version` and accept Helm 3 and 4.

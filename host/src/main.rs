@@ -4,5 +4,5 @@ use std::process::ExitCode;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    helmwasm::cli::main(std::env::args_os()).into()
+    helmwasm::commands::main(std::env::args_os()).into()
 }

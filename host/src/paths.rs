@@ -78,6 +78,14 @@ pub fn folder(file: &Path) -> PathBuf {
     clean(file.parent().unwrap_or(Path::new(".")))
 }
 
+/// A file's folder, `.` for a bare name.
+pub fn parent(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,7 +7,7 @@
 
 use crate::chart::{self, Resolution, repo::Fetch};
 use crate::checks::{self, Phase, Problem};
-use crate::diagnostics::{self, Code};
+use crate::codes::{self, Code};
 use crate::execute::{self, ChartIdentity, Event};
 use crate::helm::{self, Helm, HelmBinary, TemplateRequest};
 use crate::plan::{self, Plan, ReleasePlan, Selection};
@@ -91,7 +91,7 @@ pub struct Outcome {
 
 /// A stage that failed (built once per failed run or release, so its size does not matter:
 /// `clippy::result_large_err` is allowed where it is returned): its error as shown to people, and what `lint` needs to report it as
-/// a [`diagnostics::Diagnostic`] (the code, the release and step, and for failed checks each
+/// a [`codes::Diagnostic`] (the code, the release and step, and for failed checks each
 /// problem on its own).
 #[derive(Debug)]
 pub struct Failure {
@@ -139,9 +139,9 @@ fn plan_code(e: &anyhow::Error) -> &'static Code {
         .chain()
         .any(|c| c.is::<yaml::YamlError>() || c.is::<std::io::Error>());
     if values {
-        &diagnostics::VALUES
+        &codes::VALUES
     } else {
-        &diagnostics::SELECTION
+        &codes::SELECTION
     }
 }
 
@@ -165,7 +165,7 @@ pub fn run(
         )));
     }
     let helm = helm::locate(opts.helm.as_deref(), Some(ctx.cache_dir))
-        .map_err(|e| Failure::new(&diagnostics::HELM_FAILED, anyhow!(e)))?
+        .map_err(|e| Failure::new(&codes::HELM_FAILED, anyhow!(e)))?
         .map(|h| helm::HelmBinary {
             bounds: opts.helm_bounds,
             ..h
@@ -242,7 +242,7 @@ fn prepare<'c>(
     redactor: &mut Redactor,
 ) -> Result<(Plan, Registry, &'c Runtime), Failure> {
     let file = spec::load_on(&opts.file, opts.threads())
-        .map_err(|e| Failure::new(&diagnostics::PIPELINE_FILE, e.into()))?;
+        .map_err(|e| Failure::new(&codes::PIPELINE_FILE, e.into()))?;
     let mut plan = plan::build(file, &opts.file, &opts.selection, opts.threads()).map_err(|e| {
         let code = plan_code(&e);
         Failure::new(code, e)
@@ -254,7 +254,7 @@ fn prepare<'c>(
         opts.allowed_secrets.as_ref(),
         opts.threads(),
     )
-    .map_err(|e| Failure::new(&diagnostics::UNRESOLVED_SECRET, e))?;
+    .map_err(|e| Failure::new(&codes::UNRESOLVED_SECRET, e))?;
     // Test hook: a host panic after the secrets stage, to prove its message is redacted.
     if let Some(message) = std::env::var_os("HELMWASM_DEBUG_PANIC_WITH") {
         panic!("{}", message.to_string_lossy());
@@ -274,7 +274,7 @@ fn prepare<'c>(
     let runtime = ctx
         .runtime
         .get()
-        .map_err(|e| Failure::new(&diagnostics::PLUGIN_UNAVAILABLE, e))?;
+        .map_err(|e| Failure::new(&codes::PLUGIN_UNAVAILABLE, e))?;
     let registry = Registry::load(
         runtime,
         crate::builtin::PLUGINS,
@@ -282,7 +282,7 @@ fn prepare<'c>(
         &registry::Want::Named(&used),
         opts.threads(),
     )
-    .map_err(|e| Failure::new(&diagnostics::PLUGIN_UNAVAILABLE, e))?;
+    .map_err(|e| Failure::new(&codes::PLUGIN_UNAVAILABLE, e))?;
     drop(compiling);
     Ok((plan, registry, runtime))
 }
@@ -348,12 +348,12 @@ impl Stages<'_> {
         // A failed step (values or post-render): its code, step and place in the file.
         let step_failure = |e: anyhow::Error| {
             let Some(tag) = e.downcast_ref::<execute::StepFailed>() else {
-                return fail(&diagnostics::VALUES, e);
+                return fail(&codes::VALUES, e);
             };
             let code = if e.chain().any(|c| c.is::<registry::UnknownPlugin>()) {
-                &diagnostics::PLUGIN_UNAVAILABLE
+                &codes::PLUGIN_UNAVAILABLE
             } else {
-                &diagnostics::STEP_FAILED
+                &codes::STEP_FAILED
             };
             let step_path = release
                 .steps
@@ -377,7 +377,7 @@ impl Stages<'_> {
                     release.name, release.chart
                 )
             });
-        let resolved = resolved.map_err(|e| fail(&diagnostics::CHART_UNAVAILABLE, e))?;
+        let resolved = resolved.map_err(|e| fail(&codes::CHART_UNAVAILABLE, e))?;
         let chart = match &*resolved {
             Resolution::Resolved(c) => Ok(&**c),
             Resolution::Unavailable { reason, hint } => {
@@ -398,7 +398,7 @@ impl Stages<'_> {
         // the first step: a chart that contradicts them fails here, naming the fact.
         let known = checks::known::lookup(chart.as_ref().ok().copied(), release).map_err(|e| {
             fail(
-                &diagnostics::CHART_FACTS,
+                &codes::CHART_FACTS,
                 anyhow!("release `{}`: {e}", release.name),
             )
         })?;
@@ -466,7 +466,7 @@ impl Stages<'_> {
         }
         if let (Some(s), true) = (&skipped, self.strict) {
             return Err(fail(
-                &diagnostics::CHART_NOT_RENDERED,
+                &codes::CHART_NOT_RENDERED,
                 anyhow!(
                     "release `{}`: the chart was not rendered (--strict): {}; {}",
                     release.name,
@@ -547,7 +547,7 @@ impl Stages<'_> {
             report(release, phase, &input, found.errors).map_err(|e| Failure {
                 problems,
                 provenance: Some(render.provenance.clone()),
-                ..fail(&diagnostics::SCHEMA, e)
+                ..fail(&codes::SCHEMA, e)
             })
         };
         // helm renders while the final values are checked; when they fail, it is stopped
@@ -562,7 +562,7 @@ impl Stages<'_> {
         if let (Some(c), Some(h), Some(started)) = (chart, self.helm, rendering) {
             let rendered = started
                 .and_then(|t| helm_finish(h, t, release, c))
-                .map_err(|e| fail(&diagnostics::HELM_FAILED, e))?;
+                .map_err(|e| fail(&codes::HELM_FAILED, e))?;
             // The chart's own Secrets (keys it generates at random): redacted like resolved
             // secrets wherever a post-render step or a later check might show them.
             for d in rendered

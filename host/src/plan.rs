@@ -143,7 +143,7 @@ impl ReleasePlan {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChartSchema {
     pub schema_file: PathBuf,
-    pub schema: crate::checks::ValuesSchema,
+    pub schema: crate::chart::ValuesSchema,
     pub defaults: Map<String, Value>,
     /// With `chartDir`: the folder's `Chart.yaml` and the version it says (a bare schema
     /// `file` carries no version, and is not checked).
@@ -578,7 +578,7 @@ fn load_schema(spec: &spec::SchemaSpec, base: &Path) -> Result<ChartSchema> {
     };
     Ok(ChartSchema {
         schema_file,
-        schema: crate::checks::ValuesSchema::new(schema),
+        schema: crate::chart::ValuesSchema::new(schema),
         defaults,
         chart_version,
     })

@@ -15,7 +15,7 @@ use serde_json::Value;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-pub const PREFIX: &str = "ref+";
+pub const PREFIX: &str = crate::spec::REFERENCE_PREFIX;
 
 /// What the secrets stage does with a reference.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -41,6 +41,10 @@ pub struct PipelineFile {
     pub releases: Vec<ReleaseSpec>,
 }
 
+/// The start of every secret reference (`ref+env://…`, `ref+file://…`): the pipeline file's
+/// own syntax, which [`crate::secrets`] resolves.
+pub const REFERENCE_PREFIX: &str = "ref+";
+
 /// A chart repository: a classic HTTP repository (`index.yaml` plus archives) or an OCI
 /// registry path (`oci://…`, pulled with helm).
 #[derive(Debug, Clone, Deserialize, PartialEq, JsonSchema)]
@@ -383,7 +387,7 @@ fn check(file: &PipelineFile, path: &Path) -> Result<(), SpecError> {
         message,
     };
     if let Some(seed) = &file.random_seed
-        && !seed.starts_with(crate::secrets::PREFIX)
+        && !seed.starts_with(REFERENCE_PREFIX)
     {
         return Err(err(
             "randomSeed".into(),

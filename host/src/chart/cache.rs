@@ -5,8 +5,6 @@
 //! Every read re-hashes the archive: a damaged or altered file is ignored (and fetched again),
 //! never used. Writes are atomic (temp file, then rename).
 
-use sha2::{Digest, Sha256};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 pub struct ChartCache {
@@ -20,12 +18,8 @@ pub struct CachedRef {
     pub digest: String,
 }
 
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
+pub use crate::store::sha256_hex;
+use crate::store::write_atomic;
 
 impl ChartCache {
     /// `dir` is the cache folder; charts go into `dir/charts`.
@@ -81,22 +75,6 @@ impl ChartCache {
             format!("{}\n{}\n", r.version, r.digest).as_bytes(),
         )
     }
-}
-
-/// Write a cache file atomically (a temp file beside it, then a rename); also used for the
-/// probed helm version (`helm.rs`).
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    let dir = path.parent().expect("cache paths have a parent");
-    let fail = |e: std::io::Error| format!("cannot write the chart cache {}: {e}", dir.display());
-    // Private, like the compile cache beside it: whichever creates the cache folder first.
-    crate::paths::create_private_dir(dir).map_err(fail)?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".helmwasm-")
-        .tempfile_in(dir)
-        .map_err(fail)?;
-    tmp.write_all(bytes).map_err(fail)?;
-    tmp.persist(path).map_err(|e| fail(e.error))?;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -15,6 +15,8 @@
 pub mod archive;
 pub mod cache;
 pub mod repo;
+mod schema;
+pub use schema::ValuesSchema;
 pub mod source;
 pub mod version;
 
@@ -47,7 +49,7 @@ pub struct Chart {
     /// `values.yaml`.
     pub defaults: Map<String, Value>,
     /// `values.schema.json`, if the chart has one.
-    pub schema: Option<crate::checks::ValuesSchema>,
+    pub schema: Option<ValuesSchema>,
     /// The data keys its templates read from Secrets and ConfigMaps by name
     /// ([`archive::template_keys`]).
     pub template_keys: std::collections::BTreeSet<String>,
@@ -357,7 +359,7 @@ fn load(
         origin,
         digest,
         defaults,
-        schema: schema.map(crate::checks::ValuesSchema::new),
+        schema: schema.map(ValuesSchema::new),
         template_keys: files.template_keys,
     })
 }

@@ -52,7 +52,7 @@ impl Check for Deprecated {
                     .map(|new| shadowed(values, &path, new, provenance))
                     .unwrap_or_default();
                 Problem {
-                    code: &crate::diagnostics::DEPRECATED_KEY,
+                    code: &crate::codes::DEPRECATED_KEY,
                     message: format!(
                         "is deprecated in {chart}{}{}{shadowed}",
                         provenance.set_by(&path),

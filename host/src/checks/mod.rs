@@ -32,7 +32,7 @@ use serde_json::{Map, Value};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
     /// Its stable diagnostic code.
-    pub code: &'static crate::diagnostics::Code,
+    pub code: &'static crate::codes::Code,
     pub at: String,
     pub message: String,
 }

@@ -3,7 +3,7 @@
 //! the kind and name of one of the chart's.
 
 use super::{Check, Input, Phase, Problem};
-use crate::diagnostics;
+use crate::codes;
 use crate::names;
 use crate::render::ReleaseRender;
 use serde_json::Value;
@@ -35,7 +35,7 @@ impl Check for Emitted {
             );
             if let Err(msg) = names::check_subdomain(&name) {
                 problems.push(Problem {
-                    code: &diagnostics::EMIT_POLICY,
+                    code: &codes::EMIT_POLICY,
                     at: at.clone(),
                     message: msg,
                 });
@@ -48,7 +48,7 @@ impl Check for Emitted {
                 .map(|s| &s.allow);
             if let Err(msg) = capability(o, &kind, &namespace, &render.namespace, m.step, allow) {
                 problems.push(Problem {
-                    code: &diagnostics::EMIT_POLICY,
+                    code: &codes::EMIT_POLICY,
                     at: at.clone(),
                     message: msg,
                 });
@@ -61,7 +61,7 @@ impl Check for Emitted {
             );
             if let Some((step, plugin)) = seen.insert(key, (m.step, m.plugin.clone())) {
                 problems.push(Problem {
-                    code: &diagnostics::COLLISION,
+                    code: &codes::COLLISION,
                     at,
                     message: format!("{kind} `{name}` is also emitted by step {step} (`{plugin}`); an object may come from one step only"),
                 });
@@ -100,7 +100,7 @@ impl Check for Collisions {
             let (kind, name, ns) = identity(&m.object, &render.namespace);
             if let Some(source) = ours.get(&(kind.clone(), ns, name.clone())) {
                 problems.push(Problem {
-                    code: &diagnostics::COLLISION,
+                    code: &codes::COLLISION,
                     at: format!("manifest {} ({kind} `{name}`, step {} `{}`)", i + 1, m.step, m.plugin),
                     message: format!("the chart renders a {kind} with the same name ({source}); one would overwrite the other. Rename one of them"),
                 });

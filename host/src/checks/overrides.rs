@@ -38,7 +38,7 @@ impl Check for UserOverridden {
             .filter(|o| !reported(&o.path))
             .filter(|o| crate::values::get(finals, &o.path) != Some(&o.user_value))
             .map(|o| Problem {
-                code: &crate::diagnostics::USER_VALUE_OVERRIDDEN,
+                code: &crate::codes::USER_VALUE_OVERRIDDEN,
                 at: o.path.clone(),
                 message: if o.value.is_null() {
                     format!(

@@ -19,7 +19,7 @@
 
 use super::objects::identity;
 use super::{Check, Input, Phase, Problem};
-use crate::diagnostics::{self, Code};
+use crate::codes::{self, Code};
 use crate::names;
 use serde_json::Value as Json;
 use serde_json::Value;
@@ -131,8 +131,8 @@ impl Check for References {
                     .map(|c| format!(" container `{c}`"))
                     .unwrap_or_default();
                 let code = match r.kind {
-                    Kind::Secret => &diagnostics::DANGLING_SECRET,
-                    Kind::ConfigMap => &diagnostics::DANGLING_OBJECT,
+                    Kind::Secret => &codes::DANGLING_SECRET,
+                    Kind::ConfigMap => &codes::DANGLING_OBJECT,
                 };
                 let at = format!("{workload}{container} ({})", r.path);
                 add(message, at, workload.clone(), code, true);
@@ -145,7 +145,7 @@ impl Check for References {
                 };
                 let at = format!("{workload} container `{}` ({})", m.container, m.path);
                 let by = format!("{workload} container `{}`", m.container);
-                add(message, at, by, &diagnostics::MOUNTED_KEY_MISSING, error);
+                add(message, at, by, &codes::MOUNTED_KEY_MISSING, error);
             }
         }
         let (mut errors, mut warnings) = (Vec::new(), Vec::new());

@@ -3,51 +3,8 @@
 
 use super::{Check, Input, Phase, Problem, values_path};
 use serde_json::Value;
-use std::sync::{Arc, OnceLock};
 
-/// A values schema, compiled at most once per run however many releases use it (a chart's
-/// schema is shared by every release of that chart; compiling Airflow's takes milliseconds).
-#[derive(Debug, Clone)]
-pub struct ValuesSchema(Arc<Shared>);
-
-#[derive(Debug)]
-struct Shared {
-    value: Value,
-    compiled: OnceLock<Result<jsonschema::Validator, String>>,
-}
-
-impl ValuesSchema {
-    pub fn new(value: Value) -> Self {
-        ValuesSchema(Arc::new(Shared {
-            value,
-            compiled: OnceLock::new(),
-        }))
-    }
-
-    /// The schema document.
-    pub fn value(&self) -> &Value {
-        &self.0.value
-    }
-
-    /// The compiled validator (compiled on first use), or why the schema is not usable.
-    pub fn validator(&self) -> Result<&jsonschema::Validator, String> {
-        self.0
-            .compiled
-            .get_or_init(|| {
-                jsonschema::options()
-                    .build(&self.0.value)
-                    .map_err(|e| e.to_string())
-            })
-            .as_ref()
-            .map_err(Clone::clone)
-    }
-}
-
-impl PartialEq for ValuesSchema {
-    fn eq(&self, other: &Self) -> bool {
-        self.0.value == other.0.value
-    }
-}
+pub use crate::chart::ValuesSchema;
 
 /// A local `$ref` (`#/definitions/x`) of a schema node resolved, a few levels deep (a remote or
 /// broken one is left as it is).
@@ -108,7 +65,7 @@ impl Check for Schema {
         match validate(schema, input.coalesced) {
             Ok(problems) => problems,
             Err(e) => vec![Problem {
-                code: &crate::diagnostics::SCHEMA,
+                code: &crate::codes::SCHEMA,
                 at: label.clone(),
                 message: format!("not a usable JSON Schema: {e}"),
             }],
@@ -128,7 +85,7 @@ pub fn validate(schema: &ValuesSchema, coalesced: &Value) -> Result<Vec<Problem>
                 message.push_str(&hint);
             }
             Problem {
-                code: &crate::diagnostics::SCHEMA,
+                code: &crate::codes::SCHEMA,
                 at,
                 message,
             }

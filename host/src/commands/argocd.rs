@@ -28,7 +28,7 @@
 
 use super::{How, Session};
 use crate::cli::{ArgocdGenerateArgs, Cli, PipelineArgs, SetArgs};
-use crate::execute::Event;
+use crate::events::Event;
 use crate::redact::Redactor;
 use anyhow::{Context as _, Result, bail};
 use serde_json::Value;
@@ -78,7 +78,7 @@ pub fn generate(cli: &Cli, args: &ArgocdGenerateArgs, redactor: &mut Redactor) -
         apply_parameters(&text, &mut pipeline)?;
     }
     let session = Session::new(cli)?;
-    let mut show = |e: Event, r: &Redactor| crate::cli::print_event(cli, e, r);
+    let mut show = |e: Event, r: &Redactor| crate::printer::print_event(cli, e, r);
     let allowed = allowed(args)?;
     // Values files, schema and local chart paths inside the application's folder only, and
     // values templates' `env` only for what the operator allows.
@@ -289,7 +289,7 @@ mod tests {
             &mut p,
         )
         .unwrap();
-        let o = p.set.overrides().unwrap();
+        let o = crate::commands::overrides(&p.set).unwrap();
         let mut values = serde_json::Map::new();
         o.apply(&mut values).unwrap();
         assert_eq!(

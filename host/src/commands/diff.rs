@@ -2,10 +2,11 @@
 //! against the pipeline as it was at a git revision (rendered from a temporary worktree with
 //! the same arguments). The comparison is [`crate::diff`]'s.
 
+use super::Outcome;
 use super::{How, Session};
-use crate::cli::{Cli, DiffArgs, Outcome};
+use crate::cli::{Cli, DiffArgs};
 use crate::diff::{self, Show};
-use crate::execute::Event;
+use crate::events::Event;
 use crate::redact::Redactor;
 use anyhow::{Context as _, Result, bail};
 use std::collections::BTreeMap;
@@ -15,7 +16,7 @@ use std::process::Command;
 
 pub fn run(cli: &Cli, args: &DiffArgs, redactor: &mut Redactor) -> Result<Outcome> {
     let session = Session::new(cli)?;
-    let mut show = |e: Event, r: &Redactor| crate::cli::print_event(cli, e, r);
+    let mut show = |e: Event, r: &Redactor| crate::printer::print_event(cli, e, r);
     let outcome = session.run(&args.pipeline, How::default(), redactor, &mut show)?;
     if !outcome.failures.is_empty() {
         return Err(super::fail(outcome.failures, redactor));

@@ -7,7 +7,7 @@
 
 use super::{How, Session};
 use crate::cli::{Cli, ExplainArgs};
-use crate::execute::Event;
+use crate::events::Event;
 use crate::provenance::{Change, Origin, Provenance};
 use crate::redact::Redactor;
 use crate::render::ReleaseRender;
@@ -26,7 +26,7 @@ pub fn run(cli: &Cli, args: &ExplainArgs, redactor: &mut Redactor) -> Result<()>
         trace: true,
         ..How::default()
     };
-    let mut show = |e: Event, r: &Redactor| crate::cli::print_event(cli, e, r);
+    let mut show = |e: Event, r: &Redactor| crate::printer::print_event(cli, e, r);
     let outcome = session.run(&args.pipeline, how, redactor, &mut show)?;
     let redactor: &Redactor = redactor;
     super::skip_notes(cli, &outcome.render, redactor);

@@ -6,11 +6,12 @@
 //! ([`crate::secrets::shapes`]), and only a failure that evidence does not pin on the step is
 //! a warning (HW0204), not an error.
 
+use super::Outcome;
 use super::{How, Session};
 use crate::checks::Problem;
-use crate::cli::{Cli, FailOn, LintArgs, LintFormat, Outcome};
+use crate::cli::{Cli, FailOn, LintArgs, LintFormat};
 use crate::diagnostics::{self, Diagnostic, Locator, Severity, format};
-use crate::execute::Event;
+use crate::events::Event;
 use crate::redact::Redactor;
 use crate::runtime::Severity as PluginSeverity;
 use crate::secrets;
@@ -68,7 +69,7 @@ pub fn run(cli: &Cli, args: &LintArgs, redactor: &mut Redactor) -> Result<Outcom
             None,
         ))),
         Event::Warning { release, problem } => found.push(Found::Warning(release, problem)),
-        other => crate::cli::print_event(cli, other, r),
+        other => crate::printer::print_event(cli, other, r),
     }
     };
     let result = session.run(&args.pipeline, how, redactor, &mut collect);

@@ -16,6 +16,8 @@
 //! [`Session`].
 
 pub mod argocd;
+mod dispatch;
+pub use dispatch::{Outcome, compile_cache_dir, main, overrides, runtime};
 pub mod diff;
 pub mod explain;
 pub mod lint;
@@ -25,15 +27,15 @@ pub mod template;
 pub mod write_values;
 
 use crate::cli::{Cli, PipelineArgs};
-use crate::execute::Event;
-use crate::pipeline::{self, Failure, Options, Outcome};
+use crate::events::Event;
+use crate::pipeline::{self, Failure, Options};
 use crate::plan::Selection;
 use crate::redact::Redactor;
 use crate::runtime::cache;
 use crate::secrets;
 use anyhow::{Context as _, Result};
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// The runtime, chart cache and fetcher of one command.
 pub struct Session {
@@ -49,10 +51,8 @@ impl Session {
     pub fn new(cli: &Cli) -> Result<Session> {
         // The engine is created on a start-up thread while the pipeline is read and planned;
         // that thread then builds the config schemas' meta-schema validator.
-        let runtime = crate::runtime::Starting::spawn(
-            crate::cli::compile_cache_dir(cli),
-            crate::registry::warm_up,
-        );
+        let runtime =
+            crate::runtime::Starting::spawn(compile_cache_dir(cli), crate::registry::warm_up);
         // Charts are cached beside the compiled plugins (`--no-cache` concerns compiled code
         // only); without any cache folder they are fetched into a folder for this run.
         let (cache_dir, run_dir) = match cli.cache_dir.clone().or_else(cache::default_dir) {
@@ -95,7 +95,7 @@ impl Session {
         how: How,
         redactor: &mut Redactor,
         events: &mut dyn FnMut(Event, &Redactor),
-    ) -> Result<Outcome, Failure> {
+    ) -> Result<pipeline::Outcome, Failure> {
         let opts =
             options(args, how).map_err(|e| Failure::new(&crate::diagnostics::SELECTION, e))?;
         pipeline::run(&opts, &self.context(), redactor, events)
@@ -123,7 +123,7 @@ fn options(args: &PipelineArgs, how: How) -> Result<Options> {
         selection: Selection {
             environment: args.environment.clone(),
             selectors: args.selectors.clone(),
-            overrides: args.set.overrides()?,
+            overrides: overrides(&args.set)?,
         },
         plugin_dirs: args.plugin_dirs.clone(),
         keep_going: how.keep_going,
@@ -202,10 +202,4 @@ pub fn skip_notes(cli: &Cli, render: &crate::render::Render, redactor: &Redactor
     }
 }
 
-/// A file's folder, `.` for a bare name.
-pub fn parent(path: &Path) -> &Path {
-    match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    }
-}
+pub use crate::paths::parent;

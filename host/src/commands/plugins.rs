@@ -53,7 +53,7 @@ pub fn list(cli: &Cli, args: &ListArgs) -> Result<()> {
 /// beside it); a run after it compiles nothing. Built-ins whose code came precompiled with
 /// helmwasm only get their metadata cached.
 pub fn precompile(cli: &Cli, args: &ListArgs) -> Result<()> {
-    let runtime = crate::cli::runtime(cli)?;
+    let runtime = super::runtime(cli)?;
     let Some(dir) = runtime.cache_dir().map(Path::to_path_buf) else {
         anyhow::bail!(
             "--no-cache leaves nowhere to put compiled plugins; drop it, or name a folder with --cache-dir"
@@ -73,7 +73,7 @@ pub fn precompile(cli: &Cli, args: &ListArgs) -> Result<()> {
 
 /// Every plugin: the built-ins, `--plugin-dir` and the pipeline's `plugins.dirs`.
 fn load_all(cli: &Cli, args: &ListArgs) -> Result<Registry> {
-    load_with(&crate::cli::runtime(cli)?, args)
+    load_with(&super::runtime(cli)?, args)
 }
 
 fn load_with(runtime: &crate::runtime::Runtime, args: &ListArgs) -> Result<Registry> {

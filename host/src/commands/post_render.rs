@@ -8,7 +8,7 @@
 
 use super::Session;
 use crate::cli::{Cli, PostRenderArgs};
-use crate::execute::Event;
+use crate::events::Event;
 use crate::pipeline::{self, Options};
 use crate::plan::Selection;
 use crate::redact::Redactor;
@@ -52,7 +52,7 @@ pub fn run(cli: &Cli, args: &PostRenderArgs, redactor: &mut Redactor) -> Result<
         offline: true,
         ..Options::default()
     };
-    let mut show = |e: Event, r: &Redactor| crate::cli::print_event(cli, e, r);
+    let mut show = |e: Event, r: &Redactor| crate::printer::print_event(cli, e, r);
     let out = pipeline::post_render_stream(
         &opts,
         &session.context(),

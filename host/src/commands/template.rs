@@ -2,7 +2,7 @@
 
 use super::{How, Session};
 use crate::cli::{Cli, OutputForm, TemplateArgs};
-use crate::execute::Event;
+use crate::events::Event;
 use crate::output;
 use crate::redact::Redactor;
 use anyhow::{Context as _, Result};
@@ -21,7 +21,7 @@ pub fn run(cli: &Cli, args: &TemplateArgs, redactor: &mut Redactor) -> Result<()
         sections,
         ..How::default()
     };
-    let mut show = |e: Event, r: &Redactor| crate::cli::print_event(cli, e, r);
+    let mut show = |e: Event, r: &Redactor| crate::printer::print_event(cli, e, r);
     let result = session.run(&args.pipeline, how, redactor, &mut show);
     let redactor: &Redactor = redactor;
     if !cli.quiet {

@@ -4,7 +4,7 @@
 
 use super::{How, Session};
 use crate::cli::{Cli, WriteValuesArgs};
-use crate::execute::Event;
+use crate::events::Event;
 use crate::redact::Redactor;
 use crate::{output, yaml};
 use anyhow::{Context as _, Result, bail};
@@ -13,7 +13,7 @@ use std::path::PathBuf;
 
 pub fn run(cli: &Cli, args: &WriteValuesArgs, redactor: &mut Redactor) -> Result<()> {
     let session = Session::new(cli)?;
-    let mut show = |e: Event, r: &Redactor| crate::cli::print_event(cli, e, r);
+    let mut show = |e: Event, r: &Redactor| crate::printer::print_event(cli, e, r);
     let outcome = session.run(&args.pipeline, How::default(), redactor, &mut show)?;
     let redactor: &Redactor = redactor;
     if !outcome.failures.is_empty() {

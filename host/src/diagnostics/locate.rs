@@ -4,7 +4,7 @@
 
 use super::{Code, Diagnostic, Severity};
 use crate::checks::Problem;
-use crate::execute::{StepFailed, StepTag};
+use crate::events::{StepFailed, StepTag};
 use crate::pipeline::Failure;
 use crate::plan::StepKind;
 use crate::provenance::{Origin, Provenance};

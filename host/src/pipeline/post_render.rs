@@ -1,7 +1,7 @@
 //! `helm --post-renderer`: the pipeline's post-render steps over a stream helm rendered.
 
 use super::{Context, Failure, Options, prepare};
-use crate::diagnostics;
+use crate::codes;
 use crate::execute::{ChartIdentity, Event};
 use crate::redact::Redactor;
 use crate::render::{ChartDocument, ChartRender, ReleaseRender, Render};
@@ -35,7 +35,7 @@ pub fn post_render_stream(
             .find(|r| r.name == name)
             .ok_or_else(|| {
                 Failure::new(
-                    &diagnostics::SELECTION,
+                    &codes::SELECTION,
                     anyhow!(
                         "the pipeline {} selects no release `{name}` (it selects: {})",
                         opts.file.display(),
@@ -47,7 +47,7 @@ pub fn post_render_stream(
             [one] => one,
             _ => {
                 return Err(Failure::new(
-                    &diagnostics::SELECTION,
+                    &codes::SELECTION,
                     anyhow!(
                         "the pipeline {} selects {} releases ({}): name one with `--release NAME` (under helm: `--post-renderer-args --release=NAME`) or HELMWASM_RELEASE",
                         opts.file.display(),
@@ -62,7 +62,7 @@ pub fn post_render_stream(
     for doc in helm::split_documents(stream) {
         let object = yaml::parse_values(&doc.text, Path::new("<stdin>"))
             .context("the manifests on stdin are not YAML maps")
-            .map_err(|e| Failure::new(&diagnostics::HELM_FAILED, e))?;
+            .map_err(|e| Failure::new(&codes::HELM_FAILED, e))?;
         if object.as_object().is_some_and(|m| !m.is_empty()) {
             documents.push(ChartDocument {
                 source: doc.source,
@@ -98,7 +98,7 @@ pub fn post_render_stream(
         &mut render,
         &mut events,
     )
-    .map_err(|e| Failure::new(&diagnostics::STEP_FAILED, e).release(&chosen.name))?;
+    .map_err(|e| Failure::new(&codes::STEP_FAILED, e).release(&chosen.name))?;
     Ok(crate::output::to_stream(
         &Render {
             releases: vec![render],

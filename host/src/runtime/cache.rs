@@ -10,7 +10,6 @@
 //! native code. It is created with mode 0700.
 
 use anyhow::{Context, Result};
-use sha2::{Digest, Sha256};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -106,12 +105,7 @@ impl CompileCache {
 }
 
 /// The SHA-256 of a component, in hex: its cache key.
-pub fn digest(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
+pub use crate::store::sha256_hex as digest;
 
 pub fn compile(engine: &Engine, bytes: &[u8]) -> Result<Component> {
     Component::new(engine, bytes).map_err(anyhow::Error::from)

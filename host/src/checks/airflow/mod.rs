@@ -20,7 +20,7 @@ pub mod verify;
 use super::known::{self, Loaded};
 use super::{Input, Problem};
 use crate::chart::Chart;
-use crate::diagnostics::{self, Code};
+use crate::codes::{self, Code};
 use crate::plan::ReleasePlan;
 use crate::provenance::Provenance;
 use airflow_facts::Facts;
@@ -101,7 +101,7 @@ impl known::Entry for Entry {
                 }
                 if facts.is_newer() {
                     warnings.push(Problem {
-                        code: &diagnostics::CHART_FACTS_UNVERIFIED,
+                        code: &codes::CHART_FACTS_UNVERIFIED,
                         at: "chart".into(),
                         message: format!(
                             "chart {} is newer than the Airflow chart facts helmwasm has, written for {} (tested with {}); they hold for this chart's values.yaml, values.schema.json and templates, so they are used, but a change the facts do not cover would go unnoticed",
@@ -240,22 +240,16 @@ type Rule = fn(&Ctx) -> Vec<Finding>;
 
 /// Every rule, with the diagnostic code of its findings.
 const RULES: &[(Rule, &Code)] = &[
-    (pgbouncer::bypass, &diagnostics::PGBOUNCER_BYPASS),
-    (admin::weak_admin_password, &diagnostics::ADMIN_PASSWORD),
-    (admin::partial_webserver_user, &diagnostics::PARTIAL_USER),
-    (admin::who_sets_the_user, &diagnostics::ADMIN_USER_SHADOWED),
-    (urls::connection_urls, &diagnostics::CONNECTION_URL),
-    (keda::settings_without_effect, &diagnostics::KEDA_SETTING),
-    (
-        logs::block_storage_for_shared_logs,
-        &diagnostics::LOGS_STORAGE,
-    ),
-    (
-        executor::replaced_by_a_step,
-        &diagnostics::EXECUTOR_REPLACED,
-    ),
-    (extra_objects::names, &diagnostics::EXTRA_OBJECT_NAME),
-    (airflow2::ignored_on_airflow_3, &diagnostics::AIRFLOW2_ONLY),
+    (pgbouncer::bypass, &codes::PGBOUNCER_BYPASS),
+    (admin::weak_admin_password, &codes::ADMIN_PASSWORD),
+    (admin::partial_webserver_user, &codes::PARTIAL_USER),
+    (admin::who_sets_the_user, &codes::ADMIN_USER_SHADOWED),
+    (urls::connection_urls, &codes::CONNECTION_URL),
+    (keda::settings_without_effect, &codes::KEDA_SETTING),
+    (logs::block_storage_for_shared_logs, &codes::LOGS_STORAGE),
+    (executor::replaced_by_a_step, &codes::EXECUTOR_REPLACED),
+    (extra_objects::names, &codes::EXTRA_OBJECT_NAME),
+    (airflow2::ignored_on_airflow_3, &codes::AIRFLOW2_ONLY),
 ];
 
 /// The Airflow rules with the facts of one chart version.

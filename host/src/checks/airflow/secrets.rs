@@ -4,7 +4,7 @@
 //! real pod specs. Also how to read a connection URL out of a Secret (used by [`super::urls`]).
 
 use super::super::Problem;
-use crate::diagnostics;
+use crate::codes;
 use crate::names;
 use crate::plan::ReleasePlan;
 use crate::render::ReleaseRender;
@@ -145,7 +145,7 @@ pub fn airflow_secrets(
             let missing: Vec<&str> = keys.iter().copied().filter(|k| !have.contains(k)).collect();
             if !missing.is_empty() {
                 problems.push(Problem {
-                    code: &diagnostics::DANGLING_SECRET,
+                    code: &codes::DANGLING_SECRET,
                     at: path,
                     message: format!(
                         "Secret `{name}` has no key{} {}, which the chart reads from it",
@@ -174,7 +174,7 @@ pub fn airflow_secrets(
                     })
                     .unwrap_or_default();
                 problems.push(Problem {
-                    code: &diagnostics::DANGLING_SECRET,
+                    code: &codes::DANGLING_SECRET,
                     at: path,
                     message: format!(
                         "Secret `{name}` (made by `extraSecrets`) has no key{} {}, which the chart reads from it (it has {}){hint}",
@@ -194,7 +194,7 @@ pub fn airflow_secrets(
             let closest = names::did_you_mean(name, known.iter().copied());
             if let Some(k) = closest {
                 problems.push(Problem {
-                    code: &diagnostics::DANGLING_SECRET,
+                    code: &codes::DANGLING_SECRET,
                     at: path,
                     message: format!("references Secret `{name}`, which does not exist in the pipeline; did you mean `{k}`?"),
                 });
@@ -202,7 +202,7 @@ pub fn airflow_secrets(
             }
             let emitted_names: Vec<String> = emitted.keys().map(|n| format!("`{n}`")).collect();
             problems.push(Problem {
-                    code: &diagnostics::DANGLING_SECRET,
+                    code: &codes::DANGLING_SECRET,
                 at: path,
                 message: format!(
                     "references Secret `{name}`, which no step emits{}; fix the name, add a step that creates it, or list it under `existingSecrets` of the release if it is created outside the pipeline",
