@@ -1,24 +1,51 @@
 //! helmwasm: a helmfile-style pipeline whose steps are sandboxed WebAssembly component
 //! plugins.
 //!
-//! The pipeline in module order, sequenced for every verb by [`pipeline`]:
-//! [`spec`] (read `helmwasm.yaml`) → [`plan`] (environment, selection, chart source, values
-//! layers; no secret is read) → [`secrets`] (references resolved, registered with
-//! [`redact`]) → [`registry`] + [`runtime`] (load plugins, sandboxed calls) → per release:
-//! [`chart`] (resolve and cache the chart) → [`checks::known`] (the chart's rules, if helmwasm
-//! has some: its facts chosen for the version and verified against the chart before the first
-//! step) → [`execute`] (run the steps) → [`rollout`] (a keyed digest of the emitted Secrets on
-//! the pod templates, where the chart's rules say) → [`checks`] (values phase) →
-//! [`helm`] (`helm template`) → [`postrender`] (post-render steps) → [`checks`] (render phase) → [`output`] (print or write the
-//! [`render`]).
+//! A run, as [`pipeline`] sequences it for every verb: [`spec`] reads `helmwasm.yaml` →
+//! [`plan`] (environment, selection, chart source, values layers; no secret is read) →
+//! [`secrets`] (references resolved and registered with [`redact`]) → [`registry`] +
+//! [`runtime`] (plugins loaded, each call sandboxed) → per release, on [`parallel`] threads:
+//! [`chart`] (resolve and cache the chart) → [`checks::known`] (the chart's rules, their facts
+//! verified against the chart before the first step) → [`execute`] (the steps) → [`rollout`]
+//! (a keyed digest of the emitted Secrets on the pod templates) → [`helm`] starts `helm
+//! template` while [`checks`] runs its values phase (a failed check stops helm) →
+//! [`postrender`] (post-render steps, held to their grant) → [`checks`] (render phase) →
+//! [`output`] prints or writes the [`render`]. What happens on the way is [`events`], shown
+//! by [`printer`].
 //!
-//! Verbs live in [`commands`] (template, diff, lint, explain, write-values, plugins), each
-//! calling [`pipeline::run`]; [`diff`] compares two renders; [`diagnostics`] gives every
-//! finding a stable code and prints it for people, programs, SARIF and GitHub.
+//! The verbs live in [`commands`] (dispatch, outcomes and exit codes included), over the clap
+//! types of [`cli`]; [`diff`] compares two renders, [`flux`] writes Flux objects;
+//! [`diagnostics`] locates every finding and prints it for people, programs, SARIF and
+//! GitHub, each with a stable code from [`codes`].
 //!
 //! Helpers: [`yaml`] is the only module that touches a YAML crate (and reads as Helm does);
-//! [`overrides`] is `--set` and its kin (Helm's strvals); [`values`] layers and coalesces; [`names`] holds the RFC 1123 rules and did-you-mean; [`units`] byte sizes; [`progress`] the compile indicator; [`term`] safe terminal text;
-//! [`cli`] parses arguments and maps outcomes to [`exit`] codes.
+//! [`overrides`] is `--set` and its kin (Helm's strvals); [`values`] layers and coalesces;
+//! [`provenance`] where each key came from; [`template`] renders pipeline templates; [`names`]
+//! the RFC 1123 rules and did-you-mean; [`paths`] joins and cleans paths; [`store`] content
+//! hashes and atomic cache writes; [`random`] the plugins' seeded randomness; [`units`] byte
+//! sizes and durations; [`progress`] the compile indicator; [`term`] safe terminal text;
+//! [`error`] internal errors; [`exit`] the exit codes.
+//!
+//! ## Layers
+//!
+//! Each module uses only modules of the layers above it in this list, never its own or a later
+//! one, so there is no import cycle; `layers_test.rs` reads every `use crate::` edge of
+//! `host/src` and fails on one against this order, naming it.
+//!
+//! 1. `codes`, `exit`, `names`, `parallel`, `progress`, `provenance`, `random`, `term`, `units`, `values`
+//! 2. `error`, `paths`, `redact`, `yaml`
+//! 3. `cli`, `overrides`, `spec`, `store`, `template`
+//! 4. `helm`, `runtime`
+//! 5. `chart`
+//! 6. `plan`
+//! 7. `registry`, `render`, `secrets`
+//! 8. `checks`, `diff`, `flux`, `output`, `rollout`
+//! 9. `events`
+//! 10. `execute`
+//! 11. `postrender`, `printer`
+//! 12. `pipeline`
+//! 13. `diagnostics`
+//! 14. `commands`
 
 pub mod chart;
 pub mod checks;
@@ -63,3 +90,6 @@ pub mod yaml;
 pub mod builtin {
     include!(concat!(env!("OUT_DIR"), "/builtin_plugins.rs"));
 }
+
+#[cfg(test)]
+mod layers_test;
