@@ -124,7 +124,7 @@ mod tests {
     }
 
     #[test]
-    fn the_releases_of_one_chart_share_one_compiled_validator() {
+    fn clones_of_a_schema_share_one_compiled_validator() {
         // Every release of a chart holds a clone of the chart's schema (the chart is resolved
         // once per run: `concurrency::files_shared_by_many_releases_are_read_once_per_run`);
         // the first to validate compiles it, the others use that validator.

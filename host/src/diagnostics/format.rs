@@ -309,16 +309,55 @@ mod tests {
         assert!(out.ends_with("lint: 1 error, 1 warning, 0 notes\n"));
     }
 
+    /// The fields the JSON section of `docs/diagnostics.md` documents, from its table.
+    pub(crate) fn documented_json_fields(doc: &str) -> Vec<String> {
+        let section = doc
+            .split("## JSON output")
+            .nth(1)
+            .and_then(|s| s.split("\n## ").next())
+            .expect("docs/diagnostics.md has a JSON output section");
+        let mut fields: Vec<String> = section
+            .lines()
+            .filter(|l| l.starts_with("| `"))
+            .flat_map(|l| {
+                let first = l.split('|').nth(1).unwrap_or("");
+                first
+                    .split('`')
+                    .skip(1)
+                    .step_by(2)
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        fields.sort();
+        fields
+    }
+
     #[test]
-    fn json_has_every_field() {
+    fn json_has_exactly_the_documented_fields_with_their_types() {
         let v: Value = serde_json::from_str(&json(&sample())).unwrap();
         assert_eq!(v["version"], 1);
         assert_eq!(
             v["summary"],
             json!({"errors": 1, "warnings": 1, "notes": 0})
         );
-        let keys: Vec<&String> = v["diagnostics"][1].as_object().unwrap().keys().collect();
-        assert_eq!(keys.len(), 12);
+        let documented = documented_json_fields(&crate::diagnostics::reference_doc());
+        assert_eq!(documented.len(), 12, "{documented:?}");
+        for d in v["diagnostics"].as_array().unwrap() {
+            let mut keys: Vec<String> = d.as_object().unwrap().keys().cloned().collect();
+            keys.sort();
+            assert_eq!(keys, documented);
+            assert!(["error", "warning", "note"].contains(&d["severity"].as_str().unwrap()));
+            let code = d["code"].as_str().unwrap();
+            assert!(code.len() == 6 && code.starts_with("HW"), "{code}");
+            assert!(d["name"].is_string() && d["message"].is_string());
+            for f in ["release", "plugin", "file", "path", "stage"] {
+                assert!(d[f].is_string() || d[f].is_null(), "{f}: {}", d[f]);
+            }
+            for f in ["step", "line", "column"] {
+                assert!(d[f].is_u64() || d[f].is_null(), "{f}: {}", d[f]);
+            }
+        }
         assert_eq!(v["diagnostics"][1]["file"], Value::Null);
         assert_eq!(v["diagnostics"][0]["code"], "HW0301");
     }
