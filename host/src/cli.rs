@@ -11,12 +11,14 @@ use std::path::PathBuf;
     about = "Render Helm releases through sandboxed WebAssembly plugins"
 )]
 pub struct Cli {
-    /// Folder for compiled plugins [default: $HELMWASM_CACHE_DIR or ~/.cache/helmwasm].
+    /// Folder for compiled plugins and fetched charts [default: ~/.cache/helmwasm].
     #[arg(
         long,
         global = true,
         help_heading = "Global options",
-        value_name = "DIR"
+        value_name = "DIR",
+        env = "HELMWASM_CACHE_DIR",
+        hide_env_values = true
     )]
     pub cache_dir: Option<PathBuf>,
     /// Do not read or write the compile cache.
@@ -56,7 +58,7 @@ pub enum Command {
     /// Write each selected release's final values file, and nothing else.
     WriteValues(Box<WriteValuesArgs>),
     /// Apply a pipeline's post-render steps to manifests on stdin (for `helm --post-renderer`).
-    PostRender(PostRenderArgs),
+    PostRender(Box<PostRenderArgs>),
     /// Argo CD config management plugin commands.
     #[command(subcommand)]
     Argocd(ArgocdCommand),
@@ -90,11 +92,18 @@ pub struct PipelineArgs {
         long = "file",
         default_value = "helmwasm.yaml",
         value_name = "FILE",
-        value_parser = clean_path
+        value_parser = clean_path,
+        env = "HELMWASM_PIPELINE", hide_env_values = true
     )]
     pub file: PathBuf,
     /// The environment to render [default: default].
-    #[arg(short = 'e', long = "environment", value_name = "ENV")]
+    #[arg(
+        short = 'e',
+        long = "environment",
+        value_name = "ENV",
+        env = "HELMWASM_ENVIRONMENT",
+        hide_env_values = true
+    )]
     pub environment: Option<String>,
     /// Only releases matching `key=value[,key!=value…]`; repeat to select more.
     #[arg(short = 'l', long = "selector", value_name = "SELECTOR")]
@@ -106,10 +115,15 @@ pub struct PipelineArgs {
     #[arg(long)]
     pub strict: bool,
     /// Never use the network: only cached and local charts are used.
-    #[arg(long)]
+    #[arg(long, env = "HELMWASM_OFFLINE", hide_env_values = true, value_parser = clap::builder::FalseyValueParser::new())]
     pub offline: bool,
-    /// The helm binary [default: $HELMWASM_HELM, else `helm` on PATH].
-    #[arg(long, value_name = "PATH")]
+    /// The helm binary [default: `helm` on PATH].
+    #[arg(
+        long,
+        value_name = "PATH",
+        env = "HELMWASM_HELM",
+        hide_env_values = true
+    )]
     pub helm: Option<PathBuf>,
     /// The memory (address space) one `helm template` may take, e.g. `8Gi` [default: 4Gi].
     #[arg(long = "helm-memory", value_name = "SIZE", value_parser = crate::units::ByteSize::parse)]
@@ -127,9 +141,14 @@ pub struct PipelineArgs {
     pub api_versions: Vec<String>,
     /// Render this many releases at once (plugin calls, checks, `helm template`) and compile
     /// plugins on as many threads, 1 to 64; the output is the same as with 1 [default: the
-    /// number of cores, or $HELMWASM_CONCURRENCY].
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
-    pub concurrency: Option<u16>,
+    /// number of cores].
+    #[arg(
+        long,
+        value_name = "N",
+        env = "HELMWASM_CONCURRENCY",
+        hide_env_values = true
+    )]
+    pub concurrency: Option<String>,
     #[command(flatten)]
     pub set: SetArgs,
 }
@@ -261,19 +280,17 @@ pub struct WriteValuesArgs {
 
 #[derive(Debug, Args)]
 pub struct PostRenderArgs {
-    /// The pipeline file [default: $HELMWASM_PIPELINE, else helmwasm.yaml].
-    #[arg(short = 'f', long = "file", value_name = "FILE")]
-    pub file: Option<PathBuf>,
-    /// The environment [default: $HELMWASM_ENVIRONMENT, else default].
-    #[arg(short = 'e', long = "environment", value_name = "ENV")]
-    pub environment: Option<String>,
-    /// The pipeline release whose post-render steps apply [default: $HELMWASM_RELEASE, else
-    /// the pipeline's only release].
-    #[arg(long, value_name = "NAME")]
+    /// The pipeline release whose post-render steps apply [default: the pipeline's only
+    /// release].
+    #[arg(
+        long,
+        value_name = "NAME",
+        env = "HELMWASM_RELEASE",
+        hide_env_values = true
+    )]
     pub release: Option<String>,
-    /// More folders of `*.wasm` plugins.
-    #[arg(long = "plugin-dir", value_name = "DIR")]
-    pub plugin_dirs: Vec<PathBuf>,
+    #[command(flatten)]
+    pub pipeline: PipelineArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -302,6 +319,25 @@ pub struct ArgocdGenerateArgs {
     /// (`ref+awssecrets://`, `ref+awsssm://`); repeatable.
     #[arg(long = "allow-aws-prefix", value_name = "PREFIX")]
     pub allow_aws_prefixes: Vec<String>,
+    /// Never use the network: only cached and local charts are used.
+    #[arg(long, env = "HELMWASM_OFFLINE", hide_env_values = true, value_parser = clap::builder::FalseyValueParser::new())]
+    pub offline: bool,
+    /// The helm binary [default: `helm` on PATH].
+    #[arg(
+        long,
+        value_name = "PATH",
+        env = "HELMWASM_HELM",
+        hide_env_values = true
+    )]
+    pub helm: Option<PathBuf>,
+    /// Render this many releases at once, 1 to 64 [default: the number of cores].
+    #[arg(
+        long,
+        value_name = "N",
+        env = "HELMWASM_CONCURRENCY",
+        hide_env_values = true
+    )]
+    pub concurrency: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,7 +1,7 @@
 //! The `helm` binary (the chart resolver sees it through the small [`Helm`] trait). helmwasm
 //! never renders Go templates itself: the full render is `helm template`.
 //!
-//! - Found with `--helm PATH`, else `HELMWASM_HELM`, else `helm` on `PATH`; Helm 3 and 4 are
+//! - Found with `--helm PATH` (or `HELMWASM_HELM`), else `helm` on `PATH`; Helm 3 and 4 are
 //!   supported.
 //! - Values reach helm through a private temp file (mode 0600, removed afterwards), never on
 //!   the command line.
@@ -70,22 +70,16 @@ impl Default for Bounds {
     }
 }
 
-/// Find helm: `explicit` (`--helm`), then `HELMWASM_HELM`, then `PATH`. An explicit path that
+/// Find helm: `explicit` (`--helm`, or `HELMWASM_HELM` through clap), then `PATH`. An explicit path that
 /// does not work is an error; no helm on `PATH` is `Ok(None)` (the full render is skipped).
 /// With `cache`, a binary's version is remembered there, keyed by its path, size, modification
 /// time and inode, so `helm version` (tens of milliseconds) runs once per helm binary.
 pub fn locate(explicit: Option<&Path>, cache: Option<&Path>) -> Result<Option<HelmBinary>, String> {
     let probe = |path: &Path| probe_cached(path, cache);
-    let from_env = std::env::var_os("HELMWASM_HELM")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from);
-    if let Some((path, origin)) = explicit
-        .map(|p| (p.to_path_buf(), "--helm"))
-        .or(from_env.map(|p| (p, "HELMWASM_HELM")))
-    {
-        return probe(&path)
+    if let Some(path) = explicit {
+        return probe(path)
             .map(Some)
-            .map_err(|e| format!("{origin} {}: {e}", path.display()));
+            .map_err(|e| format!("--helm (or HELMWASM_HELM) {}: {e}", path.display()));
     }
     match find_on_path("helm") {
         Some(path) => probe(&path)

@@ -24,7 +24,7 @@
 //! the RFC 1123 rules and did-you-mean; [`paths`] joins and cleans paths; [`store`] content
 //! hashes and atomic cache writes; [`random`] the plugins' seeded randomness; [`units`] byte
 //! sizes and durations; [`progress`] the compile indicator; [`term`] safe terminal text;
-//! [`error`] internal errors; [`exit`] the exit codes.
+//! [`error`] internal errors; [`exit`] the exit codes; [`hooks`] the test-only hooks.
 //!
 //! ## Layers
 //!
@@ -32,7 +32,7 @@
 //! one, so there is no import cycle; `layers_test.rs` reads every `use crate::` edge of
 //! `host/src` and fails on one against this order, naming it.
 //!
-//! 1. `codes`, `exit`, `names`, `parallel`, `progress`, `provenance`, `random`, `term`, `units`, `values`
+//! 1. `codes`, `exit`, `hooks`, `names`, `parallel`, `progress`, `provenance`, `random`, `term`, `units`, `values`
 //! 2. `error`, `paths`, `redact`, `yaml`
 //! 3. `cli`, `overrides`, `spec`, `store`, `template`
 //! 4. `helm`, `runtime`
@@ -60,6 +60,7 @@ pub mod execute;
 pub mod exit;
 pub mod flux;
 pub mod helm;
+pub mod hooks;
 pub mod names;
 pub mod output;
 pub mod overrides;

@@ -256,8 +256,8 @@ fn prepare<'c>(
     )
     .map_err(|e| Failure::new(&codes::UNRESOLVED_SECRET, e))?;
     // Test hook: a host panic after the secrets stage, to prove its message is redacted.
-    if let Some(message) = std::env::var_os("HELMWASM_DEBUG_PANIC_WITH") {
-        panic!("{}", message.to_string_lossy());
+    if let Some(message) = crate::hooks::debug_panic_with() {
+        panic!("{message}");
     }
     let dirs = registry::dirs(&opts.plugin_dirs, &plan.plugin_dirs, Some(&opts.file));
     let compiling = crate::progress::Progress::start(

@@ -46,8 +46,8 @@ pub fn generate(cli: &Cli, args: &ArgocdGenerateArgs, redactor: &mut Redactor) -
         selectors: Vec::new(),
         plugin_dirs: args.plugin_dirs.clone(),
         strict: true,
-        offline: false,
-        helm: None,
+        offline: args.offline,
+        helm: args.helm.clone(),
         helm_memory: None,
         helm_timeout: None,
         kube_version: env("KUBE_VERSION"),
@@ -60,8 +60,8 @@ pub fn generate(cli: &Cli, args: &ArgocdGenerateArgs, redactor: &mut Redactor) -
                     .collect()
             })
             .unwrap_or_default(),
-        // HELMWASM_CONCURRENCY in the sidecar's env, else one thread per core.
-        concurrency: None,
+        // The sidecar's HELMWASM_CONCURRENCY (or --concurrency), else one thread per core.
+        concurrency: args.concurrency.clone(),
         set: SetArgs::default(),
     };
     // The application's plugin env first; its parameters override it.

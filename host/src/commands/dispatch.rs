@@ -49,7 +49,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitStatus {
             ))))
         }
     };
-    if std::env::var_os("HELMWASM_REPORT_PEAK_RSS").is_some() {
+    if crate::hooks::report_peak_rss() {
         report_peak_rss();
     }
     let detailed = matches!(&cli.command, Command::Diff(d) if d.detailed_exitcode);

@@ -117,7 +117,7 @@ pub struct How {
     pub sections: Option<crate::output::SecretData>,
 }
 
-fn options(args: &PipelineArgs, how: How) -> Result<Options> {
+pub(crate) fn options(args: &PipelineArgs, how: How) -> Result<Options> {
     Ok(Options {
         file: how.file.unwrap_or_else(|| args.file.clone()),
         selection: Selection {
@@ -128,8 +128,7 @@ fn options(args: &PipelineArgs, how: How) -> Result<Options> {
         plugin_dirs: args.plugin_dirs.clone(),
         keep_going: how.keep_going,
         strict: args.strict,
-        offline: args.offline
-            || std::env::var_os("HELMWASM_OFFLINE").is_some_and(|v| !v.is_empty() && v != "0"),
+        offline: args.offline,
         helm: args.helm.clone(),
         helm_bounds: {
             let d = crate::helm::Bounds::default();
@@ -145,22 +144,20 @@ fn options(args: &PipelineArgs, how: How) -> Result<Options> {
             kube_version: args.kube_version.clone(),
             api_versions: args.api_versions.clone(),
         },
-        concurrency: concurrency(args.concurrency)?,
+        concurrency: concurrency(args.concurrency.as_deref())?,
         sections: how.sections,
     })
 }
 
-/// `--concurrency`, else `$HELMWASM_CONCURRENCY`, else 0 (one thread per core).
-fn concurrency(flag: Option<u16>) -> Result<usize> {
-    if let Some(n) = flag {
-        return Ok(n.into());
-    }
-    match std::env::var("HELMWASM_CONCURRENCY") {
-        Ok(v) if !v.is_empty() => match v.parse::<usize>() {
+/// `--concurrency` (or `$HELMWASM_CONCURRENCY`), else 0 (one thread per core). Checked here, not
+/// by clap, so that a bad value is shown escaped (it may come from the environment).
+fn concurrency(given: Option<&str>) -> Result<usize> {
+    match given {
+        Some(v) if !v.is_empty() => match v.parse::<usize>() {
             Ok(n) if (1..=crate::parallel::MAX_THREADS).contains(&n) => Ok(n),
             _ => anyhow::bail!(
-                "HELMWASM_CONCURRENCY is `{}`: it must be a whole number from 1 to 64",
-                crate::term::line(&v)
+                "--concurrency (or HELMWASM_CONCURRENCY) is `{}`: it must be a whole number from 1 to 64",
+                crate::term::line(v)
             ),
         },
         _ => Ok(0),

@@ -10,23 +10,14 @@ use super::Session;
 use crate::cli::{Cli, PostRenderArgs};
 use crate::events::Event;
 use crate::pipeline::{self, Options};
-use crate::plan::Selection;
 use crate::redact::Redactor;
 use anyhow::{Context as _, Result, bail};
 use std::io::{Read, Write};
-use std::path::PathBuf;
 
 /// The most helmwasm reads from stdin (helm's whole render).
 const MAX_INPUT: u64 = 256 << 20;
 
 pub fn run(cli: &Cli, args: &PostRenderArgs, redactor: &mut Redactor) -> Result<()> {
-    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-    let file = args
-        .file
-        .clone()
-        .or_else(|| env("HELMWASM_PIPELINE").map(PathBuf::from))
-        .unwrap_or_else(|| PathBuf::from("helmwasm.yaml"));
-    let release = args.release.clone().or_else(|| env("HELMWASM_RELEASE"));
     let mut stream = String::new();
     std::io::stdin()
         .take(MAX_INPUT + 1)
@@ -39,24 +30,16 @@ pub fn run(cli: &Cli, args: &PostRenderArgs, redactor: &mut Redactor) -> Result<
         );
     }
     let session = Session::new(cli)?;
+    // The pipeline arguments every verb takes; no chart is fetched here (helm rendered it).
     let opts = Options {
-        file,
-        selection: Selection {
-            environment: args
-                .environment
-                .clone()
-                .or_else(|| env("HELMWASM_ENVIRONMENT")),
-            ..Selection::default()
-        },
-        plugin_dirs: args.plugin_dirs.clone(),
         offline: true,
-        ..Options::default()
+        ..super::options(&args.pipeline, super::How::default())?
     };
     let mut show = |e: Event, r: &Redactor| crate::printer::print_event(cli, e, r);
     let out = pipeline::post_render_stream(
         &opts,
         &session.context(),
-        release.as_deref(),
+        args.release.as_deref(),
         &stream,
         redactor,
         &mut show,

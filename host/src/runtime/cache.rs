@@ -136,10 +136,8 @@ pub fn open_to_others(dir: &Path) -> Option<String> {
     None
 }
 
-/// `$HELMWASM_CACHE_DIR`, else the platform cache folder (`~/.cache/helmwasm` on Linux).
+/// The platform cache folder (`~/.cache/helmwasm` on Linux), when neither `--cache-dir` nor
+/// `HELMWASM_CACHE_DIR` (the same option, through clap) names one.
 pub fn default_dir() -> Option<PathBuf> {
-    std::env::var_os("HELMWASM_CACHE_DIR")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| dirs::cache_dir().map(|d| d.join("helmwasm")))
+    dirs::cache_dir().map(|d| d.join("helmwasm"))
 }

@@ -354,8 +354,9 @@ fn concurrency_must_be_a_positive_number() {
     );
     assert_eq!(bad.code, 1, "{}", bad.stderr);
     assert!(
-        bad.stderr
-            .contains("HELMWASM_CONCURRENCY is `many\\x1b[31m`: it must be a whole number"),
+        bad.stderr.contains(
+            "--concurrency (or HELMWASM_CONCURRENCY) is `many\\x1b[31m`: it must be a whole number"
+        ),
         "{}",
         bad.stderr
     );
