@@ -718,7 +718,10 @@ fn helm_is_stopped_when_the_final_values_fail_their_check() {
 fn an_explicit_helm_that_does_not_work_is_an_error() {
     let dir = project(&refs_pipeline(""));
     let run = helmwasm(dir.path(), &["template", "--helm", "/nonexistent/helm"]);
-    fails_with(&run, &["--helm /nonexistent/helm: cannot run it"]);
+    fails_with(
+        &run,
+        &["--helm (or HELMWASM_HELM) /nonexistent/helm: cannot run it"],
+    );
 }
 
 #[test]
