@@ -264,7 +264,7 @@ mod tests {{
         r#"# {name}
 
 A [helmwasm](https://example.invalid/helmwasm) plugin: a WebAssembly component built for
-`wasm32-wasip2` against the `helmwasm:plugin@0.2.0` world, through the helmwasm plugin SDK.
+`wasm32-wasip2` against the `helmwasm:plugin@{world}` world, through the helmwasm plugin SDK.
 It is a values step (`steps:`); for a post-render step (`postRender:`) implement the SDK's
 `PostRender` trait and call `export_post_render!` instead.
 
@@ -294,7 +294,8 @@ namespace or labels on emitted objects: set them yourself (emitted objects must 
 The plugin gets no files, network, environment or real clock, and runs within memory, time
 and output limits.
 "#,
-        file = name.replace('-', "_")
+        file = name.replace('-', "_"),
+        world = crate::runtime::NEWEST_WORLD
     );
     vec![
         ("Cargo.toml", cargo),

@@ -11,6 +11,7 @@ pub mod sandbox;
 pub mod untrusted;
 pub mod worlds;
 
+pub use worlds::NEWEST as NEWEST_WORLD;
 pub use worlds::{
     Diagnostic, LogLevel, Metadata, ObjectRef, PluginError, PostRenderRequest, PostRenderResponse,
     ReleaseContext, Request, Response, Severity, Stage,
@@ -262,8 +263,9 @@ impl Runtime {
             .context("the component imports something the host does not provide (plugins may import only `helmwasm:plugin/host` and WASI 0.2)")?;
         let pre = worlds::Pre::new(instance_pre).ok_or_else(|| {
             anyhow::anyhow!(
-                "the component does not export a supported world ({}: `metadata` and `run`, and `post-render` from 0.2.0)",
-                worlds::SUPPORTED
+                "the component does not export a supported world ({}: `metadata` and `run`, and `post-render` from {})",
+                worlds::SUPPORTED,
+                worlds::POST_RENDER_SINCE
             )
         })?;
         Ok(Plugin {

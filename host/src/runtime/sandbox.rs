@@ -13,7 +13,7 @@
 //! predict it. Memory is capped by [`Limiter`]; time is capped by epoch interruption (see
 //! [`super::Runtime`]).
 
-use super::worlds::{self, LogLevel};
+use super::worlds::LogLevel;
 use hmac::{KeyInit, Mac};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -113,20 +113,9 @@ impl WasiView for StepState {
     }
 }
 
-impl worlds::v0_1::helmwasm::plugin::host::Host for StepState {
-    fn log(&mut self, level: worlds::v0_1::helmwasm::plugin::host::LogLevel, message: String) {
-        self.push_log(worlds::from_v0_1_level(level), message);
-    }
-}
-
-impl worlds::v0_2::helmwasm::plugin::host::Host for StepState {
-    fn log(&mut self, level: LogLevel, message: String) {
-        self.push_log(level, message);
-    }
-}
-
 impl StepState {
-    fn push_log(&mut self, level: LogLevel, mut message: String) {
+    /// A plugin's `log` call, whatever its world version ([`super::worlds`] holds the `Host` impls).
+    pub(super) fn push_log(&mut self, level: LogLevel, mut message: String) {
         if self.logs.len() >= MAX_LOG_LINES || self.log_bytes >= MAX_LOG_BYTES {
             self.dropped_logs += 1;
             return;
@@ -234,9 +223,6 @@ fn xorshift_bytes() -> Vec<u8> {
         })
         .collect()
 }
-
-impl worlds::v0_1::helmwasm::plugin::types::Host for StepState {}
-impl worlds::v0_2::helmwasm::plugin::types::Host for StepState {}
 
 /// `wasi:clocks/monotonic-clock` for plugins: a virtual clock that starts at zero and
 /// advances only by what the plugin sleeps; every sleep or timer is ready at once, and sleeping

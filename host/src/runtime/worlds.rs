@@ -4,8 +4,8 @@
 //!
 //! A component is linked against the newest world it exports; a `helmwasm:plugin@0.1.0`
 //! component keeps working unchanged (its `run` is a values step; it has no post-render).
-//! Adding a version: a new module here, a [`Pre`] variant, and conversions; nothing outside
-//! this file names a version.
+//! Adding a version: a new module here, a [`Pre`] variant, its `Host` impls, and conversions;
+//! nothing else in the host names a version (the SDK carries its own copy of the newest WIT).
 
 use super::sandbox::StepState;
 use wasmtime::Store;
@@ -31,6 +31,28 @@ pub use v0_2::helmwasm::plugin::types::{
     Diagnostic, Metadata, ObjectRef, PluginError, PostRenderRequest, PostRenderResponse,
     ReleaseContext, Request, Response, Severity, Stage,
 };
+
+// The host side of each version's imports: `log`, and the `types` interface (types only).
+impl v0_1::helmwasm::plugin::host::Host for StepState {
+    fn log(&mut self, level: v0_1::helmwasm::plugin::host::LogLevel, message: String) {
+        self.push_log(from_v0_1_level(level), message);
+    }
+}
+
+impl v0_2::helmwasm::plugin::host::Host for StepState {
+    fn log(&mut self, level: LogLevel, message: String) {
+        self.push_log(level, message);
+    }
+}
+
+impl v0_1::helmwasm::plugin::types::Host for StepState {}
+impl v0_2::helmwasm::plugin::types::Host for StepState {}
+
+/// The newest world version, the one the SDK and `plugin new` build against.
+pub const NEWEST: &str = "0.2.0";
+
+/// The first world version with the `post-render` stage.
+pub const POST_RENDER_SINCE: &str = "0.2.0";
 
 /// The world versions the host supports, newest first (for messages).
 pub const SUPPORTED: &str = "helmwasm:plugin@0.2.0 or helmwasm:plugin@0.1.0";

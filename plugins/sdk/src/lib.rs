@@ -49,7 +49,9 @@ pub use types::{
 #[allow(clippy::too_many_arguments)]
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "../../wit/v0.2.0",
+        // The crate's own copy (it must survive `cargo publish`), kept byte-equal to the
+        // repository's `wit/v0.2.0` by a test.
+        path: "wit/v0.2.0",
         world: "plugin",
         pub_export_macro: true,
         export_macro_name: "__export_world",
@@ -170,5 +172,22 @@ pub mod __private {
 
     pub fn unsupported_post_render() -> wit::PluginError {
         PluginError::UnsupportedStage("this plugin has no post-render stage".into()).into_wit()
+    }
+}
+
+#[cfg(test)]
+mod wit_copy {
+    /// The SDK's copy of the WIT is the repository's, byte for byte.
+    #[test]
+    fn the_sdk_wit_is_the_repository_wit() {
+        let crate_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let ours = std::fs::read(crate_dir.join("wit/v0.2.0/plugin.wit")).unwrap();
+        let repo = crate_dir.join("../../wit/v0.2.0/plugin.wit");
+        let theirs = std::fs::read(&repo)
+            .unwrap_or_else(|e| panic!("{}: {e} (run the test in the repository)", repo.display()));
+        assert!(
+            ours == theirs,
+            "plugins/sdk/wit/v0.2.0/plugin.wit differs from wit/v0.2.0/plugin.wit: copy it over"
+        );
     }
 }
