@@ -133,18 +133,6 @@ impl From<Failure> for anyhow::Error {
     }
 }
 
-/// The code of a failure of the planning stage: a values layer, or the selection.
-fn plan_code(e: &anyhow::Error) -> &'static Code {
-    let values = e
-        .chain()
-        .any(|c| c.is::<yaml::YamlError>() || c.is::<std::io::Error>());
-    if values {
-        &codes::VALUES
-    } else {
-        &codes::SELECTION
-    }
-}
-
 #[allow(clippy::result_large_err)]
 /// Load, plan, resolve secrets and load plugins (an error here stops the run), then render
 /// every selected release. Without `keep_going` the run stops at the first failed release.
@@ -244,7 +232,7 @@ fn prepare<'c>(
     let file = spec::load_on(&opts.file, opts.threads())
         .map_err(|e| Failure::new(&codes::PIPELINE_FILE, e.into()))?;
     let mut plan = plan::build(file, &opts.file, &opts.selection, opts.threads()).map_err(|e| {
-        let code = plan_code(&e);
+        let (code, e) = e.into_parts();
         Failure::new(code, e)
     })?;
     secrets::resolve_plan(

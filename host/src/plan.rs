@@ -19,7 +19,7 @@ use crate::spec::{self, PipelineFile, ReleaseSpec, ValuesSource};
 use crate::template;
 use crate::values;
 use crate::yaml;
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -192,7 +192,58 @@ pub const DEFAULT_ENVIRONMENT: &str = "default";
 /// move into the plan instead of being copied (hundreds of releases' worth at scale). The
 /// releases are planned on up to `threads` threads; the error is the first in pipeline order,
 /// as on one.
-pub fn build(mut file: PipelineFile, path: &Path, sel: &Selection, threads: usize) -> Result<Plan> {
+/// Why planning failed, typed so that the kind decides the diagnostic code (nothing downcasts
+/// the chain to guess it).
+#[derive(Debug)]
+pub enum PlanError {
+    /// A release's own fields name what is not there or not valid: `chart`, `version`, a
+    /// `schema:` override (`HW0101 invalid-pipeline-file`).
+    Release(anyhow::Error),
+    /// A values layer: a file, a template, inline values (`HW0102 invalid-values`).
+    Values(anyhow::Error),
+    /// The environment or the selectors (`HW0105 invalid-selection`).
+    Selection(anyhow::Error),
+}
+
+impl PlanError {
+    /// Its diagnostic code and error.
+    pub fn into_parts(self) -> (&'static crate::codes::Code, anyhow::Error) {
+        match self {
+            PlanError::Release(e) => (&crate::codes::PIPELINE_FILE, e),
+            PlanError::Values(e) => (&crate::codes::VALUES, e),
+            PlanError::Selection(e) => (&crate::codes::SELECTION, e),
+        }
+    }
+
+    fn error(&self) -> &anyhow::Error {
+        match self {
+            PlanError::Release(e) | PlanError::Values(e) | PlanError::Selection(e) => e,
+        }
+    }
+}
+
+impl std::fmt::Display for PlanError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if f.alternate() {
+            write!(f, "{:#}", self.error())
+        } else {
+            write!(f, "{}", self.error())
+        }
+    }
+}
+
+impl std::error::Error for PlanError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.error().source()
+    }
+}
+
+pub fn build(
+    mut file: PipelineFile,
+    path: &Path,
+    sel: &Selection,
+    threads: usize,
+) -> std::result::Result<Plan, PlanError> {
     let base = &crate::paths::folder(path);
     let env_name = sel
         .environment
@@ -206,13 +257,15 @@ pub fn build(mut file: PipelineFile, path: &Path, sel: &Selection, threads: usiz
     };
     let mut template_env = Vec::new();
     let env_layers = match file.environments.get(&env_name) {
-        Some(env) => loader.layers(
-            env.values.clone(),
-            base,
-            &format!("environments.{env_name}.values"),
-            None,
-            &mut template_env,
-        )?,
+        Some(env) => loader
+            .layers(
+                env.values.clone(),
+                base,
+                &format!("environments.{env_name}.values"),
+                None,
+                &mut template_env,
+            )
+            .map_err(PlanError::Values)?,
         None if env_name == DEFAULT_ENVIRONMENT => Vec::new(),
         None => {
             let known: Vec<_> = file.environments.keys().map(|k| format!("`{k}`")).collect();
@@ -225,10 +278,10 @@ pub fn build(mut file: PipelineFile, path: &Path, sel: &Selection, threads: usiz
                 crate::names::did_you_mean(&env_name, file.environments.keys().map(String::as_str))
                     .map(|k| format!("; did you mean `{k}`?"))
                     .unwrap_or_default();
-            bail!(
+            return Err(PlanError::Selection(anyhow::anyhow!(
                 "{}: environment `{env_name}` is not defined in `environments` ({known}){hint}",
                 path.display()
-            );
+            )));
         }
     };
     let environment = Environment {
@@ -240,7 +293,8 @@ pub fn build(mut file: PipelineFile, path: &Path, sel: &Selection, threads: usiz
         .selectors
         .iter()
         .map(|s| Selector::parse(s))
-        .collect::<Result<Vec<_>>>()?;
+        .collect::<Result<Vec<_>>>()
+        .map_err(PlanError::Selection)?;
     let selected: Vec<bool> = file
         .releases
         .iter()
@@ -252,7 +306,7 @@ pub fn build(mut file: PipelineFile, path: &Path, sel: &Selection, threads: usiz
             .find_map(|s| s.did_you_mean(&file.releases))
             .map(|s| format!("; did you mean `{s}`?"))
             .unwrap_or_default();
-        bail!(
+        return Err(PlanError::Selection(anyhow::anyhow!(
             "no release matches the selector{} {}{hint}",
             if sel.selectors.len() > 1 { "s" } else { "" },
             sel.selectors
@@ -260,7 +314,7 @@ pub fn build(mut file: PipelineFile, path: &Path, sel: &Selection, threads: usiz
                 .map(|s| format!("`{s}`"))
                 .collect::<Vec<_>>()
                 .join(", ")
-        );
+        )));
     }
     let specs: Vec<(usize, ReleaseSpec)> = std::mem::take(&mut file.releases)
         .into_iter()
@@ -273,7 +327,10 @@ pub fn build(mut file: PipelineFile, path: &Path, sel: &Selection, threads: usiz
         let mut read = Vec::new();
         let planned = Source::classify(&r.chart, r.version.as_deref(), repositories, base)
             .map_err(|(field, message)| {
-                anyhow::anyhow!("{}: releases[{i}].{field}: {message}", path.display())
+                PlanError::Release(anyhow::anyhow!(
+                    "{}: releases[{i}].{field}: {message}",
+                    path.display()
+                ))
             })
             .and_then(|source| loader.release(r, i, base, source, &mut read));
         planned.map(|p| (p, read))
@@ -340,7 +397,7 @@ impl Loader {
         base: &Path,
         source: Source,
         read: &mut Vec<String>,
-    ) -> Result<ReleasePlan> {
+    ) -> std::result::Result<ReleasePlan, PlanError> {
         let release_ctx = serde_json::json!({
             "name": r.name, "namespace": r.namespace, "chart": r.chart, "version": r.version, "labels": r.labels,
         });
@@ -353,12 +410,14 @@ impl Loader {
                 Some(&release_ctx),
                 read,
             )
-            .with_context(load_err)?;
+            .with_context(load_err)
+            .map_err(PlanError::Values)?;
         if let Some(extra) = r.environment_values.remove(&self.env_name) {
             let key = format!("releases[{index}].environmentValues.{}", self.env_name);
             layers.extend(
                 self.layers(extra, base, &key, Some(&release_ctx), read)
-                    .with_context(load_err)?,
+                    .with_context(load_err)
+                    .map_err(PlanError::Values)?,
             );
         }
         let steps = self.steps(r.steps, StepKind::Values, index, base);
@@ -368,19 +427,20 @@ impl Loader {
             .as_ref()
             .map(|s| self.schema(s, base))
             .transpose()
-            .with_context(|| format!("cannot load the chart schema of release `{}`", r.name))?;
+            .with_context(|| format!("cannot load the chart schema of release `{}`", r.name))
+            .map_err(PlanError::Release)?;
         if let (Some(s), Some(wanted)) = (&schema, &r.version)
             && let Some((chart_yaml, version)) = &s.chart_version
             && let Ok(w) = crate::chart::version::Wanted::parse(wanted)
             && !w.matches(version)
         {
-            anyhow::bail!(
+            return Err(PlanError::Release(anyhow::anyhow!(
                 "release `{}`: releases[{index}].schema.chartDir: the chart folder's {} says version `{version}`, but the \
                  release is `{wanted}`: its schema and defaults would check the values against another version's keys. \
                  Point `chartDir` at the chart of `{wanted}`, or drop `schema:` to use the chart's own",
                 r.name,
                 chart_yaml.display()
-            );
+            )));
         }
         Ok(ReleasePlan {
             existing_secrets: r.existing_secrets,
@@ -597,7 +657,7 @@ pub(crate) mod tests {
             schemas: Default::default(),
         };
         let source = Source::classify(&r.chart, r.version.as_deref(), &[], base).unwrap();
-        loader.release(r.clone(), index, base, source, &mut Vec::new())
+        Ok(loader.release(r.clone(), index, base, source, &mut Vec::new())?)
     }
 
     fn no_set() -> Overrides {
@@ -653,6 +713,43 @@ pub(crate) mod tests {
                 .name,
             "default"
         );
+    }
+
+    #[test]
+    fn each_planning_failure_has_the_code_of_its_kind() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.yaml");
+        let file = |r: ReleaseSpec| PipelineFile {
+            environments: Default::default(),
+            plugins: Default::default(),
+            repositories: vec![],
+            random_seed: None,
+            user_wins: Vec::new(),
+            releases: vec![r],
+        };
+        let code = |f: PipelineFile, sel: &Selection| {
+            build(f, &path, sel, 1).unwrap_err().into_parts().0.id
+        };
+        // A chart path that names nothing: the release's own field, not the selection.
+        let mut r = release("a", &[]);
+        r.chart = "./nowhere".into();
+        assert_eq!(code(file(r), &Selection::default()), "HW0101");
+        let mut r = release("a", &[]);
+        r.version = Some("1.19".into());
+        assert_eq!(code(file(r), &Selection::default()), "HW0101");
+        let mut r = release("a", &[]);
+        r.values.push(ValuesSource::File("missing.yaml".into()));
+        assert_eq!(code(file(r), &Selection::default()), "HW0102");
+        let sel = Selection {
+            environment: Some("staging".into()),
+            ..Selection::default()
+        };
+        assert_eq!(code(file(release("a", &[])), &sel), "HW0105");
+        let sel = Selection {
+            selectors: vec!["team=none".into()],
+            ..Selection::default()
+        };
+        assert_eq!(code(file(release("a", &[])), &sel), "HW0105");
     }
 
     #[test]
