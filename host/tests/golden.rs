@@ -12,12 +12,12 @@
 mod support;
 
 use libtest_mimic::{Arguments, Failed, Trial};
-use std::path::{Path, PathBuf};
-use support::{helmwasm, root, test_plugins};
+use std::path::Path;
+use support::{golden_dirs, helmwasm, test_plugins};
 
 fn main() {
     let args = Arguments::from_args();
-    let mut trials: Vec<Trial> = cases()
+    let mut trials: Vec<Trial> = golden_dirs()
         .into_iter()
         .map(|dir| {
             let name = dir.file_name().unwrap().to_string_lossy().into_owned();
@@ -29,23 +29,6 @@ fn main() {
         verdict_test,
     ));
     libtest_mimic::run(&args, trials).exit();
-}
-
-/// Every case folder, sorted.
-fn cases() -> Vec<PathBuf> {
-    let cases = root().join("tests").join("cases");
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&cases)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .collect();
-    dirs.sort();
-    assert!(
-        dirs.len() >= 10,
-        "expected the golden cases under {}",
-        cases.display()
-    );
-    dirs
 }
 
 /// Run one case; with `BLESS`, write its transcript instead.

@@ -10,7 +10,7 @@
 //! lint does not have (docs/diagnostics.md, HW0204, says the same).
 
 use crate::full_render::example_with_fixture_chart;
-use crate::support::{helmwasm_with, root, test_plugins};
+use crate::support::{golden_dirs, helmwasm_with, test_plugins};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -109,15 +109,8 @@ fn lint_reports_an_error_exactly_when_template_fails() {
 /// The golden cases that run a pipeline with `template`.
 fn golden_subjects() -> Vec<Subject> {
     let plugins = test_plugins().to_string_lossy().into_owned();
-    let cases = root().join("tests").join("cases");
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&cases)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .collect();
-    dirs.sort();
     let mut subjects = Vec::new();
-    for dir in dirs {
+    for dir in golden_dirs() {
         let name = dir.file_name().unwrap().to_string_lossy().into_owned();
         if NOT_A_PIPELINE.iter().any(|(n, _)| *n == name) {
             continue;

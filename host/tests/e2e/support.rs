@@ -27,6 +27,24 @@ pub fn cache_dir() -> PathBuf {
     root().join("target").join("test-cache")
 }
 
+/// Every golden case folder under `tests/cases/`, sorted (at least ten, or the checkout is
+/// incomplete).
+pub fn golden_dirs() -> Vec<PathBuf> {
+    let cases = root().join("tests").join("cases");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&cases)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    assert!(
+        dirs.len() >= 10,
+        "expected the golden cases under {}",
+        cases.display()
+    );
+    dirs
+}
+
 /// Build the test-only plugins under `tests/plugins/` for wasm32-wasip2 (once per test
 /// run, in their own target dir) and return the folder holding their `.wasm` files.
 pub fn test_plugins() -> &'static Path {

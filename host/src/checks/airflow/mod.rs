@@ -381,15 +381,7 @@ pub mod test_support {
                 object,
             })
             .collect();
-        let provenance = Provenance::default();
-        let ctx = Ctx {
-            facts: &facts,
-            values: &values,
-            user: &values,
-            provenance: &provenance,
-            render: &render,
-        };
-        rule(&ctx)
+        run_in(&facts, rule, &values, &Provenance::default(), &render)
     }
 
     pub fn run_facts(
@@ -399,15 +391,24 @@ pub mod test_support {
         provenance: Provenance,
     ) -> Vec<Finding> {
         let facts = airflow_facts::select(version).unwrap();
-        let render = render(&values);
-        let ctx = Ctx {
-            facts: &facts,
-            values: &values,
-            user: &values,
-            provenance: &provenance,
-            render: &render,
-        };
-        rule(&ctx)
+        run_in(&facts, rule, &values, &provenance, &render(&values))
+    }
+
+    /// `rule` on `values` (also the user's), with these facts, provenance and render.
+    fn run_in(
+        facts: &Facts,
+        rule: Rule,
+        values: &Value,
+        provenance: &Provenance,
+        render: &crate::render::ReleaseRender,
+    ) -> Vec<Finding> {
+        rule(&Ctx {
+            facts,
+            values,
+            user: values,
+            provenance,
+            render,
+        })
     }
 }
 
