@@ -118,6 +118,12 @@ pub fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
 }
 
 /// JSON Schema of a Kubernetes `resources` block as the plugins accept it in their config.
+/// [`resources_schema`] for a config field derived with schemars
+/// (`#[schemars(schema_with = "airflow_chart::resources_json_schema")]`).
+pub fn resources_json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::Schema::try_from(resources_schema()).expect("a JSON object is a schema")
+}
+
 pub fn resources_schema() -> Value {
     helmwasm_plugin_sdk::json!({
         "type": "object", "additionalProperties": false,

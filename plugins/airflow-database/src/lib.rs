@@ -19,6 +19,7 @@ use helmwasm_plugin_sdk::{
     values,
 };
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 /// Everything but RFC 3986 "unreserved" characters is encoded in the user, password and
@@ -30,20 +31,27 @@ const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~');
 
 /// The step config (`with:`). Field docs are the plugin's README.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Config {
+    #[schemars(length(min = 1))]
     pub host: String,
     #[serde(default = "default_port")]
+    #[schemars(range(min = 1, max = 65535))]
     pub port: u16,
+    #[schemars(length(min = 1))]
     pub database: String,
+    #[schemars(length(min = 1))]
     pub user: String,
+    #[schemars(length(min = 1))]
     pub password: String,
     #[serde(default)]
+    #[schemars(extend("enum" = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]))]
     pub sslmode: Option<String>,
     /// The CA bundle (PEM) that signs the database's certificate, for `verify-ca` /
     /// `verify-full`: by reference (`ref+file://global-bundle.pem`).
     #[serde(default)]
+    #[schemars(length(min = 1))]
     pub sslrootcert: Option<String>,
     #[serde(default)]
     pub metadata_secret_name: Option<String>,
@@ -396,7 +404,7 @@ impl Plugin for AirflowDatabase {
             env!("CARGO_PKG_VERSION"),
             "Airflow metadata-database, Celery result-backend (and PgBouncer) connection Secrets for an external PostgreSQL",
         )
-        .config_schema(config_schema())
+        .config_schema_of::<Config>()
     }
 
     fn run(req: Request) -> Result<Response, PluginError> {
@@ -423,28 +431,6 @@ impl Plugin for AirflowDatabase {
         }
         Ok(out)
     }
-}
-
-pub fn config_schema() -> Value {
-    json!({
-        "$schema": "http://json-schema.org/draft-07/schema#",
-        "type": "object",
-        "additionalProperties": false,
-        "required": ["host", "database", "user", "password"],
-        "properties": {
-            "host": {"type": "string", "minLength": 1, "description": "Database host, e.g. the RDS endpoint"},
-            "port": {"type": "integer", "minimum": 1, "maximum": 65535, "default": 5432},
-            "database": {"type": "string", "minLength": 1},
-            "user": {"type": "string", "minLength": 1},
-            "password": {"type": "string", "minLength": 1},
-            "sslmode": {"enum": ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]},
-            "sslrootcert": {"type": "string", "minLength": 1, "description": "The CA bundle (PEM) for verify-ca / verify-full, by reference (ref+file://global-bundle.pem)"},
-            "metadataSecretName": {"type": "string", "description": "Default: data.metadataSecretName from the values, else RELEASE-metadata-connection"},
-            "resultBackendSecretName": {"type": "string", "description": "Default: data.resultBackendSecretName from the values, else RELEASE-result-backend-connection"},
-            "pgbouncerConfigSecretName": {"type": "string", "description": "With PgBouncer. Default: RELEASE-pgbouncer-config"},
-            "pgbouncerStatsSecretName": {"type": "string", "description": "With PgBouncer. Default: RELEASE-pgbouncer-stats"}
-        }
-    })
 }
 
 export_plugin!(AirflowDatabase);

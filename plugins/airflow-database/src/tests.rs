@@ -348,3 +348,27 @@ fn without_sslmode_the_warning_names_both_hops() {
     .unwrap();
     assert!(p.warnings.is_empty(), "{:?}", p.warnings);
 }
+
+#[test]
+fn the_config_schema_is_derived_from_the_config_type_with_its_bounds() {
+    use helmwasm_plugin_sdk::Plugin as _;
+    let s = crate::AirflowDatabase::metadata().config_schema;
+    assert_eq!(s["$schema"], "http://json-schema.org/draft-07/schema#");
+    assert_eq!(s["additionalProperties"], false);
+    let mut required: Vec<&str> = s["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    required.sort();
+    assert_eq!(required, ["database", "host", "password", "user"]);
+    let p = &s["properties"];
+    assert_eq!(p["port"]["minimum"], 1);
+    assert_eq!(p["port"]["maximum"], 65535);
+    assert_eq!(p["port"]["default"], 5432);
+    assert_eq!(p["host"]["minLength"], 1);
+    assert_eq!(p["sslmode"]["enum"].as_array().unwrap().len(), 6);
+    assert_eq!(p["sslrootcert"]["minLength"], 1);
+    assert!(p.get("metadataSecretName").is_some() && p.get("metadata_secret_name").is_none());
+}

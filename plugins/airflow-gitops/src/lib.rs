@@ -15,9 +15,10 @@ use airflow_chart::{Facts, set};
 use helmwasm_plugin_sdk::{
     Metadata, Plugin, PluginError, Request, Response, Value, export_plugin, json, values,
 };
+use schemars::JsonSchema;
 use serde::Deserialize;
 
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Config {
     /// Annotate the migration Job as an Argo CD Sync hook.
@@ -82,12 +83,7 @@ impl Plugin for AirflowGitops {
             env!("CARGO_PKG_VERSION"),
             "What the Airflow chart needs under Argo CD, Flux or Terraform: no Helm hooks",
         )
-        .config_schema(json!({
-            "$schema": "http://json-schema.org/draft-07/schema#",
-            "type": "object",
-            "additionalProperties": false,
-            "properties": {"argoCdMigrationHook": {"type": "boolean", "default": false}}
-        }))
+        .config_schema_of::<Config>()
     }
 
     fn run(req: Request) -> Result<Response, PluginError> {

@@ -14,21 +14,27 @@ use base64::Engine as _;
 use helmwasm_plugin_sdk::{
     Metadata, Plugin, PluginError, Request, Response, Value, export_plugin, json, k8s, values,
 };
+use schemars::JsonSchema;
 use serde::Deserialize;
 
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Config {
     /// A Fernet key (32 bytes, URL-safe base64), usually a secret reference.
     #[serde(default)]
+    #[schemars(length(min = 1))]
     pub fernet_key: Option<String>,
     #[serde(default)]
+    #[schemars(length(min = 1))]
     pub api_secret_key: Option<String>,
     #[serde(default)]
+    #[schemars(length(min = 1))]
     pub jwt_secret: Option<String>,
     #[serde(default)]
+    #[schemars(length(min = 1))]
     pub webserver_secret_key: Option<String>,
     #[serde(default)]
+    #[schemars(length(min = 1))]
     pub redis_password: Option<String>,
 }
 
@@ -227,7 +233,7 @@ impl Plugin for AirflowKeys {
             env!("CARGO_PKG_VERSION"),
             "The Airflow chart's generated keys as reproducible Secrets (Fernet, API, JWT, webserver, Redis)",
         )
-        .config_schema(config_schema())
+        .config_schema_of::<Config>()
     }
 
     fn run(req: Request) -> Result<Response, PluginError> {
@@ -247,22 +253,6 @@ impl Plugin for AirflowKeys {
         }
         Ok(out)
     }
-}
-
-pub fn config_schema() -> Value {
-    let key = json!({"type": "string", "minLength": 1});
-    json!({
-        "$schema": "http://json-schema.org/draft-07/schema#",
-        "type": "object",
-        "additionalProperties": false,
-        "properties": {
-            "fernetKey": key,
-            "apiSecretKey": key,
-            "jwtSecret": key,
-            "webserverSecretKey": key,
-            "redisPassword": key
-        }
-    })
 }
 
 export_plugin!(AirflowKeys);

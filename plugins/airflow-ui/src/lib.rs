@@ -11,13 +11,15 @@ use airflow_chart::{Facts, airflow_major};
 use helmwasm_plugin_sdk::{
     Metadata, Plugin, PluginError, Request, Response, Value, export_plugin, json, values,
 };
+use schemars::JsonSchema;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Config {
     #[serde(default = "default_type")]
+    #[schemars(extend("enum" = ["ClusterIP", "NodePort", "LoadBalancer"]))]
     pub service_type: String,
     #[serde(default)]
     pub load_balancer_source_ranges: Vec<String>,
@@ -27,12 +29,14 @@ pub struct Config {
     pub default_user: Option<DefaultUser>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DefaultUser {
     #[serde(default)]
+    #[schemars(length(min = 1))]
     pub username: Option<String>,
     #[serde(default)]
+    #[schemars(length(min = 1))]
     pub password: Option<String>,
     #[serde(default)]
     pub email: Option<String>,
@@ -194,7 +198,7 @@ struct AirflowUi;
 impl Plugin for AirflowUi {
     fn metadata() -> Metadata {
         Metadata::new("airflow-ui", env!("CARGO_PKG_VERSION"), "Expose the Airflow UI (apiServer on Airflow 3, webserver on 2) and set the default user")
-            .config_schema(config_schema())
+            .config_schema_of::<Config>()
     }
 
     fn run(req: Request) -> Result<Response, PluginError> {
@@ -210,30 +214,6 @@ impl Plugin for AirflowUi {
         }
         Ok(out)
     }
-}
-
-pub fn config_schema() -> Value {
-    json!({
-        "$schema": "http://json-schema.org/draft-07/schema#",
-        "type": "object",
-        "additionalProperties": false,
-        "properties": {
-            "serviceType": {"enum": ["ClusterIP", "NodePort", "LoadBalancer"], "default": "ClusterIP"},
-            "loadBalancerSourceRanges": {"type": "array", "items": {"type": "string"}},
-            "annotations": {"type": "object", "additionalProperties": {"type": "string"}},
-            "defaultUser": {
-                "type": "object", "additionalProperties": false,
-                "properties": {
-                    "username": {"type": "string", "minLength": 1},
-                    "password": {"type": "string", "minLength": 1},
-                    "email": {"type": "string"},
-                    "firstName": {"type": "string"},
-                    "lastName": {"type": "string"},
-                    "role": {"type": "string"}
-                }
-            }
-        }
-    })
 }
 
 export_plugin!(AirflowUi);

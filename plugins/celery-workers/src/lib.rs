@@ -7,22 +7,27 @@ use airflow_chart::{Facts, fact_flag, set};
 use helmwasm_plugin_sdk::{
     Metadata, Plugin, PluginError, Request, Response, Value, export_plugin, json,
 };
+use schemars::JsonSchema;
 use serde::Deserialize;
 
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Config {
     #[serde(default = "default_executor")]
+    #[schemars(extend("enum" = ["CeleryExecutor", "CeleryKubernetesExecutor"]))]
     pub executor: String,
     #[serde(default)]
     pub replicas: Option<u64>,
     #[serde(default)]
+    #[schemars(schema_with = "airflow_chart::resources_json_schema")]
     pub resources: Option<Value>,
     #[serde(default)]
     pub termination_grace_period_seconds: Option<u64>,
     #[serde(default)]
+    #[schemars(schema_with = "airflow_chart::resources_json_schema")]
     pub log_groomer_resources: Option<Value>,
     #[serde(default)]
+    #[schemars(range(min = 1))]
     pub concurrency: Option<u64>,
 }
 
@@ -70,29 +75,12 @@ impl Plugin for CeleryWorkers {
             env!("CARGO_PKG_VERSION"),
             "Airflow Celery workers: executor, replicas, resources, grace period, concurrency",
         )
-        .config_schema(config_schema())
+        .config_schema_of::<Config>()
     }
 
     fn run(req: Request) -> Result<Response, PluginError> {
         airflow_chart::run_values_step(req, "celery-workers", apply)
     }
-}
-
-pub fn config_schema() -> Value {
-    let resources = airflow_chart::resources_schema();
-    json!({
-        "$schema": "http://json-schema.org/draft-07/schema#",
-        "type": "object",
-        "additionalProperties": false,
-        "properties": {
-            "executor": {"enum": ["CeleryExecutor", "CeleryKubernetesExecutor"], "default": "CeleryExecutor"},
-            "replicas": {"type": "integer", "minimum": 0},
-            "resources": resources,
-            "terminationGracePeriodSeconds": {"type": "integer", "minimum": 0},
-            "logGroomerResources": resources,
-            "concurrency": {"type": "integer", "minimum": 1}
-        }
-    })
 }
 
 export_plugin!(CeleryWorkers);

@@ -12,10 +12,11 @@ use helmwasm_plugin_sdk::{
     Metadata, ObjectRef, Plugin, PluginError, PostRender, PostRenderRequest, PostRenderResponse,
     Value, export_post_render, json,
 };
+use schemars::JsonSchema;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, Deserialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub enum OnMissing {
     #[default]
@@ -26,15 +27,17 @@ pub enum OnMissing {
 /// `requests` and `limits`, each `cpu` and `memory`.
 pub type Resources = BTreeMap<String, BTreeMap<String, String>>;
 
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Config {
     #[serde(default)]
     pub on_missing: OnMissing,
     #[serde(default)]
+    #[schemars(schema_with = "defaults_schema")]
     pub defaults: Resources,
     /// Workloads (`Kind/name`) left as they are.
     #[serde(default)]
+    #[schemars(inner(regex(pattern = r"^[A-Za-z]+/[a-z0-9.-]+$")))]
     pub exempt: Vec<String>,
 }
 
@@ -191,24 +194,12 @@ struct ContainerResources;
 
 impl Plugin for ContainerResources {
     fn metadata() -> Metadata {
-        let pair = json!({"type": "object", "additionalProperties": false,
-            "properties": {"cpu": {"type": "string"}, "memory": {"type": "string"}}});
         Metadata::new(
             "container-resources",
             env!("CARGO_PKG_VERSION"),
             "Requests and limits on every container of every workload: filled in or required (post-render)",
         )
-        .config_schema(json!({
-            "$schema": "http://json-schema.org/draft-07/schema#",
-            "type": "object",
-            "additionalProperties": false,
-            "properties": {
-                "onMissing": {"enum": ["fill", "fail"], "default": "fill"},
-                "defaults": {"type": "object", "additionalProperties": false,
-                    "properties": {"requests": pair, "limits": pair}},
-                "exempt": {"type": "array", "items": {"type": "string", "pattern": "^[A-Za-z]+/[a-z0-9.-]+$"}}
-            }
-        }))
+        .config_schema_of::<Config>()
     }
 }
 
@@ -230,6 +221,15 @@ impl PostRender for ContainerResources {
 }
 
 export_post_render!(ContainerResources);
+
+/// `defaults`: `requests` and `limits`, each with `cpu` and `memory` only.
+fn defaults_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let pair = json!({"type": "object", "additionalProperties": false,
+        "properties": {"cpu": {"type": "string"}, "memory": {"type": "string"}}});
+    schemars::Schema::try_from(json!({"type": "object", "additionalProperties": false,
+        "properties": {"requests": pair, "limits": pair}}))
+    .expect("a JSON object is a schema")
+}
 
 #[cfg(test)]
 mod tests {

@@ -12,11 +12,13 @@ mod ssh;
 use helmwasm_plugin_sdk::{
     Metadata, Plugin, PluginError, Request, Response, Value, export_plugin, json, k8s, values,
 };
+use schemars::JsonSchema;
 use serde::Deserialize;
 
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Config {
+    #[schemars(length(min = 1))]
     pub repo: String,
     #[serde(default = "default_branch")]
     pub branch: String,
@@ -32,10 +34,11 @@ pub struct Config {
     pub https: Option<Https>,
 }
 
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Ssh {
     /// The private key file's content (not base64).
+    #[schemars(length(min = 1))]
     pub private_key: String,
     #[serde(default)]
     pub secret_name: Option<String>,
@@ -45,10 +48,12 @@ pub struct Ssh {
     pub allow_insecure_host_keys: bool,
 }
 
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Https {
+    #[schemars(length(min = 1))]
     pub username: String,
+    #[schemars(length(min = 1))]
     pub password: String,
     #[serde(default)]
     pub secret_name: Option<String>,
@@ -252,7 +257,7 @@ struct GitSync;
 impl Plugin for GitSync {
     fn metadata() -> Metadata {
         Metadata::new("git-sync", env!("CARGO_PKG_VERSION"), "DAGs from git via the chart's git-sync sidecar, SSH key or HTTPS credentials as Secrets")
-            .config_schema(config_schema())
+            .config_schema_of::<Config>()
     }
 
     fn run(req: Request) -> Result<Response, PluginError> {
@@ -285,44 +290,28 @@ impl Plugin for GitSync {
     }
 }
 
-pub fn config_schema() -> Value {
-    json!({
-        "$schema": "http://json-schema.org/draft-07/schema#",
-        "type": "object",
-        "additionalProperties": false,
-        "required": ["repo"],
-        "properties": {
-            "repo": {"type": "string", "minLength": 1},
-            "branch": {"type": "string", "default": "main"},
-            "rev": {"type": "string", "default": "HEAD"},
-            "depth": {"type": "integer", "minimum": 0, "default": 1},
-            "subPath": {"type": "string"},
-            "ssh": {
-                "type": "object", "additionalProperties": false, "required": ["privateKey"],
-                "properties": {
-                    "privateKey": {"type": "string", "minLength": 1},
-                    "secretName": {"type": "string"},
-                    "knownHosts": {"type": "string"},
-                    "allowInsecureHostKeys": {"type": "boolean", "default": false}
-                }
-            },
-            "https": {
-                "type": "object", "additionalProperties": false, "required": ["username", "password"],
-                "properties": {
-                    "username": {"type": "string", "minLength": 1},
-                    "password": {"type": "string", "minLength": 1},
-                    "secretName": {"type": "string"}
-                }
-            }
-        }
-    })
-}
-
 export_plugin!(GitSync);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_config_schema_is_derived_from_the_config_types() {
+        use helmwasm_plugin_sdk::Plugin as _;
+        let s = GitSync::metadata().config_schema;
+        assert_eq!(s["required"], json!(["repo"]));
+        assert_eq!(s["properties"]["repo"]["minLength"], 1);
+        assert_eq!(s["properties"]["branch"]["default"], "main");
+        assert_eq!(s["properties"]["depth"]["default"], 1);
+        // Nested types are definitions, each closed and with its own required fields.
+        let ssh = &s["definitions"]["Ssh"];
+        assert_eq!(ssh["additionalProperties"], false);
+        assert_eq!(ssh["required"], json!(["privateKey"]));
+        assert_eq!(ssh["properties"]["privateKey"]["minLength"], 1);
+        let https = &s["definitions"]["Https"];
+        assert_eq!(https["required"], json!(["username", "password"]));
+    }
 
     const KEY: &str =
         "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n";

@@ -7,16 +7,19 @@ use airflow_chart::{Facts, executor, fact_flag, get, is_celery, set};
 use helmwasm_plugin_sdk::{
     Metadata, Plugin, PluginError, Request, Response, Value, export_plugin, json,
 };
+use schemars::JsonSchema;
 use serde::Deserialize;
 
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Config {
     #[serde(default)]
     pub min_replica_count: Option<u64>,
     #[serde(default)]
+    #[schemars(range(min = 1))]
     pub max_replica_count: Option<u64>,
     #[serde(default)]
+    #[schemars(range(min = 1))]
     pub polling_interval: Option<u64>,
     #[serde(default)]
     pub cooldown_period: Option<u64>,
@@ -90,27 +93,12 @@ impl Plugin for KedaAutoscaling {
             env!("CARGO_PKG_VERSION"),
             "KEDA autoscaling of Airflow Celery workers, worker persistence off",
         )
-        .config_schema(config_schema())
+        .config_schema_of::<Config>()
     }
 
     fn run(req: Request) -> Result<Response, PluginError> {
         airflow_chart::run_values_step(req, "keda-autoscaling", apply)
     }
-}
-
-pub fn config_schema() -> Value {
-    json!({
-        "$schema": "http://json-schema.org/draft-07/schema#",
-        "type": "object",
-        "additionalProperties": false,
-        "properties": {
-            "minReplicaCount": {"type": "integer", "minimum": 0},
-            "maxReplicaCount": {"type": "integer", "minimum": 1},
-            "pollingInterval": {"type": "integer", "minimum": 1},
-            "cooldownPeriod": {"type": "integer", "minimum": 0},
-            "usePgbouncer": {"type": "boolean"}
-        }
-    })
 }
 
 export_plugin!(KedaAutoscaling);

@@ -6,11 +6,12 @@ use helmwasm_plugin_sdk::objects::{self, WORKLOADS};
 use helmwasm_plugin_sdk::serde_json::Map;
 use helmwasm_plugin_sdk::{
     Metadata, Plugin, PluginError, PostRender, PostRenderRequest, PostRenderResponse, Value,
-    export_post_render, json,
+    export_post_render,
 };
+use schemars::JsonSchema;
 use serde::Deserialize;
 
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Config {
     #[serde(default)]
@@ -95,16 +96,7 @@ impl Plugin for Labels {
             env!("CARGO_PKG_VERSION"),
             "Common labels and annotations on every object and pod template (post-render)",
         )
-        .config_schema(json!({
-            "$schema": "http://json-schema.org/draft-07/schema#",
-            "type": "object",
-            "additionalProperties": false,
-            "properties": {
-                "labels": {"type": "object", "additionalProperties": {"type": "string"}},
-                "annotations": {"type": "object", "additionalProperties": {"type": "string"}},
-                "overwrite": {"type": "boolean", "default": false}
-            }
-        }))
+        .config_schema_of::<Config>()
     }
 }
 
@@ -123,6 +115,7 @@ export_post_render!(Labels);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use helmwasm_plugin_sdk::json;
 
     fn config(v: Value) -> Config {
         serde_json::from_value(v).unwrap()

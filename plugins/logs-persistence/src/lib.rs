@@ -6,15 +6,18 @@ use airflow_chart::{Facts, set};
 use helmwasm_plugin_sdk::{
     Metadata, Plugin, PluginError, Request, Response, Value, export_plugin, json,
 };
+use schemars::JsonSchema;
 use serde::Deserialize;
 
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Config {
     pub size: String,
     #[serde(default)]
+    #[schemars(length(min = 1))]
     pub storage_class_name: Option<String>,
     #[serde(default)]
+    #[schemars(length(min = 1))]
     pub existing_claim: Option<String>,
     #[serde(default)]
     pub sub_path: Option<String>,
@@ -64,27 +67,12 @@ impl Plugin for LogsPersistence {
             env!("CARGO_PKG_VERSION"),
             "Airflow task logs on a ReadWriteMany volume (e.g. EFS)",
         )
-        .config_schema(config_schema())
+        .config_schema_of::<Config>()
     }
 
     fn run(req: Request) -> Result<Response, PluginError> {
         airflow_chart::run_values_step(req, "logs-persistence", apply)
     }
-}
-
-pub fn config_schema() -> Value {
-    json!({
-        "$schema": "http://json-schema.org/draft-07/schema#",
-        "type": "object",
-        "additionalProperties": false,
-        "required": ["size"],
-        "properties": {
-            "size": {"type": "string"},
-            "storageClassName": {"type": "string", "minLength": 1},
-            "existingClaim": {"type": "string", "minLength": 1},
-            "subPath": {"type": "string"}
-        }
-    })
 }
 
 export_plugin!(LogsPersistence);

@@ -10,20 +10,26 @@ use airflow_chart::{Facts, set};
 use helmwasm_plugin_sdk::{
     Metadata, Plugin, PluginError, Request, Response, Value, export_plugin, json,
 };
+use schemars::JsonSchema;
 use serde::Deserialize;
 
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Config {
     #[serde(default)]
+    #[schemars(schema_with = "airflow_chart::resources_json_schema")]
     pub resources: Option<Value>,
     #[serde(default)]
+    #[schemars(schema_with = "airflow_chart::resources_json_schema")]
     pub metrics_exporter_resources: Option<Value>,
     #[serde(default)]
+    #[schemars(range(min = 1))]
     pub max_client_conn: Option<u64>,
     #[serde(default)]
+    #[schemars(range(min = 1))]
     pub metadata_pool_size: Option<u64>,
     #[serde(default)]
+    #[schemars(range(min = 1))]
     pub result_backend_pool_size: Option<u64>,
 }
 
@@ -66,28 +72,12 @@ impl Plugin for Pgbouncer {
             env!("CARGO_PKG_VERSION"),
             "The Airflow chart's PgBouncer, refusing setups where Airflow bypasses it",
         )
-        .config_schema(config_schema())
+        .config_schema_of::<Config>()
     }
 
     fn run(req: Request) -> Result<Response, PluginError> {
         airflow_chart::run_values_step(req, "pgbouncer", apply)
     }
-}
-
-pub fn config_schema() -> Value {
-    let resources = airflow_chart::resources_schema();
-    json!({
-        "$schema": "http://json-schema.org/draft-07/schema#",
-        "type": "object",
-        "additionalProperties": false,
-        "properties": {
-            "resources": resources,
-            "metricsExporterResources": resources,
-            "maxClientConn": {"type": "integer", "minimum": 1},
-            "metadataPoolSize": {"type": "integer", "minimum": 1},
-            "resultBackendPoolSize": {"type": "integer", "minimum": 1}
-        }
-    })
 }
 
 export_plugin!(Pgbouncer);

@@ -13,9 +13,10 @@ use helmwasm_plugin_sdk::{
     Metadata, ObjectRef, Plugin, PluginError, PostRender, PostRenderRequest, PostRenderResponse,
     Value, export_post_render, json,
 };
+use schemars::JsonSchema;
 use serde::Deserialize;
 
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Fill {
     #[serde(default = "yes")]
@@ -43,7 +44,7 @@ impl Default for Fill {
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Allow {
     #[serde(default)]
@@ -54,7 +55,7 @@ pub struct Allow {
     pub host_network: bool,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Config {
     #[serde(default)]
@@ -63,6 +64,7 @@ pub struct Config {
     pub allow: Allow,
     /// Workloads (`Kind/name`) neither filled nor checked.
     #[serde(default)]
+    #[schemars(inner(regex(pattern = r"^[A-Za-z]+/[a-z0-9.-]+$")))]
     pub exempt: Vec<String>,
 }
 
@@ -143,27 +145,12 @@ struct PodSecurity;
 
 impl Plugin for PodSecurity {
     fn metadata() -> Metadata {
-        let flag = json!({"type": "boolean"});
         Metadata::new(
             "pod-security",
             env!("CARGO_PKG_VERSION"),
             "Restricted pod security settings filled in; privileged, hostPath and hostNetwork refused (post-render)",
         )
-        .config_schema(json!({
-            "$schema": "http://json-schema.org/draft-07/schema#",
-            "type": "object",
-            "additionalProperties": false,
-            "properties": {
-                "fill": {"type": "object", "additionalProperties": false, "properties": {
-                    "runAsNonRoot": flag, "seccompProfile": flag,
-                    "allowPrivilegeEscalation": flag, "readOnlyRootFilesystem": flag
-                }},
-                "allow": {"type": "object", "additionalProperties": false, "properties": {
-                    "privileged": flag, "hostPath": flag, "hostNetwork": flag
-                }},
-                "exempt": {"type": "array", "items": {"type": "string", "pattern": "^[A-Za-z]+/[a-z0-9.-]+$"}}
-            }
-        }))
+        .config_schema_of::<Config>()
     }
 }
 

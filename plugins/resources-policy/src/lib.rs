@@ -10,12 +10,14 @@ use airflow_chart::{Facts, did_you_mean};
 use helmwasm_plugin_sdk::{
     Metadata, Plugin, PluginError, Request, Response, Value, export_plugin, json, values,
 };
+use schemars::JsonSchema;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Config {
+    #[schemars(length(min = 1))]
     pub components: Vec<String>,
     #[serde(default)]
     pub on_missing: OnMissing,
@@ -25,7 +27,7 @@ pub struct Config {
     pub require: Vec<String>,
 }
 
-#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, Deserialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum OnMissing {
     #[default]
@@ -34,12 +36,14 @@ pub enum OnMissing {
 }
 
 /// `requests` and `limits` by resource name (`cpu`, `memory`, …).
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Quantities {
     #[serde(default)]
+    #[schemars(schema_with = "quantities_schema")]
     pub requests: BTreeMap<String, Value>,
     #[serde(default)]
+    #[schemars(schema_with = "quantities_schema")]
     pub limits: BTreeMap<String, Value>,
 }
 
@@ -137,7 +141,7 @@ struct ResourcesPolicy;
 impl Plugin for ResourcesPolicy {
     fn metadata() -> Metadata {
         Metadata::new("resources-policy", env!("CARGO_PKG_VERSION"), "Org policy: explicit requests and limits on every named Airflow component, no misspelt keys")
-            .config_schema(config_schema())
+            .config_schema_of::<Config>()
     }
 
     fn run(req: Request) -> Result<Response, PluginError> {
@@ -152,27 +156,15 @@ impl Plugin for ResourcesPolicy {
     }
 }
 
-pub fn config_schema() -> Value {
-    let quantities =
-        json!({"type": "object", "additionalProperties": {"type": ["string", "integer"]}});
-    json!({
-        "$schema": "http://json-schema.org/draft-07/schema#",
-        "type": "object",
-        "additionalProperties": false,
-        "required": ["components"],
-        "properties": {
-            "components": {"type": "array", "items": {"type": "string"}, "minItems": 1},
-            "onMissing": {"enum": ["fail", "fill"], "default": "fail"},
-            "defaults": {
-                "type": "object", "additionalProperties": false,
-                "properties": {"requests": quantities, "limits": quantities}
-            },
-            "require": {"type": "array", "items": {"type": "string"}, "default": ["cpu", "memory"]}
-        }
-    })
-}
-
 export_plugin!(ResourcesPolicy);
+
+/// Quantities by resource name: a string (`500m`, `1Gi`) or a whole number.
+fn quantities_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::Schema::try_from(
+        json!({"type": "object", "additionalProperties": {"type": ["string", "integer"]}}),
+    )
+    .expect("a JSON object is a schema")
+}
 
 #[cfg(test)]
 mod tests {

@@ -39,6 +39,20 @@ impl Metadata {
         self
     }
 
+    /// The config schema derived from the config type itself (`#[derive(JsonSchema)]` beside
+    /// `Deserialize`), so the schema the host validates against and the type the plugin reads
+    /// cannot drift apart: serde's renames, defaults and `deny_unknown_fields` become the
+    /// schema's names, `required` and `additionalProperties`; doc comments its descriptions;
+    /// `#[schemars(...)]` adds bounds, lengths and enums. JSON Schema draft-07.
+    pub fn config_schema_of<T: schemars::JsonSchema>(self) -> Self {
+        let schema = schemars::generate::SchemaSettings::draft07()
+            .into_generator()
+            .into_root_schema_for::<T>();
+        self.config_schema(
+            serde_json::to_value(schema).unwrap_or_else(|_| serde_json::json!({"type": "object"})),
+        )
+    }
+
     pub(crate) fn into_wit(self, stages: &[Stage]) -> wit::Metadata {
         wit::Metadata {
             name: self.name,
