@@ -6,7 +6,7 @@
 //! - Values reach helm through a private temp file (mode 0600, removed afterwards), never on
 //!   the command line.
 //! - The user's helm configuration is only read (OCI registry logins), never changed.
-//! - `helm template` can run in the background ([`HelmBinary::start_template`]) while the
+//! - `helm template` can run in the background ([`Helm::start_template`]) while the
 //!   pipeline checks the values it was given; dropped unwaited, it is killed and reaped.
 
 use std::io::Write;
@@ -35,12 +35,23 @@ pub struct Capabilities {
     pub api_versions: Vec<String>,
 }
 
-/// What the chart resolver asks of helm (`helm template` is [`HelmBinary::start_template`]).
+/// What the pipeline asks of helm: the chart resolver pulls OCI charts, and each release's
+/// stages start `helm template` while the values are checked. The real binary is
+/// [`HelmBinary`]; the pipeline's unit tests give a fake.
 pub trait Helm: Sync {
     /// `helm pull oci://…`: the packaged chart's bytes.
     fn pull_oci(&self, reference: &str, version: &str) -> Result<Vec<u8>, String>;
     /// What to call it in messages (`helm v4.1.4 (/usr/bin/helm)`).
     fn describe(&self) -> String;
+    /// Start `helm template`; [`Rendering::wait`] takes its output. Dropped unwaited, the
+    /// render is stopped.
+    fn start_template(&self, req: &TemplateRequest) -> Result<Box<dyn Rendering>, String>;
+}
+
+/// A `helm template` under way.
+pub trait Rendering: Send {
+    /// helm's stdout, or its error message.
+    fn wait(self: Box<Self>) -> Result<String, String>;
 }
 
 /// The real binary.
@@ -191,7 +202,7 @@ impl HelmBinary {
     /// [`Template::wait`] gives helm's stdout or its error message, and a [`Template`]
     /// dropped unwaited stops helm. The pipeline starts helm while it checks the final
     /// values, and stops it when they fail.
-    pub fn start_template(&self, req: &TemplateRequest) -> Result<Template, String> {
+    pub fn spawn_template(&self, req: &TemplateRequest) -> Result<Template, String> {
         // tempfile creates the file with mode 0600 and removes it when dropped.
         let mut values = tempfile::Builder::new()
             .prefix(".helmwasm-values-")
@@ -279,7 +290,7 @@ fn drain(pipe: Option<impl std::io::Read + Send + 'static>) -> Drained {
     })
 }
 
-/// A `helm template` under way ([`HelmBinary::start_template`]).
+/// A `helm template` under way ([`HelmBinary::spawn_template`]).
 pub struct Template {
     child: std::process::Child,
     /// stdout and stderr, read on their own threads; taken by `wait`.
@@ -384,7 +395,18 @@ impl Drop for Template {
     }
 }
 
+impl Rendering for Template {
+    fn wait(self: Box<Self>) -> Result<String, String> {
+        Template::wait(*self)
+    }
+}
+
 impl Helm for HelmBinary {
+    fn start_template(&self, req: &TemplateRequest) -> Result<Box<dyn Rendering>, String> {
+        self.spawn_template(req)
+            .map(|t| Box::new(t) as Box<dyn Rendering>)
+    }
+
     fn pull_oci(&self, reference: &str, version: &str) -> Result<Vec<u8>, String> {
         let dir = tempfile::tempdir().map_err(|e| format!("cannot create a temp folder: {e}"))?;
         let mut cmd = Command::new(&self.path);

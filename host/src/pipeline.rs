@@ -9,7 +9,7 @@ use crate::chart::{self, Resolution, repo::Fetch};
 use crate::checks::{self, Phase, Problem};
 use crate::codes::{self, Code};
 use crate::execute::{self, ChartIdentity, Event};
-use crate::helm::{self, Helm, HelmBinary, TemplateRequest};
+use crate::helm::{self, Helm, TemplateRequest};
 use crate::plan::{self, Plan, ReleasePlan, Selection};
 use crate::redact::Redactor;
 use crate::registry::{self, Registry};
@@ -76,6 +76,8 @@ pub struct Context<'a> {
     pub fetch: &'a dyn Fetch,
     /// Show a progress line on stderr while plugins compile (a terminal, not `--quiet`).
     pub progress: bool,
+    /// A helm to use instead of locating one (`--helm`, `PATH`): the unit tests' fake.
+    pub helm: Option<&'a dyn Helm>,
 }
 
 /// What a run produced: the releases that rendered and the failures (release order).
@@ -158,11 +160,15 @@ pub fn run(
             bounds: opts.helm_bounds,
             ..h
         });
+    let helm: Option<&dyn Helm> = match ctx.helm {
+        Some(given) => Some(given),
+        None => helm.as_ref().map(|h| h as &dyn Helm),
+    };
     let resolver = chart::Resolver {
         cache: chart::cache::ChartCache::new(ctx.cache_dir),
         offline: opts.offline,
         fetch: ctx.fetch,
-        helm: helm.as_ref().map(|h| h as &dyn Helm),
+        helm,
     };
     let stages = Stages {
         runtime,
@@ -171,7 +177,7 @@ pub fn run(
         plan: &plan,
         registry: &registry,
         resolver: &resolver,
-        helm: helm.as_ref(),
+        helm,
         strict: opts.strict,
         placeholders: opts.secrets == secrets::Mode::Shape,
         trace: opts.trace,
@@ -315,7 +321,7 @@ struct Stages<'a> {
     plan: &'a Plan,
     registry: &'a Registry,
     resolver: &'a chart::Resolver<'a>,
-    helm: Option<&'a HelmBinary>,
+    helm: Option<&'a dyn Helm>,
     strict: bool,
     /// Secret references were replaced by placeholders (`lint`).
     placeholders: bool,
@@ -627,12 +633,12 @@ fn saw_placeholder(plan: &Plan, release: &ReleasePlan, number: usize) -> bool {
 
 /// `helm template` of the chart with the final values, started ([`helm_finish`] waits for it).
 fn helm_start(
-    helm: &HelmBinary,
+    helm: &dyn Helm,
     release: &ReleasePlan,
     chart: &chart::Chart,
     values: &Value,
     capabilities: &helm::Capabilities,
-) -> Result<helm::Template> {
+) -> Result<Box<dyn helm::Rendering>> {
     let values_yaml = yaml::to_string(values);
     helm.start_template(&TemplateRequest {
         release: &release.name,
@@ -645,7 +651,7 @@ fn helm_start(
 }
 
 fn helm_failed(
-    helm: &HelmBinary,
+    helm: &dyn Helm,
     release: &ReleasePlan,
     chart: &chart::Chart,
     e: String,
@@ -661,8 +667,8 @@ fn helm_failed(
 
 /// helm's render of a started [`helm_start`], split into documents.
 fn helm_finish(
-    helm: &HelmBinary,
-    started: helm::Template,
+    helm: &dyn Helm,
+    started: Box<dyn helm::Rendering>,
     release: &ReleasePlan,
     chart: &chart::Chart,
 ) -> Result<ChartRender> {
@@ -768,3 +774,6 @@ fn join(problems: &[checks::Problem]) -> String {
 
 /// Problems listed per section of a report; the rest are counted.
 const MAX_PROBLEMS_SHOWN: usize = 100;
+
+#[cfg(test)]
+mod tests;

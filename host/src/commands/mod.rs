@@ -84,6 +84,7 @@ impl Session {
             cache_dir: &self.cache_dir,
             fetch: &self.http,
             progress: self.progress,
+            helm: None,
         }
     }
 
