@@ -4,7 +4,7 @@
 
 use super::*;
 use crate::chart::repo::Fetch;
-use crate::helm::Rendering;
+use crate::helm::{Rendering, TemplateRequest};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
