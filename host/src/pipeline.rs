@@ -12,7 +12,7 @@ use crate::helm::{self, Helm};
 use crate::plan::{self, Plan, Selection};
 use crate::redact::Redactor;
 use crate::registry::{self, Registry};
-use crate::render::Render;
+use crate::render::{ReleaseRender, Render};
 use crate::runtime::Runtime;
 use crate::{secrets, spec};
 use anyhow::anyhow;
@@ -52,9 +52,20 @@ pub struct Options {
     pub capabilities: helm::Capabilities,
     /// Releases rendered (and plugins compiled) at once; 0 means one per core.
     pub concurrency: usize,
-    /// Print each release's part of the output stream on the thread that rendered it, while
-    /// later releases render ([`Outcome::sections`]).
-    pub sections: Option<crate::output::SecretData>,
+    /// Format each release's part of the output on the thread that rendered it, while later
+    /// releases render ([`Outcome::sections`]): the verb says how.
+    pub sections: Option<Sections>,
+}
+
+/// How a verb turns a rendered release into its part of the output (`template` to stdout:
+/// [`crate::output::section`]). The pipeline only calls it; it formats nothing itself.
+#[derive(Clone)]
+pub struct Sections(pub std::sync::Arc<dyn Fn(&ReleaseRender) -> String + Send + Sync>);
+
+impl std::fmt::Debug for Sections {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Sections(…)")
+    }
 }
 
 impl Options {
@@ -151,7 +162,7 @@ pub fn run(
         |release| {
             let mut held = Vec::new();
             let result = stages.release(release, &mut |e| held.push(e)).map(|r| {
-                let section = opts.sections.map(|data| crate::output::section(&r, data));
+                let section = opts.sections.as_ref().map(|format| (format.0)(&r));
                 (r, section)
             });
             (held, result)

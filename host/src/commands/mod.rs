@@ -114,8 +114,8 @@ pub struct How {
     pub file: Option<PathBuf>,
     /// Keep chart defaults and schemas in the render (`explain`).
     pub trace: bool,
-    /// Print each release's section of the stream as it renders (`template` to stdout).
-    pub sections: Option<crate::output::SecretData>,
+    /// Format each release's section of the stream as it renders (`template` to stdout).
+    pub sections: Option<pipeline::Sections>,
 }
 
 pub(crate) fn options(args: &PipelineArgs, how: How) -> Result<Options> {

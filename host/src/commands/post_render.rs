@@ -36,7 +36,7 @@ pub fn run(cli: &Cli, args: &PostRenderArgs, redactor: &mut Redactor) -> Result<
         ..super::options(&args.pipeline, super::How::default())?
     };
     let mut show = |e: Event, r: &Redactor| crate::printer::print_event(cli, e, r);
-    let out = pipeline::post_render_stream(
+    let render = pipeline::post_render_stream(
         &opts,
         &session.context(),
         args.release.as_deref(),
@@ -44,6 +44,7 @@ pub fn run(cli: &Cli, args: &PostRenderArgs, redactor: &mut Redactor) -> Result<
         redactor,
         &mut show,
     )?;
+    let out = crate::output::to_stream(&render, 1);
     let mut stdout = std::io::stdout().lock();
     stdout
         .write_all(out.as_bytes())

@@ -11,11 +11,15 @@ use std::io::Write;
 pub fn run(cli: &Cli, args: &TemplateArgs, redactor: &mut Redactor) -> Result<()> {
     let session = Session::new(cli)?;
     // On stdout, each release's part of the stream is printed as soon as it renders.
-    let sections = args.output_dir.is_none().then_some(if args.show_secrets {
+    let data = if args.show_secrets {
         output::SecretData::Shown
     } else {
         output::SecretData::Masked
-    });
+    };
+    let sections = args
+        .output_dir
+        .is_none()
+        .then(|| crate::pipeline::Sections(std::sync::Arc::new(move |r| output::section(r, data))));
     let how = How {
         keep_going: args.keep_going,
         sections,

@@ -11,7 +11,8 @@ use serde_json::Value;
 use std::path::Path;
 
 /// `helm --post-renderer`: the post-render steps of one release of the pipeline over a
-/// manifest stream someone else rendered (helm's), returned as a stream. The values steps,
+/// manifest stream someone else rendered (helm's), returned as a render (the verb formats it).
+/// The values steps,
 /// the chart and the checks are helm's business here; what each post-render step may change
 /// is held to its grant as in a full render. `release` names the release when the pipeline
 /// selects more than one.
@@ -23,7 +24,7 @@ pub fn post_render_stream(
     stream: &str,
     redactor: &mut Redactor,
     events: &mut dyn FnMut(Event, &Redactor),
-) -> Result<String, Failure> {
+) -> Result<Render, Failure> {
     let (plan, registry, runtime) = prepare(opts, ctx, redactor)?;
     let redactor: &Redactor = redactor;
     let mut events = |e: Event| events(e, redactor);
@@ -99,10 +100,7 @@ pub fn post_render_stream(
         &mut events,
     )
     .map_err(|e| Failure::new(&codes::STEP_FAILED, e).release(&chosen.name))?;
-    Ok(crate::output::to_stream(
-        &Render {
-            releases: vec![render],
-        },
-        1,
-    ))
+    Ok(Render {
+        releases: vec![render],
+    })
 }
