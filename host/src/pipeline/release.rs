@@ -70,95 +70,32 @@ pub(super) struct Stages<'a> {
     pub(super) capabilities: &'a helm::Capabilities,
 }
 
+// `Failure` is large and returned rarely, once per release at most.
+#[allow(clippy::result_large_err)]
 impl Stages<'_> {
-    #[allow(clippy::result_large_err)]
-    pub(super) fn release(
+    /// The steps of a release. Without secrets (lint), a step that failed while it may have
+    /// seen a placeholder is run again with the placeholders in other shapes: when that shows
+    /// the placeholder was to blame, the release goes on without the step (its name is
+    /// returned), and its check errors become warnings. The data of the Secrets the steps
+    /// emitted (keys a step generates) is redacted from here on, like resolved secrets.
+    fn run_steps(
         &self,
         release: &ReleasePlan,
+        identity: &ChartIdentity,
         events: &mut dyn FnMut(Event),
-    ) -> Result<ReleaseRender, Failure> {
-        let fail =
-            |code: &'static Code, e: anyhow::Error| Failure::new(code, e).release(&release.name);
-        // A failed step (values or post-render): its code, step and place in the file.
-        let step_failure = |e: anyhow::Error| {
-            let Some(tag) = e.downcast_ref::<execute::StepFailed>() else {
-                return fail(&codes::VALUES, e);
-            };
-            let code = if e.chain().any(|c| c.is::<registry::UnknownPlugin>()) {
-                &codes::PLUGIN_UNAVAILABLE
-            } else {
-                &codes::STEP_FAILED
-            };
-            let step_path = release
-                .steps
-                .iter()
-                .chain(&release.post_render)
-                .find(|s| s.number == tag.0.step && s.kind == tag.0.kind)
-                .map(|s| s.config_path.trim_end_matches(".with").to_owned());
-            let step = Some((tag.0.step, tag.0.plugin.clone()));
-            Failure {
-                step,
-                step_path,
-                ..fail(code, e)
-            }
-        };
-        let resolved = self
-            .charts
-            .resolve(self.resolver, &release.source)
-            .with_context(|| {
-                format!(
-                    "release `{}`: cannot use chart `{}`",
-                    release.name, release.chart
-                )
-            });
-        let resolved = resolved.map_err(|e| fail(&codes::CHART_UNAVAILABLE, e))?;
-        let chart = match &*resolved {
-            Resolution::Resolved(c) => Ok(&**c),
-            Resolution::Unavailable { reason, hint } => {
-                Err(Skipped::new(reason.clone(), hint.clone()))
-            }
-        };
-        let identity = match &chart {
-            Ok(c) => ChartIdentity {
-                chart: c.name.clone(),
-                version: c.version.clone(),
-            },
-            Err(_) => ChartIdentity {
-                chart: release.chart.clone(),
-                version: release.version.clone().unwrap_or_default(),
-            },
-        };
-        // The rules of a chart helmwasm knows, their facts checked against the chart before
-        // the first step: a chart that contradicts them fails here, naming the fact.
-        let known = checks::known::lookup(chart.as_ref().ok().copied(), release).map_err(|e| {
-            fail(
-                &codes::CHART_FACTS,
-                anyhow!("release `{}`: {e}", release.name),
-            )
-        })?;
-        for problem in known.iter().flat_map(|k| k.warnings.iter().cloned()) {
-            events(Event::Warning {
-                release: release.name.clone(),
-                problem,
-            });
-        }
-        let unverified = known.as_ref().and_then(|k| k.unverified.clone());
-        let known = known.map(|k| k.rules);
-        // Without secrets (lint), a step that failed while it may have seen a placeholder is
-        // run again with the placeholders in other shapes: when that shows the placeholder was
-        // to blame, the release goes on without the step, and its check errors become warnings.
+    ) -> Result<(ReleaseRender, Vec<String>), Failure> {
         let suspect = |s: &crate::plan::StepPlan, e: &anyhow::Error| {
             self.placeholders
                 && !e.chain().any(|c| c.is::<registry::UnknownPlugin>())
                 && saw_placeholder(self.plan, release, s.number)
         };
         let mut skipped_steps = Vec::new();
-        let mut render = execute::run_release(
+        let render = execute::run_release(
             self.runtime,
             self.registry,
             self.plan,
             release,
-            &identity,
+            identity,
             &mut |e| {
                 if let Event::StepSkipped { tag, .. } = &e {
                     skipped_steps.push(format!("step {} (`{}`)", tag.step, tag.plugin));
@@ -170,9 +107,7 @@ impl Stages<'_> {
                 history: self.trace,
             },
         )
-        .map_err(step_failure)?;
-        // The data of the Secrets the steps emitted (keys a step generates): redacted like
-        // resolved secrets wherever a later step, a check or a post-render step shows them.
+        .map_err(|e| step_failure(release, e))?;
         for m in render
             .manifests
             .iter()
@@ -180,6 +115,16 @@ impl Stages<'_> {
         {
             register_secret_data(self.redactor, &m.object);
         }
+        Ok((render, skipped_steps))
+    }
+
+    /// What of the release is not rendered, and why: the chart could not be had, or there is
+    /// no helm (said with what the chart's facts could not verify).
+    fn skipped(
+        &self,
+        chart: &Result<&chart::Chart, Skipped>,
+        unverified: Option<String>,
+    ) -> Option<Skipped> {
         let mut skipped = match (chart.as_ref(), self.helm) {
             (Err(s), Some(_)) => Some(s.clone()),
             (Err(s), None) => Some(Skipped::new(
@@ -198,6 +143,52 @@ impl Stages<'_> {
         if let Some(s) = &mut skipped {
             s.unverified = unverified;
         }
+        skipped
+    }
+
+    pub(super) fn release(
+        &self,
+        release: &ReleasePlan,
+        events: &mut dyn FnMut(Event),
+    ) -> Result<ReleaseRender, Failure> {
+        let fail =
+            |code: &'static Code, e: anyhow::Error| Failure::new(code, e).release(&release.name);
+        let step_failure = |e: anyhow::Error| step_failure(release, e);
+        let resolved = self
+            .charts
+            .resolve(self.resolver, &release.source)
+            .with_context(|| {
+                format!(
+                    "release `{}`: cannot use chart `{}`",
+                    release.name, release.chart
+                )
+            });
+        let resolved = resolved.map_err(|e| fail(&codes::CHART_UNAVAILABLE, e))?;
+        let chart = match &*resolved {
+            Resolution::Resolved(c) => Ok(&**c),
+            Resolution::Unavailable { reason, hint } => {
+                Err(Skipped::new(reason.clone(), hint.clone()))
+            }
+        };
+        let identity = identity(&chart, release);
+        // The rules of a chart helmwasm knows, their facts checked against the chart before
+        // the first step: a chart that contradicts them fails here, naming the fact.
+        let known = checks::known::lookup(chart.as_ref().ok().copied(), release).map_err(|e| {
+            fail(
+                &codes::CHART_FACTS,
+                anyhow!("release `{}`: {e}", release.name),
+            )
+        })?;
+        for problem in known.iter().flat_map(|k| k.warnings.iter().cloned()) {
+            events(Event::Warning {
+                release: release.name.clone(),
+                problem,
+            });
+        }
+        let unverified = known.as_ref().and_then(|k| k.unverified.clone());
+        let known = known.map(|k| k.rules);
+        let (mut render, skipped_steps) = self.run_steps(release, &identity, events)?;
+        let skipped = self.skipped(&chart, unverified);
         if let (Some(s), true) = (&skipped, self.strict) {
             return Err(fail(
                 &codes::CHART_NOT_RENDERED,
@@ -327,6 +318,45 @@ impl Stages<'_> {
 }
 
 /// Register the values of a Secret object's `data` (decoded) and `stringData`.
+/// A failed step (values or post-render): its code, step and place in the file.
+fn step_failure(release: &ReleasePlan, e: anyhow::Error) -> Failure {
+    let fail = |code: &'static Code, e: anyhow::Error| Failure::new(code, e).release(&release.name);
+    let Some(tag) = e.downcast_ref::<execute::StepFailed>() else {
+        return fail(&codes::VALUES, e);
+    };
+    let code = if e.chain().any(|c| c.is::<registry::UnknownPlugin>()) {
+        &codes::PLUGIN_UNAVAILABLE
+    } else {
+        &codes::STEP_FAILED
+    };
+    let step_path = release
+        .steps
+        .iter()
+        .chain(&release.post_render)
+        .find(|s| s.number == tag.0.step && s.kind == tag.0.kind)
+        .map(|s| s.config_path.trim_end_matches(".with").to_owned());
+    let step = Some((tag.0.step, tag.0.plugin.clone()));
+    Failure {
+        step,
+        step_path,
+        ..fail(code, e)
+    }
+}
+
+/// The chart identity plugins receive: the resolved chart's, else what the pipeline names.
+fn identity(chart: &Result<&chart::Chart, Skipped>, release: &ReleasePlan) -> ChartIdentity {
+    match chart {
+        Ok(c) => ChartIdentity {
+            chart: c.name.clone(),
+            version: c.version.clone(),
+        },
+        Err(_) => ChartIdentity {
+            chart: release.chart.clone(),
+            version: release.version.clone().unwrap_or_default(),
+        },
+    }
+}
+
 fn register_secret_data(redactor: &Redactor, secret: &Value) {
     use base64::Engine as _;
     for v in secret["data"]
