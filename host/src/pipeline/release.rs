@@ -317,7 +317,6 @@ impl Stages<'_> {
     }
 }
 
-/// Register the values of a Secret object's `data` (decoded) and `stringData`.
 /// A failed step (values or post-render): its code, step and place in the file.
 fn step_failure(release: &ReleasePlan, e: anyhow::Error) -> Failure {
     let fail = |code: &'static Code, e: anyhow::Error| Failure::new(code, e).release(&release.name);
@@ -357,6 +356,7 @@ fn identity(chart: &Result<&chart::Chart, Skipped>, release: &ReleasePlan) -> Ch
     }
 }
 
+/// Register the values of a Secret object's `data` (decoded) and `stringData`.
 fn register_secret_data(redactor: &Redactor, secret: &Value) {
     use base64::Engine as _;
     for v in secret["data"]
