@@ -13,7 +13,7 @@ mod support;
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use std::path::Path;
-use support::{golden_dirs, helmwasm, test_plugins};
+use support::{golden_args, golden_dirs, helmwasm, test_plugins};
 
 fn main() {
     let args = Arguments::from_args();
@@ -99,12 +99,7 @@ fn verdict_test() -> Result<(), Failed> {
 
 fn transcript(dir: &Path) -> String {
     let plugins = test_plugins().to_string_lossy().into_owned();
-    let cmd = std::fs::read_to_string(dir.join("cmd")).unwrap_or_else(|_| "template\n".into());
-    let args: Vec<String> = cmd
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| l.trim().replace("{test_plugins}", &plugins))
-        .collect();
+    let args = golden_args(dir);
     let arg_refs: Vec<&str> = args.iter().map(String::as_str).collect();
     let run = helmwasm(dir, &arg_refs);
     let unplace = |s: &str| s.replace(&plugins, "{test_plugins}");

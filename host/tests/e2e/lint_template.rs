@@ -10,7 +10,7 @@
 //! lint does not have (docs/diagnostics.md, HW0204, says the same).
 
 use crate::full_render::example_with_fixture_chart;
-use crate::support::{golden_dirs, helmwasm_with, test_plugins};
+use crate::support::{golden_args, golden_dirs, helmwasm_with};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -108,19 +108,13 @@ fn lint_reports_an_error_exactly_when_template_fails() {
 
 /// The golden cases that run a pipeline with `template`.
 fn golden_subjects() -> Vec<Subject> {
-    let plugins = test_plugins().to_string_lossy().into_owned();
     let mut subjects = Vec::new();
     for dir in golden_dirs() {
         let name = dir.file_name().unwrap().to_string_lossy().into_owned();
         if NOT_A_PIPELINE.iter().any(|(n, _)| *n == name) {
             continue;
         }
-        let cmd = std::fs::read_to_string(dir.join("cmd")).unwrap_or_else(|_| "template\n".into());
-        let args: Vec<String> = cmd
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .map(|l| l.trim().replace("{test_plugins}", &plugins))
-            .collect();
+        let args = golden_args(&dir);
         assert_eq!(
             args[0], "template",
             "{name}: a golden case that is not `template`"

@@ -45,6 +45,17 @@ pub fn golden_dirs() -> Vec<PathBuf> {
     dirs
 }
 
+/// A golden case's arguments: its `cmd` file (one per line; default `template`), with
+/// `{test_plugins}` the folder of the built test plugins.
+pub fn golden_args(dir: &Path) -> Vec<String> {
+    let plugins = test_plugins().to_string_lossy().into_owned();
+    let cmd = std::fs::read_to_string(dir.join("cmd")).unwrap_or_else(|_| "template\n".into());
+    cmd.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.trim().replace("{test_plugins}", &plugins))
+        .collect()
+}
+
 /// Build the test-only plugins under `tests/plugins/` for wasm32-wasip2 (once per test
 /// run, in their own target dir) and return the folder holding their `.wasm` files.
 pub fn test_plugins() -> &'static Path {
