@@ -105,3 +105,33 @@ pub enum Event {
     /// instance pool).
     Info(String),
 }
+
+/// Why a release's steps stopped, typed so that the kind decides the diagnostic code (nothing
+/// downcasts the error chain to guess it). Each error keeps its chain for people, topped by
+/// [`StepFailed`] for a step.
+#[derive(Debug)]
+pub enum StepError {
+    /// Before the first step: the command-line values could not be written into the
+    /// release's (`HW0102 invalid-values`).
+    Values(anyhow::Error),
+    /// A step names a plugin that is not there (`HW0106 plugin-unavailable`).
+    Unavailable(StepTag, anyhow::Error),
+    /// A step's config was refused, or it ran and failed (`HW0201 step-failed`).
+    Failed(StepTag, anyhow::Error),
+}
+
+impl StepError {
+    /// The step it is about, if any.
+    pub fn tag(&self) -> Option<&StepTag> {
+        match self {
+            StepError::Values(_) => None,
+            StepError::Unavailable(t, _) | StepError::Failed(t, _) => Some(t),
+        }
+    }
+
+    pub fn into_error(self) -> anyhow::Error {
+        match self {
+            StepError::Values(e) | StepError::Unavailable(_, e) | StepError::Failed(_, e) => e,
+        }
+    }
+}

@@ -12,7 +12,7 @@ use crate::runtime::{self, ReleaseContext, Request, Runtime, Severity};
 use anyhow::{Context, Result, anyhow, bail};
 use serde_json::{Map, Value};
 
-pub use crate::events::{Event, StepFailed, StepTag};
+pub use crate::events::{Event, StepError, StepFailed, StepTag};
 
 /// The chart identity plugins receive (`release.chart`, `release.chart-version`): from the
 /// resolved `Chart.yaml` when the chart could be had, else as written in the pipeline file.
@@ -45,7 +45,7 @@ pub fn run_release(
     chart: &ChartIdentity,
     events: &mut dyn FnMut(Event),
     how: &How,
-) -> Result<ReleaseRender> {
+) -> Result<ReleaseRender, StepError> {
     let env_values = json(&Value::Object(plan.environment.values()));
     let mut provenance = if how.history {
         Provenance::with_history()
@@ -60,13 +60,15 @@ pub fn run_release(
                     "cannot write the command-line values into release `{}`",
                     release.name
                 )
-            })?,
+            })
+            .map_err(StepError::Values)?,
     );
     // The user's composed values, kept only when `userWins` will need them.
     let users = (!plan.user_wins.is_empty()).then(|| values.clone());
     let mut manifests = Vec::new();
     for step in &release.steps {
         let tag = StepTag::new(release, step);
+        available(registry, step, &tag)?;
         let call = Call {
             runtime,
             registry,
@@ -87,16 +89,15 @@ pub fn run_release(
                     held.into_iter().for_each(&mut *events);
                     out
                 }
-                Reshaped::Same(false) => return Err(e.context(StepFailed(tag))),
+                Reshaped::Same(false) => return Err(failed(tag, e)),
                 Reshaped::Same(true) => {
-                    return Err(e
-                        .context(format!(
-                            "it failed the same way with lint's placeholders for its secret references in every shape tried ({}); if it needs a secret of another form, `lint --resolve-secrets` checks the real one",
-                            crate::secrets::shapes::tried()
-                        ))
-                        .context(StepFailed(tag)));
+                    let e = e.context(format!(
+                        "it failed the same way with lint's placeholders for its secret references in every shape tried ({}); if it needs a secret of another form, `lint --resolve-secrets` checks the real one",
+                        crate::secrets::shapes::tried()
+                    ));
+                    return Err(failed(tag, e));
                 }
-                Reshaped::Real(real) => return Err(real.context(StepFailed(tag))),
+                Reshaped::Real(real) => return Err(failed(tag, real)),
                 Reshaped::Undecided => {
                     let message = e
                         .chain()
@@ -107,7 +108,7 @@ pub fn run_release(
                     continue;
                 }
             },
-            Err(e) => return Err(e.context(StepFailed(tag))),
+            Err(e) => return Err(failed(tag, e)),
         };
         let elapsed = started.elapsed();
         let paths = provenance.record(
@@ -155,6 +156,23 @@ pub fn run_release(
         skipped: None,
         trace: None,
     })
+}
+
+/// A step that ran (or whose config was refused) and failed.
+pub(crate) fn failed(tag: StepTag, e: anyhow::Error) -> StepError {
+    StepError::Failed(tag.clone(), e.context(StepFailed(tag)))
+}
+
+/// The step's plugin is there, or the step is [`StepError::Unavailable`].
+pub(crate) fn available(
+    registry: &Registry,
+    step: &StepPlan,
+    tag: &StepTag,
+) -> Result<(), StepError> {
+    registry
+        .get(&step.plugin)
+        .map(|_| ())
+        .map_err(|e| StepError::Unavailable(tag.clone(), e.context(StepFailed(tag.clone()))))
 }
 
 /// What every step call of a release shares.

@@ -18,13 +18,13 @@
 //! Sandbox, limits, config-schema validation and the capping and escaping of everything a
 //! plugin says are the same as for values steps ([`crate::execute`]).
 
-use crate::execute::{self, ChartIdentity, Event, StepFailed, StepTag};
+use crate::execute::{self, ChartIdentity, Event, StepError, StepTag};
 use crate::plan::{Plan, ReleasePlan, StepPlan};
 use crate::registry::Registry;
 use crate::render::{ChartDocument, Manifest, ReleaseRender};
 use crate::runtime::{PostRenderRequest, Runtime};
 use crate::yaml;
-use anyhow::{Context as _, Result, bail};
+use anyhow::{Result, bail};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -47,10 +47,11 @@ pub fn run(
     chart: &ChartIdentity,
     render: &mut ReleaseRender,
     events: &mut dyn FnMut(Event),
-) -> Result<()> {
+) -> Result<(), StepError> {
     let env_values = execute::json(&Value::Object(plan.environment.values()));
     for step in &release.post_render {
         let tag = StepTag::new(release, step);
+        execute::available(registry, step, &tag)?;
         let started = std::time::Instant::now();
         let objects = call(
             runtime,
@@ -64,13 +65,12 @@ pub fn run(
             &tag,
             events,
         )
-        .and_then(|objects| apply(render, objects, step, &tag))
-        .context(StepFailed(tag.clone()));
+        .and_then(|objects| apply(render, objects, step, &tag));
         let Applied {
             added,
             changed,
             removed,
-        } = objects?;
+        } = objects.map_err(|e| execute::failed(tag.clone(), e))?;
         events(Event::PostRenderDone {
             tag,
             elapsed: started.elapsed(),

@@ -99,7 +99,7 @@ pub fn post_render_stream(
         &mut render,
         &mut events,
     )
-    .map_err(|e| Failure::new(&codes::STEP_FAILED, e).release(&chosen.name))?;
+    .map_err(|e| super::release::step_failure(chosen, e))?;
     Ok(Render {
         releases: vec![render],
     })

@@ -7,11 +7,11 @@ use super::failure::report;
 use crate::chart::{self, Resolution};
 use crate::checks::{self, Phase, Problem};
 use crate::codes::{self, Code};
-use crate::execute::{self, ChartIdentity, Event};
+use crate::execute::{self, ChartIdentity, Event, StepError};
 use crate::helm::{self, Helm, TemplateRequest};
 use crate::plan::{Plan, ReleasePlan};
 use crate::redact::Redactor;
-use crate::registry::{self, Registry};
+use crate::registry::Registry;
 use crate::render::{ChartDocument, ChartRender, ReleaseRender, Skipped};
 use crate::runtime::Runtime;
 use crate::{postrender, rollout, secrets, yaml};
@@ -84,10 +84,8 @@ impl Stages<'_> {
         identity: &ChartIdentity,
         events: &mut dyn FnMut(Event),
     ) -> Result<(ReleaseRender, Vec<String>), Failure> {
-        let suspect = |s: &crate::plan::StepPlan, e: &anyhow::Error| {
-            self.placeholders
-                && !e.chain().any(|c| c.is::<registry::UnknownPlugin>())
-                && saw_placeholder(self.plan, release, s.number)
+        let suspect = |s: &crate::plan::StepPlan, _: &anyhow::Error| {
+            self.placeholders && saw_placeholder(self.plan, release, s.number)
         };
         let mut skipped_steps = Vec::new();
         let render = execute::run_release(
@@ -153,7 +151,7 @@ impl Stages<'_> {
     ) -> Result<ReleaseRender, Failure> {
         let fail =
             |code: &'static Code, e: anyhow::Error| Failure::new(code, e).release(&release.name);
-        let step_failure = |e: anyhow::Error| step_failure(release, e);
+        let step_failure = |e: StepError| step_failure(release, e);
         let resolved = self
             .charts
             .resolve(self.resolver, &release.source)
@@ -317,28 +315,31 @@ impl Stages<'_> {
     }
 }
 
-/// A failed step (values or post-render): its code, step and place in the file.
-fn step_failure(release: &ReleasePlan, e: anyhow::Error) -> Failure {
-    let fail = |code: &'static Code, e: anyhow::Error| Failure::new(code, e).release(&release.name);
-    let Some(tag) = e.downcast_ref::<execute::StepFailed>() else {
-        return fail(&codes::VALUES, e);
+/// A failed step (values or post-render): the code its kind decides, the step and its place in
+/// the file.
+pub(super) fn step_failure(release: &ReleasePlan, e: StepError) -> Failure {
+    let code = match &e {
+        StepError::Values(_) => &codes::VALUES,
+        StepError::Unavailable(..) => &codes::PLUGIN_UNAVAILABLE,
+        StepError::Failed(..) => &codes::STEP_FAILED,
     };
-    let code = if e.chain().any(|c| c.is::<registry::UnknownPlugin>()) {
-        &codes::PLUGIN_UNAVAILABLE
-    } else {
-        &codes::STEP_FAILED
+    let at = e.tag().map(|tag| {
+        let path = release
+            .steps
+            .iter()
+            .chain(&release.post_render)
+            .find(|s| s.number == tag.step && s.kind == tag.kind)
+            .map(|s| s.config_path.trim_end_matches(".with").to_owned());
+        ((tag.step, tag.plugin.clone()), path)
+    });
+    let (step, step_path) = match at {
+        Some((step, path)) => (Some(step), path),
+        None => (None, None),
     };
-    let step_path = release
-        .steps
-        .iter()
-        .chain(&release.post_render)
-        .find(|s| s.number == tag.0.step && s.kind == tag.0.kind)
-        .map(|s| s.config_path.trim_end_matches(".with").to_owned());
-    let step = Some((tag.0.step, tag.0.plugin.clone()));
     Failure {
         step,
         step_path,
-        ..fail(code, e)
+        ..Failure::new(code, e.into_error()).release(&release.name)
     }
 }
 

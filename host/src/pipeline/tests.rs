@@ -80,6 +80,11 @@ impl Fetch for NoNetwork {
 /// A folder with a local chart (`chart/`: a schema saying `replicas` is an integer) and a
 /// pipeline whose one release sets `replicas` to `replicas`.
 fn project(replicas: &str) -> tempfile::TempDir {
+    project_with(replicas, "")
+}
+
+/// [`project`] with more of the release (`steps:`, `postRender:`, indented by 2).
+fn project_with(replicas: &str, more: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let chart = dir.path().join("chart");
     std::fs::create_dir_all(chart.join("templates")).unwrap();
@@ -97,7 +102,7 @@ fn project(replicas: &str) -> tempfile::TempDir {
     std::fs::write(
         dir.path().join("helmwasm.yaml"),
         format!(
-            "releases:\n- name: demo\n  namespace: ns\n  chart: ./chart\n  values:\n  - {{replicas: {replicas}}}\n"
+            "releases:\n- name: demo\n  namespace: ns\n  chart: ./chart\n  values:\n  - {{replicas: {replicas}}}\n{more}"
         ),
     )
     .unwrap();
@@ -193,4 +198,44 @@ fn the_render_checks_see_helms_manifests() {
         "{:?}",
         failure.problems
     );
+}
+
+/// The first failure of a run, whether it stopped the run or not.
+fn first_failure(result: Result<Outcome, Failure>) -> Failure {
+    result
+        .map(|o| o.failures.into_iter().next().expect("a failure"))
+        .unwrap_or_else(|f| f)
+}
+
+#[test]
+fn a_step_failure_has_the_code_of_its_kind_and_its_place() {
+    // A plugin that is not there, as a values step and as a post-render step.
+    for (more, path) in [
+        (
+            "  steps:\n  - plugin: no-such-plugin\n",
+            "releases[0].steps[0]",
+        ),
+        (
+            "  postRender:\n  - plugin: no-such-plugin\n",
+            "releases[0].postRender[0]",
+        ),
+    ] {
+        let helm = FakeHelm::new(Ok(DEPLOYMENT));
+        let f = first_failure(run_with(&project_with("2", more), &helm));
+        assert_eq!(f.code.id, "HW0106", "{:#}", f.error);
+        assert_eq!(f.step, Some((1, "no-such-plugin".to_owned())));
+        assert_eq!(f.step_path.as_deref(), Some(path));
+    }
+    // A built-in that refuses the chart: the step ran and failed.
+    let helm = FakeHelm::new(Ok(DEPLOYMENT));
+    let f = first_failure(run_with(
+        &project_with("2", "  steps:\n  - plugin: celery-workers\n"),
+        &helm,
+    ));
+    assert_eq!(f.code.id, "HW0201", "{:#}", f.error);
+    assert_eq!(f.step_path.as_deref(), Some("releases[0].steps[0]"));
+    assert!(
+        format!("{:#}", f.error).starts_with("release `demo` step 1 (`celery-workers`) failed")
+    );
+    assert_eq!(helm.started.load(Ordering::SeqCst), 0, "helm never started");
 }
