@@ -9,9 +9,9 @@
 //! the chart's `extraSecrets`. A Secret made outside the render, or a lint placeholder, cannot
 //! be judged and is not. [`crate::checks::password`] says why a value is weak, without it.
 
+use super::secrets::{Found, secret_value};
 use super::{Ctx, Finding};
 use crate::checks::password;
-use base64::Engine as _;
 use serde_json::Value;
 
 /// The fields `createUserJob.args` reads.
@@ -133,44 +133,17 @@ fn reaching_password(ctx: &Ctx) -> Reaching {
     };
     let whence =
         |from: &str| format!("Secret `{name}` key `{key}` ({from}), through the env var `{var}`");
-    for m in &ctx.render.manifests {
-        let o = &m.object;
-        if o["kind"] == "Secret" && o["metadata"]["name"].as_str() == Some(name) {
-            return Reaching {
-                value: secret_value(&o["data"], &o["stringData"], key),
-                whence: whence(&format!("emitted by step {} (`{}`)", m.step, m.plugin)),
-                path,
-            };
-        }
-    }
-    if let Some(extra) = ctx.get("extraSecrets").and_then(|e| e.get(name)) {
-        let read = |field: &str| {
-            extra[field].as_str().and_then(|text| {
-                crate::yaml::parse_values(text, std::path::Path::new("extraSecrets")).ok()
-            })
-        };
-        let (data, string_data) = (read("data"), read("stringData"));
-        return Reaching {
-            value: secret_value(
-                data.as_ref().unwrap_or(&Value::Null),
-                string_data.as_ref().unwrap_or(&Value::Null),
-                key,
-            ),
-            whence: whence(&format!("`extraSecrets.{name}`")),
+    match secret_value(ctx.render, ctx.values, name, key) {
+        Some((value, found)) => Reaching {
+            value,
+            whence: whence(&match found {
+                Found::Emitted { step, plugin } => format!("emitted by step {step} (`{plugin}`)"),
+                Found::Extra => format!("`extraSecrets.{name}`"),
+            }),
             path,
-        };
+        },
+        None => unknown(whence("not in the render")),
     }
-    unknown(whence("not in the render"))
-}
-
-/// A Secret's key: `stringData` wins over `data` (base64), as the API server merges them.
-fn secret_value(data: &Value, string_data: &Value, key: &str) -> Option<String> {
-    string_data[key].as_str().map(str::to_owned).or_else(|| {
-        let b = base64::engine::general_purpose::STANDARD
-            .decode(data[key].as_str()?.trim())
-            .ok()?;
-        String::from_utf8(b).ok()
-    })
 }
 
 /// The UI admin password judged by its value: an error behind a LoadBalancer or Ingress, a
@@ -293,6 +266,7 @@ mod tests {
     use super::super::Severity;
     use super::super::test_support::{run, run_emitting};
     use super::*;
+    use base64::Engine as _;
     use serde_json::json;
 
     const STRONG: &str = "N7w#q2LxT9v!bR4m-admin";

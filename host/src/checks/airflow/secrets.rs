@@ -13,43 +13,62 @@ use airflow_facts::Facts;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// The `connection` value of a Secret the render defines: emitted by a step (`data` base64 or
-/// `stringData`) or created by the chart from `extraSecrets` (`data`/`stringData` are one YAML
-/// string of `key: value` lines).
+/// Where a Secret the values name was found in the render so far.
+pub(super) enum Found {
+    /// Emitted by a step.
+    Emitted { step: usize, plugin: String },
+    /// In the chart's `extraSecrets`.
+    Extra,
+}
+
+/// The Secret `name`, emitted by a step or in the chart's `extraSecrets`: where it is, and its
+/// key `key` decoded (`stringData` wins over `data`, as the API server merges them; `None` when
+/// it has no such key). `None` when the render has no such Secret.
+pub(super) fn secret_value(
+    render: &ReleaseRender,
+    coalesced: &Value,
+    name: &str,
+    key: &str,
+) -> Option<(Option<String>, Found)> {
+    use base64::Engine as _;
+    let read = |data: &Value, string_data: &Value| {
+        string_data[key].as_str().map(str::to_owned).or_else(|| {
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(data[key].as_str()?.trim())
+                .ok()?;
+            String::from_utf8(bytes).ok()
+        })
+    };
+    for m in &render.manifests {
+        let o = &m.object;
+        if o["kind"] == "Secret" && o["metadata"]["name"] == name {
+            let found = Found::Emitted {
+                step: m.step,
+                plugin: m.plugin.clone(),
+            };
+            return Some((read(&o["data"], &o["stringData"]), found));
+        }
+    }
+    // `extraSecrets.NAME.data` / `.stringData` are YAML text the chart templates in.
+    let extra = coalesced["extraSecrets"].get(name)?;
+    let block = |field: &str| {
+        extra[field]
+            .as_str()
+            .and_then(|text| {
+                crate::yaml::parse_values(text, std::path::Path::new("extraSecrets")).ok()
+            })
+            .unwrap_or(Value::Null)
+    };
+    Some((read(&block("data"), &block("stringData")), Found::Extra))
+}
+
+/// The connection URL (key `connection`) of the Secret `name`, emitted or in `extraSecrets`.
 pub(super) fn connection_of(
     render: &ReleaseRender,
     coalesced: &Value,
     name: &str,
 ) -> Option<String> {
-    use base64::Engine as _;
-    let b64 = |s: &str| {
-        base64::engine::general_purpose::STANDARD
-            .decode(s.trim())
-            .ok()
-            .and_then(|b| String::from_utf8(b).ok())
-    };
-    for m in &render.manifests {
-        let o = &m.object;
-        if o["kind"] == "Secret" && o["metadata"]["name"] == name {
-            if let Some(v) = o["data"]["connection"].as_str() {
-                return b64(v);
-            }
-            if let Some(v) = o["stringData"]["connection"].as_str() {
-                return Some(v.to_owned());
-            }
-        }
-    }
-    let extra = &coalesced["extraSecrets"][name];
-    for (field, encoded) in [("stringData", false), ("data", true)] {
-        if let Some(block) = extra[field].as_str() {
-            let line = block
-                .lines()
-                .find_map(|l| l.trim().strip_prefix("connection:"))?;
-            let v = line.trim().trim_matches(['\'', '"']).to_owned();
-            return if encoded { b64(&v) } else { Some(v) };
-        }
-    }
-    None
+    secret_value(render, coalesced, name, "connection").and_then(|(v, _)| v)
 }
 
 /// Secret references of the Airflow chart: emitted, chart-created or declared, with their keys.
