@@ -7,8 +7,13 @@
 //! as a later stage. Errors name the file (with line and column for YAML) or the pipeline key
 //! path.
 
+mod error;
+mod schema;
 mod selector;
 
+pub use error::PlanError;
+pub use schema::ChartSchema;
+use schema::load_schema;
 pub use selector::Selector;
 
 use crate::chart::Source;
@@ -139,17 +144,6 @@ impl ReleasePlan {
     }
 }
 
-/// A chart's values schema and defaults, read from disk (the `schema:` override).
-#[derive(Debug, Clone, PartialEq)]
-pub struct ChartSchema {
-    pub schema_file: PathBuf,
-    pub schema: crate::chart::ValuesSchema,
-    pub defaults: Map<String, Value>,
-    /// With `chartDir`: the folder's `Chart.yaml` and the version it says (a bare schema
-    /// `file` carries no version, and is not checked).
-    pub chart_version: Option<(PathBuf, String)>,
-}
-
 /// Which list a step is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StepKind {
@@ -192,52 +186,6 @@ pub const DEFAULT_ENVIRONMENT: &str = "default";
 /// move into the plan instead of being copied (hundreds of releases' worth at scale). The
 /// releases are planned on up to `threads` threads; the error is the first in pipeline order,
 /// as on one.
-/// Why planning failed, typed so that the kind decides the diagnostic code (nothing downcasts
-/// the chain to guess it).
-#[derive(Debug)]
-pub enum PlanError {
-    /// A release's own fields name what is not there or not valid: `chart`, `version`, a
-    /// `schema:` override (`HW0101 invalid-pipeline-file`).
-    Release(anyhow::Error),
-    /// A values layer: a file, a template, inline values (`HW0102 invalid-values`).
-    Values(anyhow::Error),
-    /// The environment or the selectors (`HW0105 invalid-selection`).
-    Selection(anyhow::Error),
-}
-
-impl PlanError {
-    /// Its diagnostic code and error.
-    pub fn into_parts(self) -> (&'static crate::codes::Code, anyhow::Error) {
-        match self {
-            PlanError::Release(e) => (&crate::codes::PIPELINE_FILE, e),
-            PlanError::Values(e) => (&crate::codes::VALUES, e),
-            PlanError::Selection(e) => (&crate::codes::SELECTION, e),
-        }
-    }
-
-    fn error(&self) -> &anyhow::Error {
-        match self {
-            PlanError::Release(e) | PlanError::Values(e) | PlanError::Selection(e) => e,
-        }
-    }
-}
-
-impl std::fmt::Display for PlanError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if f.alternate() {
-            write!(f, "{:#}", self.error())
-        } else {
-            write!(f, "{}", self.error())
-        }
-    }
-}
-
-impl std::error::Error for PlanError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.error().source()
-    }
-}
-
 pub fn build(
     mut file: PipelineFile,
     path: &Path,
@@ -578,70 +526,6 @@ fn values_map(text: &str, path: &Path) -> Result<(Map<String, Value>, Lines)> {
         unreachable!("values layers are maps")
     };
     Ok((values, lines))
-}
-
-fn load_schema(spec: &spec::SchemaSpec, base: &Path) -> Result<ChartSchema> {
-    let (schema_file, defaults_file) = match (&spec.chart_dir, &spec.file) {
-        (Some(dir), _) => (
-            crate::paths::join(base, dir).join("values.schema.json"),
-            Some(crate::paths::join(base, dir).join("values.yaml")),
-        ),
-        (None, Some(file)) => (
-            crate::paths::join(base, file),
-            spec.defaults.as_ref().map(|d| crate::paths::join(base, d)),
-        ),
-        (None, None) => unreachable!("checked by spec"),
-    };
-    crate::paths::check_readable(&schema_file, "schema file").map_err(anyhow::Error::msg)?;
-    let text = std::fs::read_to_string(&schema_file)
-        .with_context(|| format!("cannot read {}", schema_file.display()))?;
-    let schema: Value = serde_json::from_str(&text).map_err(|e| {
-        anyhow::anyhow!(
-            "{}:{}:{}: not JSON: {e}",
-            schema_file.display(),
-            e.line(),
-            e.column()
-        )
-    })?;
-    let defaults = match defaults_file {
-        Some(path) => {
-            crate::paths::check_readable(&path, "schema defaults file")
-                .map_err(anyhow::Error::msg)?;
-            let text = std::fs::read_to_string(&path)
-                .with_context(|| format!("cannot read {}", path.display()))?;
-            match yaml::parse_values(&text, &path)? {
-                Value::Object(m) => m,
-                _ => unreachable!("parse_values returns a map"),
-            }
-        }
-        None => Map::new(),
-    };
-    let chart_version = match &spec.chart_dir {
-        Some(dir) => {
-            let chart_yaml = crate::paths::join(base, dir).join("Chart.yaml");
-            match std::fs::read_to_string(&chart_yaml) {
-                Ok(text) => {
-                    let meta = yaml::parse_values(&text, &chart_yaml)?;
-                    let version = meta["version"]
-                        .as_str()
-                        .map(str::to_owned)
-                        .or_else(|| meta["version"].as_number().map(|n| n.to_string()));
-                    version.map(|v| (chart_yaml, v))
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-                Err(e) => {
-                    return Err(anyhow::anyhow!("cannot read {}: {e}", chart_yaml.display()));
-                }
-            }
-        }
-        None => None,
-    };
-    Ok(ChartSchema {
-        schema_file,
-        schema: crate::chart::ValuesSchema::new(schema),
-        defaults,
-        chart_version,
-    })
 }
 
 #[cfg(test)]
