@@ -114,17 +114,8 @@ pub struct PipelineArgs {
     /// Fail (exit 1) when any part is skipped: a chart that cannot be fetched, or no helm.
     #[arg(long)]
     pub strict: bool,
-    /// Never use the network: only cached and local charts are used.
-    #[arg(long, env = "HELMWASM_OFFLINE", hide_env_values = true, value_parser = clap::builder::FalseyValueParser::new())]
-    pub offline: bool,
-    /// The helm binary [default: `helm` on PATH].
-    #[arg(
-        long,
-        value_name = "PATH",
-        env = "HELMWASM_HELM",
-        hide_env_values = true
-    )]
-    pub helm: Option<PathBuf>,
+    #[command(flatten)]
+    pub source: SourceArgs,
     /// The memory (address space) one `helm template` may take, e.g. `8Gi` [default: 4Gi].
     #[arg(long = "helm-memory", value_name = "SIZE", value_parser = crate::units::ByteSize::parse)]
     pub helm_memory: Option<crate::units::ByteSize>,
@@ -139,6 +130,31 @@ pub struct PipelineArgs {
     /// repeatable.
     #[arg(long = "api-versions", value_name = "GROUP/VERSION")]
     pub api_versions: Vec<String>,
+    #[command(flatten)]
+    pub threads: ThreadArgs,
+    #[command(flatten)]
+    pub set: SetArgs,
+}
+
+/// Where charts and helm come from, for every verb that renders (each variable declared once).
+#[derive(Debug, Clone, Default, Args)]
+pub struct SourceArgs {
+    /// Never use the network: only cached and local charts are used.
+    #[arg(long, env = "HELMWASM_OFFLINE", hide_env_values = true, value_parser = clap::builder::FalseyValueParser::new())]
+    pub offline: bool,
+    /// The helm binary [default: `helm` on PATH].
+    #[arg(
+        long,
+        value_name = "PATH",
+        env = "HELMWASM_HELM",
+        hide_env_values = true
+    )]
+    pub helm: Option<PathBuf>,
+}
+
+/// How many releases render at once, for every verb that renders.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ThreadArgs {
     /// Render this many releases at once (plugin calls, checks, `helm template`) and compile
     /// plugins on as many threads, 1 to 64; the output is the same as with 1 [default: the
     /// number of cores].
@@ -149,8 +165,6 @@ pub struct PipelineArgs {
         hide_env_values = true
     )]
     pub concurrency: Option<String>,
-    #[command(flatten)]
-    pub set: SetArgs,
 }
 
 #[derive(Debug, Args)]
@@ -319,25 +333,10 @@ pub struct ArgocdGenerateArgs {
     /// (`ref+awssecrets://`, `ref+awsssm://`); repeatable.
     #[arg(long = "allow-aws-prefix", value_name = "PREFIX")]
     pub allow_aws_prefixes: Vec<String>,
-    /// Never use the network: only cached and local charts are used.
-    #[arg(long, env = "HELMWASM_OFFLINE", hide_env_values = true, value_parser = clap::builder::FalseyValueParser::new())]
-    pub offline: bool,
-    /// The helm binary [default: `helm` on PATH].
-    #[arg(
-        long,
-        value_name = "PATH",
-        env = "HELMWASM_HELM",
-        hide_env_values = true
-    )]
-    pub helm: Option<PathBuf>,
-    /// Render this many releases at once, 1 to 64 [default: the number of cores].
-    #[arg(
-        long,
-        value_name = "N",
-        env = "HELMWASM_CONCURRENCY",
-        hide_env_values = true
-    )]
-    pub concurrency: Option<String>,
+    #[command(flatten)]
+    pub source: SourceArgs,
+    #[command(flatten)]
+    pub threads: ThreadArgs,
 }
 
 #[derive(Debug, Subcommand)]

@@ -46,8 +46,7 @@ pub fn generate(cli: &Cli, args: &ArgocdGenerateArgs, redactor: &mut Redactor) -
         selectors: Vec::new(),
         plugin_dirs: args.plugin_dirs.clone(),
         strict: true,
-        offline: args.offline,
-        helm: args.helm.clone(),
+        source: args.source.clone(),
         helm_memory: None,
         helm_timeout: None,
         kube_version: env("KUBE_VERSION"),
@@ -61,7 +60,7 @@ pub fn generate(cli: &Cli, args: &ArgocdGenerateArgs, redactor: &mut Redactor) -
             })
             .unwrap_or_default(),
         // The sidecar's HELMWASM_CONCURRENCY (or --concurrency), else one thread per core.
-        concurrency: args.concurrency.clone(),
+        threads: args.threads.clone(),
         set: SetArgs::default(),
     };
     // The application's plugin env first; its parameters override it.
@@ -255,11 +254,10 @@ mod tests {
             selectors: vec![],
             plugin_dirs: vec![],
             strict: true,
-            offline: false,
-            helm: None,
+            source: Default::default(),
             helm_memory: None,
             helm_timeout: None,
-            concurrency: None,
+            threads: Default::default(),
             kube_version: None,
             api_versions: vec![],
             set: SetArgs::default(),

@@ -129,8 +129,8 @@ pub(crate) fn options(args: &PipelineArgs, how: How) -> Result<Options> {
         plugin_dirs: args.plugin_dirs.clone(),
         keep_going: how.keep_going,
         strict: args.strict,
-        offline: args.offline,
-        helm: args.helm.clone(),
+        offline: args.source.offline,
+        helm: args.source.helm.clone(),
         helm_bounds: {
             let d = crate::helm::Bounds::default();
             crate::helm::Bounds {
@@ -145,7 +145,7 @@ pub(crate) fn options(args: &PipelineArgs, how: How) -> Result<Options> {
             kube_version: args.kube_version.clone(),
             api_versions: args.api_versions.clone(),
         },
-        concurrency: concurrency(args.concurrency.as_deref())?,
+        concurrency: concurrency(args.threads.concurrency.as_deref())?,
         sections: how.sections,
     })
 }
