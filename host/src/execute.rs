@@ -6,7 +6,7 @@
 
 use crate::plan::{Plan, ReleasePlan, StepKind, StepPlan};
 use crate::provenance::{Origin, Provenance};
-use crate::registry::Registry;
+use crate::registry::{Registered, Registry};
 use crate::render::{Manifest, ReleaseRender};
 use crate::runtime::{self, ReleaseContext, Request, Runtime, Severity};
 use anyhow::{Context, Result, anyhow, bail};
@@ -68,10 +68,10 @@ pub fn run_release(
     let mut manifests = Vec::new();
     for step in &release.steps {
         let tag = StepTag::new(release, step);
-        available(registry, step, &tag)?;
+        let plugin = available(registry, step, &tag)?;
         let call = Call {
             runtime,
-            registry,
+            plugin,
             plan,
             release,
             chart,
@@ -163,22 +163,22 @@ pub(crate) fn failed(tag: StepTag, e: anyhow::Error) -> StepError {
     StepError::Failed(tag.clone(), e.context(StepFailed(tag)))
 }
 
-/// The step's plugin is there, or the step is [`StepError::Unavailable`].
-pub(crate) fn available(
-    registry: &Registry,
+/// The step's plugin, or the step is [`StepError::Unavailable`].
+pub(crate) fn available<'r>(
+    registry: &'r Registry,
     step: &StepPlan,
     tag: &StepTag,
-) -> Result<(), StepError> {
+) -> Result<&'r Registered, StepError> {
     registry
         .get(&step.plugin)
-        .map(|_| ())
         .map_err(|e| StepError::Unavailable(tag.clone(), e.context(StepFailed(tag.clone()))))
 }
 
 /// What every step call of a release shares.
 struct Call<'a> {
     runtime: &'a Runtime,
-    registry: &'a Registry,
+    /// The step's plugin ([`available`]).
+    plugin: &'a Registered,
     plan: &'a Plan,
     release: &'a ReleasePlan,
     chart: &'a ChartIdentity,
@@ -272,13 +272,13 @@ impl Call<'_> {
     ) -> Result<(Value, Vec<Value>)> {
         let Call {
             runtime,
-            registry,
+            plugin,
             plan,
             release,
             chart,
             env_values,
         } = *self;
-        let plugin = checked_plugin(registry, plan, step)?;
+        let plugin = checked_plugin(plugin, plan, step)?;
         let request = Request {
             release: release_context(plan, release, chart),
             values: json(values),
@@ -444,11 +444,10 @@ pub(crate) fn take_diagnostics(
 /// The step's plugin, once it is known to implement the step's stage and to accept its config
 /// (offending config values are never echoed: they may be secrets).
 pub(crate) fn checked_plugin<'r>(
-    registry: &'r Registry,
+    plugin: &'r Registered,
     plan: &Plan,
     step: &StepPlan,
-) -> Result<&'r crate::registry::Registered> {
-    let plugin = registry.get(&step.plugin)?;
+) -> Result<&'r Registered> {
     plugin.check_stage(step.kind)?;
     let problems = plugin.check_config(&step.config, &step.config_path);
     if !problems.is_empty() {

@@ -20,7 +20,7 @@
 
 use crate::execute::{self, ChartIdentity, Event, StepError, StepTag};
 use crate::plan::{Plan, ReleasePlan, StepPlan};
-use crate::registry::Registry;
+use crate::registry::{Registered, Registry};
 use crate::render::{ChartDocument, Manifest, ReleaseRender};
 use crate::runtime::{PostRenderRequest, Runtime};
 use crate::yaml;
@@ -51,11 +51,11 @@ pub fn run(
     let env_values = execute::json(&Value::Object(plan.environment.values()));
     for step in &release.post_render {
         let tag = StepTag::new(release, step);
-        execute::available(registry, step, &tag)?;
+        let plugin = execute::available(registry, step, &tag)?;
         let started = std::time::Instant::now();
         let objects = call(
             runtime,
-            registry,
+            plugin,
             plan,
             release,
             chart,
@@ -95,7 +95,7 @@ struct Applied {
 #[allow(clippy::too_many_arguments)]
 fn call(
     runtime: &Runtime,
-    registry: &Registry,
+    plugin: &Registered,
     plan: &Plan,
     release: &ReleasePlan,
     chart: &ChartIdentity,
@@ -105,7 +105,7 @@ fn call(
     tag: &StepTag,
     events: &mut dyn FnMut(Event),
 ) -> Result<Vec<Value>> {
-    let plugin = execute::checked_plugin(registry, plan, step)?;
+    let plugin = execute::checked_plugin(plugin, plan, step)?;
     let request = PostRenderRequest {
         release: execute::release_context(plan, release, chart),
         objects: render.objects().map(execute::json).collect(),
