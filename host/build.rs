@@ -12,15 +12,11 @@
 #[path = "src/runtime/engine.rs"]
 #[allow(dead_code)]
 mod engine;
-#[path = "src/parallel.rs"]
-#[allow(dead_code)]
-mod parallel;
-
+use helmwasm_base::parallel;
 use std::path::PathBuf;
 
 fn main() {
     println!("cargo:rerun-if-changed=src/runtime/engine.rs");
-    println!("cargo:rerun-if-changed=src/parallel.rs");
     println!("cargo:rerun-if-env-changed=HELMWASM_NO_PRECOMPILE");
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").unwrap());
     let plugins = helmwasm_builtins::PLUGINS;

@@ -21,10 +21,17 @@
 //! Helpers: [`yaml`] is the only module that touches a YAML crate (and reads as Helm does);
 //! [`overrides`] is `--set` and its kin (Helm's strvals); [`values`] layers and coalesces;
 //! [`provenance`] where each key came from; [`template`] renders pipeline templates; [`names`]
-//! the RFC 1123 rules and did-you-mean; [`paths`] joins and cleans paths; [`store`] content
-//! hashes and atomic cache writes; [`random`] the plugins' seeded randomness; [`units`] byte
-//! sizes and durations; [`progress`] the compile indicator; [`term`] safe terminal text;
-//! [`error`] internal errors; [`exit`] the exit codes; [`hooks`] the test-only hooks.
+//! the RFC 1123 rules and did-you-mean; [`paths`] joins and cleans paths; [`random`] the
+//! plugins' seeded randomness; [`progress`] the compile indicator; [`exit`] the exit codes;
+//! [`hooks`] the test-only hooks.
+//!
+//! ## Crates
+//!
+//! Below the host, crates of their own, so their boundaries are the compiler's to keep:
+//! - `helmwasm-base` (`host/crates/base`): the leaves, re-exported here under their own names:
+//!   [`term`] safe terminal text, [`units`] byte sizes, [`parallel`] threads and locks,
+//!   [`error`] internal errors, [`store`] content hashes, private folders and atomic cache
+//!   writes.
 //!
 //! ## Layers
 //!
@@ -32,9 +39,9 @@
 //! one, so there is no import cycle; `layers_test.rs` reads every `use crate::` edge of
 //! `host/src` and fails on one against this order, naming it.
 //!
-//! 1. `codes`, `exit`, `hooks`, `names`, `parallel`, `progress`, `provenance`, `random`, `term`, `units`, `values`
-//! 2. `error`, `paths`, `redact`, `yaml`
-//! 3. `cli`, `overrides`, `spec`, `store`, `template`
+//! 1. `codes`, `exit`, `hooks`, `names`, `progress`, `provenance`, `random`, `values`
+//! 2. `paths`, `redact`, `yaml`
+//! 3. `cli`, `overrides`, `spec`, `template`
 //! 4. `helm`, `runtime`
 //! 5. `chart`
 //! 6. `plan`
@@ -54,7 +61,6 @@ pub mod codes;
 pub mod commands;
 pub mod diagnostics;
 pub mod diff;
-pub mod error;
 pub mod events;
 pub mod execute;
 pub mod exit;
@@ -64,7 +70,6 @@ pub mod hooks;
 pub mod names;
 pub mod output;
 pub mod overrides;
-pub mod parallel;
 pub mod paths;
 pub mod pipeline;
 pub mod plan;
@@ -80,12 +85,12 @@ pub mod rollout;
 pub mod runtime;
 pub mod secrets;
 pub mod spec;
-pub mod store;
 pub mod template;
-pub mod term;
-pub mod units;
 pub mod values;
 pub mod yaml;
+
+// The leaves live in their own crate; these names keep `crate::term::…` paths working.
+pub use helmwasm_base::{error, parallel, store, term, units};
 
 /// The first-party plugins compiled into the binary (built by `build.rs`).
 pub mod builtin {

@@ -51,18 +51,6 @@ pub fn env_readable(name: &str) -> bool {
     })
 }
 
-/// Create `dir` and its missing parents with mode 0700 (on Unix), whatever the umask.
-pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    let mut b = std::fs::DirBuilder::new();
-    b.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        b.mode(0o700);
-    }
-    b.create(dir)
-}
-
 /// `base` joined with `rel` (an absolute `rel` replaces `base`), cleaned.
 pub fn join(base: &Path, rel: impl AsRef<Path>) -> PathBuf {
     clean(&base.join(rel))

@@ -112,7 +112,7 @@ pub fn compile(engine: &Engine, bytes: &[u8]) -> Result<Component> {
 }
 
 fn create_private_dir(dir: &Path) -> Result<()> {
-    crate::paths::create_private_dir(dir)
+    crate::store::create_private_dir(dir)
         .with_context(|| format!("cannot create cache folder {}", dir.display()))
 }
 

@@ -1,5 +1,6 @@
-//! Content hashes and atomic writes of cache files: a leaf the chart cache, the compile cache
-//! and the helm version probe share (one SHA-256 hex helper, one way to write a cache file).
+//! Content hashes, private folders and atomic writes of cache files: what the chart cache, the
+//! compile cache and the helm version probe share (one SHA-256 hex helper, one way to make a
+//! cache folder and write a cache file).
 
 use sha2::{Digest, Sha256};
 use std::io::Write as _;
@@ -19,7 +20,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let fail = |e: std::io::Error| format!("cannot write the cache {}: {e}", dir.display());
-    crate::paths::create_private_dir(dir).map_err(fail)?;
+    create_private_dir(dir).map_err(fail)?;
     let mut tmp = tempfile::Builder::new()
         .prefix(".helmwasm-")
         .tempfile_in(dir)
@@ -27,6 +28,18 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
     tmp.write_all(bytes).map_err(fail)?;
     tmp.persist(path).map_err(|e| fail(e.error))?;
     Ok(())
+}
+
+/// Create `dir` and its missing parents with mode 0700 (on Unix), whatever the umask.
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(dir)
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
 //! Units written in pipeline files and shown in messages: byte sizes such as `64Mi`.
-//! Shared by [`crate::spec`] (parsing) and [`crate::runtime`] (limits in errors), so the
+//! Shared by the host's `spec` (parsing) and the runtime crate (limits in errors), so the
 //! runtime does not depend on the pipeline file.
 
 use serde::Deserialize;
