@@ -9,14 +9,11 @@
 //! `HELMWASM_NO_PRECOMPILE=1` to skip this step (the binary then compiles built-ins on first
 //! use and caches them).
 
-#[path = "src/runtime/engine.rs"]
-#[allow(dead_code)]
-mod engine;
 use helmwasm_base::parallel;
+use helmwasm_engine as engine;
 use std::path::PathBuf;
 
 fn main() {
-    println!("cargo:rerun-if-changed=src/runtime/engine.rs");
     println!("cargo:rerun-if-env-changed=HELMWASM_NO_PRECOMPILE");
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").unwrap());
     let plugins = helmwasm_builtins::PLUGINS;

@@ -6,7 +6,7 @@
 //! The caller adds the plugin, release and step to the error.
 
 pub mod cache;
-pub mod engine;
+pub use helmwasm_engine as engine;
 pub mod sandbox;
 pub mod untrusted;
 pub mod worlds;

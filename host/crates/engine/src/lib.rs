@@ -1,6 +1,6 @@
 //! The engine's configuration, in one place for the two that must agree on it: the runtime,
-//! and `build.rs`, which precompiles the built-in plugins with it when helmwasm is built (this
-//! file is compiled into the build script too, so it uses nothing but wasmtime). Code compiled
+//! and the host's `build.rs`, which precompiles the built-in plugins with it when helmwasm is
+//! built (a build-dependency, so this crate uses nothing but wasmtime). Code compiled
 //! under one configuration loads only into an engine with the same one; wasmtime checks that,
 //! and a mismatch (another CPU, say) falls back to compiling at run time.
 
