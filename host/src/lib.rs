@@ -32,6 +32,13 @@
 //!   [`term`] safe terminal text, [`units`] byte sizes, [`parallel`] threads and locks,
 //!   [`error`] internal errors, [`store`] content hashes, private folders and atomic cache
 //!   writes.
+//! - `helmwasm-engine` (`host/crates/engine`): the wasmtime engine configuration, which
+//!   `build.rs` precompiles the built-in plugins with.
+//! - `helmwasm-runtime` (`host/crates/runtime`), re-exported as [`runtime`]: the sandbox, the
+//!   WIT worlds and the compile cache. It depends on the two above and on nothing of the host,
+//!   so it cannot name a pipeline, release or step: the caller adds those to its errors.
+//!
+//! Every module below may use these crates.
 //!
 //! ## Layers
 //!
@@ -42,7 +49,7 @@
 //! 1. `codes`, `exit`, `hooks`, `names`, `progress`, `provenance`, `random`, `values`
 //! 2. `paths`, `redact`, `yaml`
 //! 3. `cli`, `overrides`, `spec`, `template`
-//! 4. `helm`, `runtime`
+//! 4. `helm`
 //! 5. `chart`
 //! 6. `plan`
 //! 7. `registry`, `render`, `secrets`
@@ -82,7 +89,6 @@ pub mod redact;
 pub mod registry;
 pub mod render;
 pub mod rollout;
-pub mod runtime;
 pub mod secrets;
 pub mod spec;
 pub mod template;
@@ -91,6 +97,7 @@ pub mod yaml;
 
 // The leaves live in their own crate; these names keep `crate::term::…` paths working.
 pub use helmwasm_base::{error, parallel, store, term, units};
+pub use helmwasm_runtime as runtime;
 
 /// The first-party plugins compiled into the binary (built by `build.rs`).
 pub mod builtin {

@@ -453,6 +453,39 @@ pub fn dirs(cli: &[PathBuf], pipeline: &[PathBuf], pipeline_file: Option<&Path>)
 mod tests {
     use super::*;
 
+    /// What `build.rs` embeds is code the runtime's engine takes as it is: every built-in
+    /// loads without compiling, so the cache receives exactly the embedded bytes.
+    #[test]
+    fn every_built_in_is_embedded_as_code_the_runtime_loads_without_compiling() {
+        let dir = tempfile::tempdir().unwrap();
+        let rt = Runtime::with_manual_epoch(Some(dir.path().to_path_buf())).unwrap();
+        for b in crate::builtin::PLUGINS {
+            let code = b.precompiled.expect(
+                "build.rs precompiles the built-ins (unless cross-compiling or HELMWASM_NO_PRECOMPILE is set)",
+            );
+            let p = rt
+                .load_precompiled(code, b.plugin.bytes, b.plugin.digest)
+                .unwrap();
+            let m = rt.metadata(&p, Limits::default()).0.unwrap();
+            assert_eq!(m.name, b.plugin.name);
+            let cached: Vec<Vec<u8>> = std::fs::read_dir(dir.path())
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| {
+                    p.extension().is_some_and(|x| x == "cwasm")
+                        && p.to_string_lossy().contains(b.plugin.digest)
+                })
+                .map(|p| std::fs::read(p).unwrap())
+                .collect();
+            assert_eq!(
+                cached,
+                [code.to_vec()],
+                "`{}`: the code, not compiled",
+                m.name
+            );
+        }
+    }
+
     #[test]
     fn pointers_become_dotted_paths() {
         use crate::values::pointer_path;

@@ -3,8 +3,8 @@
 //! length (with one "N more dropped" notice) and made safe for a terminal ([`crate::term`])
 //! before any other module sees it.
 
-use super::{Diagnostic, Metadata, ObjectRef, PluginError, Severity};
-use crate::term;
+use crate::{Diagnostic, Metadata, ObjectRef, PluginError, Severity};
+use helmwasm_base::term;
 
 /// Diagnostics kept per call.
 pub const MAX_DIAGNOSTICS: usize = 1_000;

@@ -9,9 +9,8 @@
 //! The folder must be trusted like the helmwasm binary itself: a precompiled artifact is
 //! native code. It is created with mode 0700.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use wasmtime::Engine;
 use wasmtime::component::Component;
@@ -79,12 +78,9 @@ impl CompileCache {
         self.write(path, &bytes)
     }
 
+    /// Atomically, in a private folder (the one way every cache file is written).
     fn write(&self, path: &Path, bytes: &[u8]) -> Result<()> {
-        create_private_dir(&self.dir)?;
-        let mut tmp = tempfile::NamedTempFile::new_in(&self.dir)?;
-        tmp.write_all(bytes)?;
-        tmp.persist(path)?;
-        Ok(())
+        helmwasm_base::store::write_atomic(path, bytes).map_err(anyhow::Error::msg)
     }
 
     fn meta_path(&self, hex: &str) -> PathBuf {
@@ -105,15 +101,10 @@ impl CompileCache {
 }
 
 /// The SHA-256 of a component, in hex: its cache key.
-pub use crate::store::sha256_hex as digest;
+pub use helmwasm_base::store::sha256_hex as digest;
 
 pub fn compile(engine: &Engine, bytes: &[u8]) -> Result<Component> {
     Component::new(engine, bytes).map_err(anyhow::Error::from)
-}
-
-fn create_private_dir(dir: &Path) -> Result<()> {
-    crate::store::create_private_dir(dir)
-        .with_context(|| format!("cannot create cache folder {}", dir.display()))
 }
 
 /// A warning when an existing cache folder is open to its group or to others: it holds native
@@ -126,7 +117,7 @@ pub fn open_to_others(dir: &Path) -> Option<String> {
         if mode & 0o077 != 0 {
             return Some(format!(
                 "the cache folder {} is open to its group or others (mode {:o}): it holds native code helmwasm runs; `chmod 700` it",
-                crate::term::line(&dir.display().to_string()),
+                helmwasm_base::term::line(&dir.display().to_string()),
                 mode & 0o777
             ));
         }

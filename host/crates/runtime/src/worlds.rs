@@ -7,20 +7,20 @@
 //! Adding a version: a new module here, a [`Pre`] variant, its `Host` impls, and conversions;
 //! nothing else in the host names a version (the SDK carries its own copy of the newest WIT).
 
-use super::sandbox::StepState;
+use crate::sandbox::CallState;
 use wasmtime::Store;
 use wasmtime::component::{HasSelf, InstancePre, Linker};
 
 pub mod v0_1 {
     wasmtime::component::bindgen!({
-        path: "../wit/v0.1.0",
+        path: "../../../wit/v0.1.0",
         world: "plugin",
     });
 }
 
 pub mod v0_2 {
     wasmtime::component::bindgen!({
-        path: "../wit/v0.2.0",
+        path: "../../../wit/v0.2.0",
         world: "plugin",
     });
 }
@@ -33,20 +33,20 @@ pub use v0_2::helmwasm::plugin::types::{
 };
 
 // The host side of each version's imports: `log`, and the `types` interface (types only).
-impl v0_1::helmwasm::plugin::host::Host for StepState {
+impl v0_1::helmwasm::plugin::host::Host for CallState {
     fn log(&mut self, level: v0_1::helmwasm::plugin::host::LogLevel, message: String) {
         self.push_log(from_v0_1_level(level), message);
     }
 }
 
-impl v0_2::helmwasm::plugin::host::Host for StepState {
+impl v0_2::helmwasm::plugin::host::Host for CallState {
     fn log(&mut self, level: LogLevel, message: String) {
         self.push_log(level, message);
     }
 }
 
-impl v0_1::helmwasm::plugin::types::Host for StepState {}
-impl v0_2::helmwasm::plugin::types::Host for StepState {}
+impl v0_1::helmwasm::plugin::types::Host for CallState {}
+impl v0_2::helmwasm::plugin::types::Host for CallState {}
 
 /// The newest world version, the one the SDK and `plugin new` build against.
 pub const NEWEST: &str = "0.2.0";
@@ -58,21 +58,21 @@ pub const POST_RENDER_SINCE: &str = "0.2.0";
 pub const SUPPORTED: &str = "helmwasm:plugin@0.2.0 or helmwasm:plugin@0.1.0";
 
 /// Add every version's host imports to the linker.
-pub fn add_to_linker(linker: &mut Linker<StepState>) -> wasmtime::Result<()> {
-    v0_2::Plugin::add_to_linker::<StepState, HasSelf<StepState>>(linker, |s| s)?;
-    v0_1::Plugin::add_to_linker::<StepState, HasSelf<StepState>>(linker, |s| s)?;
+pub fn add_to_linker(linker: &mut Linker<CallState>) -> wasmtime::Result<()> {
+    v0_2::Plugin::add_to_linker::<CallState, HasSelf<CallState>>(linker, |s| s)?;
+    v0_1::Plugin::add_to_linker::<CallState, HasSelf<CallState>>(linker, |s| s)?;
     Ok(())
 }
 
 /// A linked component, by the world version it exports.
 pub enum Pre {
-    V0_1(v0_1::PluginPre<StepState>),
-    V0_2(v0_2::PluginPre<StepState>),
+    V0_1(v0_1::PluginPre<CallState>),
+    V0_2(v0_2::PluginPre<CallState>),
 }
 
 impl Pre {
     /// The newest world the component exports, or `None` when it exports none of them.
-    pub fn new(instance: InstancePre<StepState>) -> Option<Pre> {
+    pub fn new(instance: InstancePre<CallState>) -> Option<Pre> {
         if let Ok(p) = v0_2::PluginPre::new(instance.clone()) {
             return Some(Pre::V0_2(p));
         }
@@ -88,7 +88,7 @@ impl Pre {
     }
 
     /// `metadata()` in a fresh instance.
-    pub fn metadata(&self, store: &mut Store<StepState>) -> wasmtime::Result<Metadata> {
+    pub fn metadata(&self, store: &mut Store<CallState>) -> wasmtime::Result<Metadata> {
         match self {
             Pre::V0_2(p) => p.instantiate(&mut *store)?.call_metadata(store),
             Pre::V0_1(p) => {
@@ -107,7 +107,7 @@ impl Pre {
     /// `run(request)` (a values step) in a fresh instance.
     pub fn run(
         &self,
-        store: &mut Store<StepState>,
+        store: &mut Store<CallState>,
         request: &Request,
     ) -> wasmtime::Result<Result<Response, PluginError>> {
         match self {
@@ -124,7 +124,7 @@ impl Pre {
     /// `post-render(request)` in a fresh instance; a 0.1.0 component has none.
     pub fn post_render(
         &self,
-        store: &mut Store<StepState>,
+        store: &mut Store<CallState>,
         request: &PostRenderRequest,
     ) -> wasmtime::Result<Result<PostRenderResponse, PluginError>> {
         match self {

@@ -13,7 +13,7 @@
 //! predict it. Memory is capped by [`Limiter`]; time is capped by epoch interruption (see
 //! [`super::Runtime`]).
 
-use super::worlds::LogLevel;
+use crate::worlds::LogLevel;
 use hmac::{KeyInit, Mac};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -47,7 +47,7 @@ pub struct LogLine {
 pub const MAX_RANDOM_REQUEST: u64 = 1 << 20;
 
 /// The store data of one plugin call.
-pub struct StepState {
+pub struct CallState {
     wasi: WasiCtx,
     table: ResourceTable,
     pub limiter: Limiter,
@@ -60,7 +60,7 @@ pub struct StepState {
     pub clock: VirtualClock,
 }
 
-impl StepState {
+impl CallState {
     /// `random_key`: the key of this call's secure-random stream, if the caller has one.
     pub fn new(memory_cap: u64, time_limit: Duration, random_key: Option<[u8; 32]>) -> Self {
         let stdout = CappedPipe::new(STDIO_CAPTURE);
@@ -76,7 +76,7 @@ impl StepState {
             .insecure_random(wasmtime_wasi::Deterministic::new(fixed_bytes().to_vec()))
             .insecure_random_seed(0x68656c6d7761736d)
             .max_random_size(1 << 20);
-        StepState {
+        CallState {
             wasi: b.build(),
             table: ResourceTable::new(),
             limiter: Limiter::new(memory_cap),
@@ -94,7 +94,7 @@ impl StepState {
     }
 }
 
-impl StepState {
+impl CallState {
     /// What the virtual monotonic clock needs.
     pub fn sleepless(&mut self) -> SleeplessView<'_> {
         SleeplessView {
@@ -104,7 +104,7 @@ impl StepState {
     }
 }
 
-impl WasiView for StepState {
+impl WasiView for CallState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
         WasiCtxView {
             ctx: &mut self.wasi,
@@ -113,7 +113,7 @@ impl WasiView for StepState {
     }
 }
 
-impl StepState {
+impl CallState {
     /// A plugin's `log` call, whatever its world version ([`super::worlds`] holds the `Host` impls).
     pub(super) fn push_log(&mut self, level: LogLevel, mut message: String) {
         if self.logs.len() >= MAX_LOG_LINES || self.log_bytes >= MAX_LOG_BYTES {
@@ -122,7 +122,7 @@ impl StepState {
         }
         // A new, small allocation: truncating in place would keep the whole line's capacity
         // alive (1,000 lines of 1 MiB are 1 GiB). Escaped for the terminal once, here.
-        message = super::untrusted::line(&message, MAX_LOG_LINE);
+        message = crate::untrusted::line(&message, MAX_LOG_LINE);
         self.log_bytes += message.len();
         self.logs.push(LogLine { level, message });
     }

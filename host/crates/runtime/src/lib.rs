@@ -1,9 +1,14 @@
 //! The WebAssembly runtime: one [`Engine`] per process, compiled components cached on disk,
 //! and every plugin call in a fresh, sandboxed [`Store`] with memory and time caps.
 //!
-//! This module knows nothing of pipelines: it compiles bytes into a [`Plugin`], calls
+//! This crate knows nothing of pipelines (it depends on `helmwasm-base` and
+//! `helmwasm-engine` only, never on the host): it compiles bytes into a [`Plugin`], calls
 //! `metadata` and `run`, and turns traps into a [`CallError`] that says which limit was hit.
 //! The caller adds the plugin, release and step to the error.
+//!
+//! [`cache`] the compiled code on disk; [`sandbox`] a call's store (no files, no env, no
+//! network, a virtual clock, memory and output caps); [`worlds`] the WIT versions it serves;
+//! [`untrusted`] caps and escapes what a plugin returns; [`engine`] the engine configuration.
 
 pub mod cache;
 pub use helmwasm_engine as engine;
@@ -17,10 +22,10 @@ pub use worlds::{
     ReleaseContext, Request, Response, Severity, Stage,
 };
 
-use crate::units::ByteSize;
 use anyhow::{Context, Result};
 use cache::CompileCache;
-use sandbox::{LogLine, StepState};
+use helmwasm_base::units::ByteSize;
+use sandbox::{CallState, LogLine};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use wasmtime::component::Linker;
@@ -52,7 +57,7 @@ pub struct Runtime {
     /// Why the instance pool could not be reserved, when instances get memory on demand
     /// instead ([`engine::config_on_demand`]); said with `-v`.
     pub on_demand: Option<String>,
-    linker: Linker<StepState>,
+    linker: Linker<CallState>,
     cache: Option<CompileCache>,
     /// Called once a call's deadline is set (tests of the manual epoch wait for it).
     call_started: Option<Box<dyn Fn() + Send + Sync>>,
@@ -136,7 +141,7 @@ impl Starting {
         };
         match spawned {
             Ok(_) => {
-                *crate::parallel::lock(&starting.receiver) = Some(rx);
+                *helmwasm_base::parallel::lock(&starting.receiver) = Some(rx);
             }
             // No thread to spare: created here, as before.
             Err(_) => {
@@ -152,14 +157,14 @@ impl Starting {
     pub fn get(&self) -> Result<&Runtime> {
         self.ready
             .get_or_init(|| {
-                let receiver = crate::parallel::lock(&self.receiver).take();
+                let receiver = helmwasm_base::parallel::lock(&self.receiver).take();
                 match receiver.map(|r| r.recv()) {
                     Some(Ok(created)) => created.map_err(|e| format!("{e:#}")),
                     _ => Err("the engine's start-up thread stopped".into()),
                 }
             })
             .as_ref()
-            .map_err(|e| anyhow::Error::new(crate::error::Internal(e.clone())))
+            .map_err(|e| anyhow::Error::new(helmwasm_base::error::Internal(e.clone())))
     }
 }
 
@@ -192,12 +197,12 @@ impl Runtime {
         // Replace the clock and secure randomness with the sandbox's own (see `sandbox`).
         linker.allow_shadowing(true);
         wasmtime_wasi::p2::bindings::clocks::monotonic_clock::add_to_linker::<
-            StepState,
+            CallState,
             sandbox::Sleepless,
         >(&mut linker, |s| s.sleepless())
         .map_err(anyhow::Error::from)?;
         wasmtime_wasi::p2::bindings::random::random::add_to_linker::<
-            StepState,
+            CallState,
             sandbox::SeededRandom,
         >(&mut linker, |s| &mut s.random)
         .map_err(anyhow::Error::from)?;
@@ -368,11 +373,11 @@ impl Runtime {
         plugin: &Plugin,
         limits: Limits,
         random_key: Option<[u8; 32]>,
-        f: impl FnOnce(&mut Store<StepState>, &worlds::Pre) -> wasmtime::Result<R>,
+        f: impl FnOnce(&mut Store<CallState>, &worlds::Pre) -> wasmtime::Result<R>,
     ) -> (Result<R, CallError>, Captured) {
         let mut store = Store::new(
             &self.engine,
-            StepState::new(limits.memory, limits.timeout, random_key),
+            CallState::new(limits.memory, limits.timeout, random_key),
         );
         store.limiter(|s| &mut s.limiter);
         // What wasmtime may copy out of the guest in one host call (the response's strings):
@@ -395,8 +400,8 @@ impl Runtime {
         let captured = Captured {
             logs: state.logs,
             dropped_logs: state.dropped_logs,
-            stdout: crate::term::block(&String::from_utf8_lossy(&stdout_bytes)),
-            stderr: crate::term::block(&stderr),
+            stdout: helmwasm_base::term::block(&String::from_utf8_lossy(&stdout_bytes)),
+            stderr: helmwasm_base::term::block(&stderr),
             dropped_stdout,
             dropped_stderr,
             elapsed,
@@ -405,9 +410,9 @@ impl Runtime {
     }
 }
 
-/// Calls that can run at once: the most threads a run uses ([`crate::parallel::MAX_THREADS`])
+/// Calls that can run at once: the most threads a run uses ([`helmwasm_base::parallel::MAX_THREADS`])
 /// plus one for the caller.
-const POOL_CALLS: u32 = crate::parallel::MAX_THREADS as u32 + 1;
+const POOL_CALLS: u32 = helmwasm_base::parallel::MAX_THREADS as u32 + 1;
 
 /// Hostcall fuel for an output limit: what wasmtime may copy out of the guest in one call,
 /// counted in bytes of what the host allocates (strings, plus each list element's host-side
@@ -456,7 +461,7 @@ fn metadata_from_json(text: &str) -> Option<Metadata> {
     })
 }
 
-fn classify(e: wasmtime::Error, state: &StepState, limits: Limits, stderr: &str) -> CallError {
+fn classify(e: wasmtime::Error, state: &CallState, limits: Limits, stderr: &str) -> CallError {
     if e.downcast_ref::<sandbox::NoRandomSeed>().is_some() {
         return CallError::NoRandomSeed;
     }
@@ -499,7 +504,10 @@ fn classify(e: wasmtime::Error, state: &StepState, limits: Limits, stderr: &str)
         },
         // wasmtime's message may quote the plugin's own symbol names: untrusted text.
         None => CallError::Trap {
-            trap: crate::term::block(&untrusted::cut(&format!("{e:#}"), untrusted::MAX_TEXT)),
+            trap: helmwasm_base::term::block(&untrusted::cut(
+                &format!("{e:#}"),
+                untrusted::MAX_TEXT,
+            )),
             stderr: tail(stderr),
         },
     }
@@ -508,7 +516,7 @@ fn classify(e: wasmtime::Error, state: &StepState, limits: Limits, stderr: &str)
 /// The last 20 lines of the plugin's stderr, where a panic message lands (escaped).
 fn tail(s: &str) -> String {
     let lines: Vec<&str> = s.lines().filter(|l| !l.trim().is_empty()).collect();
-    crate::term::block(&lines[lines.len().saturating_sub(20)..].join("\n"))
+    helmwasm_base::term::block(&lines[lines.len().saturating_sub(20)..].join("\n"))
 }
 
 /// Advance the engine's epoch every [`TICK`] for as long as the engine lives.
@@ -557,25 +565,32 @@ mod tests {
         });
     }
 
-    /// A built-in loads from the code `build.rs` precompiled, compiling nothing: that code is
-    /// what lands in the cache, byte for byte, and a second runtime maps it from there. Code
-    /// wasmtime refuses (compiled for another engine configuration, or not code at all) falls
-    /// back to compiling the component, which then lands in the cache.
+    /// The `labels` built-in, and its code precompiled as the host's `build.rs` does it: with
+    /// the engine configuration of [`engine::config`].
+    fn labels() -> (&'static helmwasm_builtins::Plugin, Vec<u8>) {
+        let p = helmwasm_builtins::PLUGINS
+            .iter()
+            .find(|p| p.name == "labels")
+            .unwrap();
+        let code = Engine::new(&engine::config(1))
+            .unwrap()
+            .precompile_component(p.bytes)
+            .unwrap();
+        (p, code)
+    }
+
+    /// Precompiled code loads without compiling: that code is what lands in the cache, byte
+    /// for byte, and a second runtime maps it from there. Code wasmtime refuses (compiled for
+    /// another engine configuration, or not code at all) falls back to compiling the
+    /// component, which then lands in the cache.
     #[test]
-    fn precompiled_built_ins_load_without_compiling_and_foreign_code_falls_back() {
+    fn precompiled_code_loads_without_compiling_and_foreign_code_falls_back() {
         let dir = tempfile::tempdir().unwrap();
         let rt = Runtime::with_manual_epoch(Some(dir.path().to_path_buf())).unwrap();
-        let b = crate::builtin::PLUGINS
-            .iter()
-            .find(|b| b.plugin.name == "labels")
-            .unwrap();
-        let code = b.precompiled.expect(
-            "build.rs precompiles the built-ins (unless cross-compiling or HELMWASM_NO_PRECOMPILE is set)",
-        );
+        let (b, code) = labels();
+        let code = &code[..];
         let name = |rt: &Runtime, p: &Plugin| rt.metadata(p, Limits::default()).0.unwrap().name;
-        let p = rt
-            .load_precompiled(code, b.plugin.bytes, b.plugin.digest)
-            .unwrap();
+        let p = rt.load_precompiled(code, b.bytes, b.digest).unwrap();
         assert_eq!(name(&rt, &p), "labels");
         assert_eq!(
             cwasm_contents(dir.path()),
@@ -583,9 +598,7 @@ mod tests {
             "the code, not compiled"
         );
         let again = Runtime::with_manual_epoch(Some(dir.path().to_path_buf())).unwrap();
-        let p = again
-            .load_precompiled(code, b.plugin.bytes, b.plugin.digest)
-            .unwrap();
+        let p = again.load_precompiled(code, b.bytes, b.digest).unwrap();
         assert_eq!(
             again.metadata(&p, Limits::default()).0.unwrap().name,
             "labels"
@@ -593,9 +606,7 @@ mod tests {
         assert_eq!(cwasm_contents(dir.path()), [code.to_vec()]);
         // Without a cache, straight from the embedded code.
         let uncached = Runtime::with_manual_epoch(None).unwrap();
-        let p = uncached
-            .load_precompiled(code, b.plugin.bytes, b.plugin.digest)
-            .unwrap();
+        let p = uncached.load_precompiled(code, b.bytes, b.digest).unwrap();
         assert_eq!(
             uncached.metadata(&p, Limits::default()).0.unwrap().name,
             "labels"
@@ -607,18 +618,14 @@ mod tests {
         other.consume_fuel(true);
         let foreign = Engine::new(&other)
             .unwrap()
-            .precompile_component(b.plugin.bytes)
+            .precompile_component(b.bytes)
             .unwrap();
-        let p = rt
-            .load_precompiled(&foreign, b.plugin.bytes, b.plugin.digest)
-            .unwrap();
+        let p = rt.load_precompiled(&foreign, b.bytes, b.digest).unwrap();
         assert_eq!(name(&rt, &p), "labels");
         let cached = cwasm_contents(dir.path());
         assert_eq!(cached.len(), 1, "compiled and cached instead");
         assert!(cached[0] != foreign);
-        let p = rt
-            .load_precompiled(b"not code", b.plugin.bytes, b.plugin.digest)
-            .unwrap();
+        let p = rt.load_precompiled(b"not code", b.bytes, b.digest).unwrap();
         assert_eq!(name(&rt, &p), "labels");
     }
 }
