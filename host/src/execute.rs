@@ -288,7 +288,7 @@ impl Call<'_> {
         let key = random_key(plan, release, step);
         let (result, captured) = runtime.run(plugin.plugin()?, step.limits, &request, key);
         report_captured(tag, captured, events);
-        let response = result?.map_err(plugin_error)?;
+        let response = result.map_err(call_error)?.map_err(plugin_error)?;
         let texts: Vec<&str> = std::iter::once(response.values.as_str())
             .chain(response.manifests.iter().map(String::as_str))
             .collect();
@@ -525,6 +525,22 @@ pub(crate) fn json_shape(text: &str) -> (usize, usize) {
         }
     }
     (containers, entries)
+}
+
+/// A failed call as the pipeline tells it: the runtime's message, with what the pipeline file
+/// can do about it where that is a setting (`randomSeed`, a step's `limits.output`).
+pub(crate) fn call_error(e: runtime::CallError) -> anyhow::Error {
+    use runtime::CallError as E;
+    match e {
+        E::NoRandomSeed => anyhow!(
+            "the plugin asked for secure random bytes, and the pipeline sets no `randomSeed`; add a top-level `randomSeed: ref+env://HELMWASM_RANDOM_SEED` (a secret of at least 32 random bytes, e.g. `openssl rand -hex 32`) so each step gets its own deterministic, unpredictable stream"
+        ),
+        E::OutputTooLarge { limit } => anyhow!(
+            "the plugin returned more than its output limit of {} allows (values, manifests and diagnostics together; a step can raise it with `limits.output`)",
+            crate::units::ByteSize(limit)
+        ),
+        e => e.into(),
+    }
 }
 
 pub(crate) fn plugin_error(e: runtime::PluginError) -> anyhow::Error {

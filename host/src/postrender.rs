@@ -116,7 +116,9 @@ fn call(
     let key = execute::random_key(plan, release, step);
     let (result, captured) = runtime.post_render(plugin.plugin()?, step.limits, &request, key);
     execute::report_captured(tag, captured, events);
-    let response = result?.map_err(execute::plugin_error)?;
+    let response = result
+        .map_err(execute::call_error)?
+        .map_err(execute::plugin_error)?;
     let texts: Vec<&str> = response.objects.iter().map(String::as_str).collect();
     execute::check_bounds(&texts, step.limits.output, "objects")?;
     let objects = execute::parse_objects(&response.objects, "object")?;

@@ -183,7 +183,7 @@ fn oversized_and_malformed_responses_are_rejected() {
         // output cap, so the time limit is generous.
         "    limits: {memory: 512Mi, timeout: 10s}\n",
         10,
-        "more than its output limit of 16Mi",
+        "more than its output limit of 16Mi allows (values, manifests and diagnostics together; a step can raise it with `limits.output`)",
     );
     under_a_gibibyte(&run);
     fails_with("bad-manifest", "", "", 2, "manifest 1 has no `kind`");

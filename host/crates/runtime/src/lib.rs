@@ -81,11 +81,11 @@ pub enum CallError {
     StackOverflow,
     #[error("the plugin exited (WASI exit, status {code}) instead of returning a response")]
     Exit { code: i32 },
-    #[error(
-        "the plugin asked for secure random bytes, and the pipeline sets no `randomSeed`; add a top-level `randomSeed: ref+env://HELMWASM_RANDOM_SEED` (a secret of at least 32 random bytes, e.g. `openssl rand -hex 32`) so each step gets its own deterministic, unpredictable stream"
-    )]
+    /// The call was given no random key (the caller says where one comes from).
+    #[error("the plugin asked for secure random bytes, and its call has no random key")]
     NoRandomSeed,
-    #[error("the plugin returned more than its output limit of {} allows (values, manifests and diagnostics together; a step can raise it with `limits.output`)", ByteSize(*limit))]
+    /// (The caller says how the limit is raised.)
+    #[error("the plugin returned more than its output limit of {} allows (values, manifests and diagnostics together)", ByteSize(*limit))]
     OutputTooLarge { limit: u64 },
     #[error("the plugin crashed: {trap}{}", stderr_note(.stderr))]
     Trap { trap: String, stderr: String },

@@ -309,7 +309,7 @@ pub struct SeededRandom {
 
 /// A plugin asked for secure random bytes and the pipeline gave no seed.
 #[derive(Debug, thiserror::Error)]
-#[error("the plugin asked for secure random bytes, and the pipeline has no `randomSeed`")]
+#[error("the plugin asked for secure random bytes, and its call has no random key")]
 pub struct NoRandomSeed;
 
 impl SeededRandom {
