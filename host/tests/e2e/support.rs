@@ -191,29 +191,9 @@ fn copy_if_changed(from: &Path, to: &Path) {
     }
 }
 
-pub fn cargo() -> Command {
-    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-}
-
-/// Run a nested cargo build without the outer build's flags and target dir.
-pub fn run_cargo(mut cmd: Command, what: &str) {
-    for var in [
-        "RUSTFLAGS",
-        "CARGO_ENCODED_RUSTFLAGS",
-        "CARGO_BUILD_TARGET",
-        "CARGO_TARGET_DIR",
-        "CARGO_BUILD_TARGET_DIR",
-        "RUSTC_WORKSPACE_WRAPPER",
-    ] {
-        cmd.env_remove(var);
-    }
-    let out = cmd.output().expect("cannot run cargo");
-    assert!(
-        out.status.success(),
-        "building {what} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+#[path = "../../../tests/support/cargo.rs"]
+mod nested;
+pub use nested::{cargo, run_cargo};
 
 /// A test plugin's `.wasm` path by crate name.
 pub fn test_plugin(name: &str) -> PathBuf {

@@ -10,9 +10,11 @@ use helmwasm_runtime::sandbox::STDIO_CAPTURE;
 use helmwasm_runtime::{CallError, Limits, Plugin, PluginError, ReleaseContext, Request, Runtime};
 use helmwasm_runtime::{Response, TICK};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::{OnceLock, mpsc};
 use std::time::Duration;
+
+#[path = "../../../../tests/support/cargo.rs"]
+mod nested;
 
 /// A hang fails the test instead of the CI job.
 const WATCHDOG: Duration = Duration::from_secs(60);
@@ -24,28 +26,13 @@ fn misbehave() -> &'static [u8] {
     BYTES.get_or_init(|| {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../..");
         let target = root.join("target").join("test-plugins");
-        let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+        let mut cmd = nested::cargo();
         cmd.current_dir(&root)
             .args(["build", "--release", "--target", "wasm32-wasip2"])
             .arg("--target-dir")
             .arg(&target)
             .args(["-p", "misbehave"]);
-        for var in [
-            "RUSTFLAGS",
-            "CARGO_ENCODED_RUSTFLAGS",
-            "CARGO_BUILD_TARGET",
-            "CARGO_TARGET_DIR",
-            "CARGO_BUILD_TARGET_DIR",
-            "RUSTC_WORKSPACE_WRAPPER",
-        ] {
-            cmd.env_remove(var);
-        }
-        let out = cmd.output().expect("cannot run cargo");
-        assert!(
-            out.status.success(),
-            "building tests/plugins/misbehave failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        nested::run_cargo(cmd, "tests/plugins/misbehave");
         let wasm: PathBuf = target.join("wasm32-wasip2/release/misbehave.wasm");
         std::fs::read(&wasm).unwrap_or_else(|e| panic!("{}: {e}", wasm.display()))
     })
