@@ -8,12 +8,10 @@
 
 use super::Outcome;
 use super::{How, Session};
-use crate::checks::Problem;
 use crate::cli::{Cli, FailOn, LintArgs, LintFormat};
-use crate::diagnostics::{self, Diagnostic, Locator, Severity, format};
+use crate::diagnostics::{Collector, Locator, format};
 use crate::events::Event;
 use crate::redact::Redactor;
-use crate::runtime::Severity as PluginSeverity;
 use crate::secrets;
 use anyhow::{Context as _, Result};
 use std::io::Write;
@@ -29,102 +27,15 @@ pub fn run(cli: &Cli, args: &LintArgs, redactor: &mut Redactor) -> Result<Outcom
         },
         ..How::default()
     };
-    let locator = Locator::new(&args.pipeline.file);
-    let mut found: Vec<Found> = Vec::new();
+    let mut collector = Collector::new(Locator::new(&args.pipeline.file));
     let mut collect = |e: Event, r: &Redactor| {
-        match e {
-        Event::Diagnostic {
-            tag,
-            severity,
-            message,
-            path,
-        } => {
-            let severity = match severity {
-                PluginSeverity::Warning => Severity::Warning,
-                _ => Severity::Note,
-            };
-            found.push(Found::Ready(locator.step_diagnostic(
-                severity,
-                &diagnostics::PLUGIN_WARNING,
-                &tag,
-                r.redact(&message),
-                path.map(|p| r.redact(&p)),
-            )));
+        if let Some(other) = collector.event(e, r) {
+            crate::printer::print_event(cli, other, r);
         }
-        Event::Truncated { tag, what } => found.push(Found::Ready(locator.step_diagnostic(
-            Severity::Warning,
-            &diagnostics::TRUNCATED,
-            &tag,
-            format!("dropped {what}"),
-            None,
-        ))),
-        Event::StepSkipped { tag, message } => found.push(Found::Ready(locator.step_diagnostic(
-            Severity::Warning,
-            &diagnostics::NEEDS_SECRETS,
-            &tag,
-            format!(
-                "did not run: it failed on the placeholders lint gives for secret references (run `lint --resolve-secrets` where the secrets are available); the release was linted without it: {}",
-                r.redact(&message)
-            ),
-            None,
-        ))),
-        Event::Warning { release, problem } => found.push(Found::Warning(release, problem)),
-        other => crate::printer::print_event(cli, other, r),
-    }
     };
     let result = session.run(&args.pipeline, how, redactor, &mut collect);
     let redactor: &Redactor = redactor;
-    let mut out: Vec<Diagnostic> = Vec::new();
-    match result {
-        Err(failure) => out.extend(diagnostics::from_failure(&locator, &failure, redactor)),
-        Ok(outcome) => {
-            let provenance = |release: &str| {
-                outcome
-                    .render
-                    .releases
-                    .iter()
-                    .find(|r| r.name == release)
-                    .map(|r| &r.provenance)
-                    .or_else(|| {
-                        outcome
-                            .failures
-                            .iter()
-                            .find(|f| f.release.as_deref() == Some(release))
-                            .and_then(|f| f.provenance.as_ref())
-                    })
-            };
-            for f in found {
-                out.push(match f {
-                    Found::Ready(d) => d,
-                    Found::Warning(release, p) => locator.problem(
-                        Severity::Warning,
-                        &release,
-                        provenance(&release),
-                        &p,
-                        redactor,
-                    ),
-                });
-            }
-            for f in &outcome.failures {
-                out.extend(diagnostics::from_failure(&locator, f, redactor));
-            }
-            for r in &outcome.render.releases {
-                if let Some(s) = &r.skipped {
-                    out.push(
-                        Diagnostic::new(
-                            Severity::Warning,
-                            &diagnostics::CHART_NOT_RENDERED,
-                            redactor.redact(&format!(
-                                "chart not rendered, values and emitted manifests checked only: {}; {}",
-                                s.reason, s.hint_and_more()
-                            )),
-                        )
-                        .release(&r.name),
-                    );
-                }
-            }
-        }
-    }
+    let mut out = collector.finish(&result, redactor);
     // Code scanning and annotations want a file for every finding: the pipeline file when
     // nothing more precise is known.
     for d in &mut out {
@@ -154,11 +65,4 @@ pub fn run(cli: &Cli, args: &LintArgs, redactor: &mut Redactor) -> Result<Outcom
     } else {
         Outcome::Done(())
     })
-}
-
-/// A finding as it arrives: plugin events are located at once; a check's warning waits for
-/// the release's provenance.
-enum Found {
-    Ready(Diagnostic),
-    Warning(String, Problem),
 }

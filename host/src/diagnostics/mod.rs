@@ -6,9 +6,11 @@
 //! and a [`Diagnostic`] that `lint` prints as text, JSON, SARIF or GitHub workflow commands
 //! ([`format`](mod@format)). Codes never change meaning; a retired code is never reused.
 
+mod collect;
 pub mod format;
 mod locate;
 
+pub use collect::Collector;
 pub use locate::{Locator, from_failure};
 
 use serde::Serialize;
