@@ -6,7 +6,6 @@
 use crate::full_render::example_with_fixture_chart;
 use crate::support::{cache_dir, git, root, tool};
 use serde_json::Value;
-use std::path::Path;
 use std::process::Command;
 
 fn workflow() -> Value {
@@ -57,7 +56,7 @@ fn the_ci_workflow_parses_and_its_helmwasm_steps_run_against_the_example() {
     let repo = tempfile::tempdir().unwrap();
     let pipeline_dir = repo.path().join("examples/airflow-eks");
     std::fs::create_dir_all(&pipeline_dir).unwrap();
-    copy_dir(example.path(), &pipeline_dir);
+    crate::support::copy_dir(example.path(), &pipeline_dir);
     git(repo.path(), &["init", "-q", "-b", "main"]);
     git(repo.path(), &["add", "."]);
     git(repo.path(), &["commit", "-qm", "base"]);
@@ -127,17 +126,4 @@ fn the_ci_workflow_parses_and_its_helmwasm_steps_run_against_the_example() {
         !render.contains(password.trim()),
         "the artifact holds a secret"
     );
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.path().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-        }
-    }
 }

@@ -231,7 +231,7 @@ fn with_references(
     }
     let copy = tempfile::tempdir().unwrap();
     let src = subject.pipeline.parent().unwrap();
-    copy_dir(src, copy.path());
+    crate::support::copy_dir(src, copy.path());
     let file = copy.path().join(subject.pipeline.file_name().unwrap());
     std::fs::write(&file, helmwasm::yaml::to_string(&doc)).unwrap();
     let mut args = subject.args.clone();
@@ -256,19 +256,5 @@ fn referenced(v: &mut Value, key: Option<&str>, env: &mut Vec<(String, String)>)
         }
         Value::Array(items) => items.iter_mut().for_each(|i| referenced(i, key, env)),
         _ => {}
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        let kind = e.file_type().unwrap();
-        if kind.is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-            copy_dir(&e.path(), &target);
-        } else if kind.is_file() {
-            std::fs::copy(e.path(), &target).unwrap();
-        }
     }
 }

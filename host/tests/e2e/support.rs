@@ -182,6 +182,21 @@ fn build_external(folder: &str, wit: &str, artifact: &str) -> PathBuf {
     dst.join(format!("target/wasm32-wasip2/release/{artifact}.wasm"))
 }
 
+/// Copy the files and folders under `from` into `to` (which exists).
+pub fn copy_dir(from: &Path, to: &Path) {
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        let kind = e.file_type().unwrap();
+        if kind.is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_dir(&e.path(), &target);
+        } else if kind.is_file() {
+            std::fs::copy(e.path(), &target).unwrap();
+        }
+    }
+}
+
 /// Copy without touching the target's mtime when the bytes are the same (keeps cargo's
 /// incremental build valid across test runs).
 fn copy_if_changed(from: &Path, to: &Path) {
