@@ -14,7 +14,7 @@
 //! by [`printer`].
 //!
 //! The verbs live in [`commands`] (dispatch, outcomes and exit codes included), over the clap
-//! types of [`cli`]; [`diff`] compares two renders, [`flux`] writes Flux objects;
+//! types of [`cli`]; [`preview`] watches the inputs and serves the live page; [`diff`] compares two renders, [`flux`] writes Flux objects;
 //! [`diagnostics`] locates every finding and prints it for people, programs, SARIF and
 //! GitHub, each with a stable code from [`codes`].
 //!
@@ -59,7 +59,8 @@
 //! 11. `postrender`, `printer`
 //! 12. `pipeline`
 //! 13. `diagnostics`
-//! 14. `commands`
+//! 14. `preview`
+//! 15. `commands`
 
 pub mod chart;
 pub mod checks;
@@ -81,6 +82,7 @@ pub mod paths;
 pub mod pipeline;
 pub mod plan;
 pub mod postrender;
+pub mod preview;
 pub mod printer;
 pub mod progress;
 pub mod provenance;

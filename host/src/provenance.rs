@@ -182,6 +182,16 @@ impl Provenance {
     }
 }
 
+/// Every leaf path whose value differs from `before` to `after`, with both values (`Null`
+/// when absent), in `after`'s order then what `before` alone had.
+pub fn differences(before: &Value, after: &Value) -> Vec<(String, Value, Value)> {
+    let mut out = Vec::new();
+    diff("", before, after, &mut out);
+    out.into_iter()
+        .map(|(p, a, b)| (p, a.clone(), b.clone()))
+        .collect()
+}
+
 fn join(prefix: &str, key: &str) -> String {
     if prefix.is_empty() {
         key.to_owned()

@@ -1,0 +1,231 @@
+//! What a preview watches: every file and folder the selected releases are made from, and which
+//! releases each one feeds. Read from the plan (no secret is resolved to find them):
+//!
+//! - the pipeline file, the environment's values layers, `randomSeed`'s file and the plugin
+//!   folders feed every release;
+//! - a release's values files and `.hbs` templates, the `ref+file` files its values and steps
+//!   name, and a local chart folder or archive feed that release.
+//!
+//! `ref+file` files are watched but marked secret: the page never serves them.
+
+use crate::chart::Source;
+use crate::plan::{Layer, Plan, ReleasePlan, Selection};
+use crate::secrets::Reference;
+use anyhow::Result;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// Which releases an input feeds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    Releases(BTreeSet<String>),
+}
+
+impl Scope {
+    fn add(&mut self, other: &Scope) {
+        match (&mut *self, other) {
+            (Scope::All, _) => {}
+            (_, Scope::All) => *self = Scope::All,
+            (Scope::Releases(a), Scope::Releases(b)) => a.extend(b.iter().cloned()),
+        }
+    }
+}
+
+/// One watched path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Input {
+    /// A folder (watched with everything under it) or a file.
+    pub folder: bool,
+    pub scope: Scope,
+    /// A `ref+file` target: watched, never shown.
+    pub secret: bool,
+}
+
+/// Every input of a plan, by absolute path.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Inputs {
+    pub paths: BTreeMap<PathBuf, Input>,
+}
+
+/// The inputs of the pipeline `file` for `selection`, with the `--plugin-dir` folders.
+pub fn read(file: &Path, selection: &Selection, plugin_dirs: &[PathBuf]) -> Result<Inputs> {
+    let spec = crate::spec::load(file)?;
+    let plan = crate::plan::build(spec, file, selection, 1).map_err(|e| e.into_parts().1)?;
+    Ok(of_plan(&plan, file, plugin_dirs))
+}
+
+/// Only the pipeline file (when it cannot be planned, it is what a fix changes).
+pub fn of_file(file: &Path) -> Inputs {
+    let mut inputs = Inputs::default();
+    inputs.add(file, false, Scope::All, false);
+    inputs
+}
+
+/// The inputs of `plan` (of the pipeline `file`).
+pub fn of_plan(plan: &Plan, file: &Path, plugin_dirs: &[PathBuf]) -> Inputs {
+    let mut inputs = Inputs::default();
+    let base = crate::paths::folder(file);
+    inputs.add(file, false, Scope::All, false);
+    for layer in &plan.environment.layers {
+        inputs.layer(layer, &Scope::All);
+    }
+    if let Some(seed) = &plan.random_seed {
+        inputs.references(&Value::String(seed.clone()), &base, &Scope::All);
+    }
+    for dir in crate::registry::dirs(plugin_dirs, &plan.plugin_dirs, Some(file)) {
+        inputs.add(&dir.path, true, Scope::All, false);
+    }
+    for release in &plan.releases {
+        inputs.release(release, &base);
+    }
+    inputs
+}
+
+impl Inputs {
+    fn add(&mut self, path: &Path, folder: bool, scope: Scope, secret: bool) {
+        let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        let path = crate::paths::clean(&path);
+        match self.paths.get_mut(&path) {
+            Some(i) => {
+                i.scope.add(&scope);
+                i.secret |= secret;
+            }
+            None => {
+                self.paths.insert(
+                    path,
+                    Input {
+                        folder,
+                        scope,
+                        secret,
+                    },
+                );
+            }
+        }
+    }
+
+    fn layer(&mut self, layer: &Layer, scope: &Scope) {
+        // A file layer's origin is `PATH:`; an inline one's is its place in the pipeline file.
+        if let Some(path) = layer.origin.strip_suffix(':') {
+            self.add(Path::new(path), false, scope.clone(), false);
+        }
+        self.references(&Value::Object(layer.values.clone()), &layer.base, scope);
+    }
+
+    fn release(&mut self, release: &ReleasePlan, base: &Path) {
+        let scope = Scope::Releases(BTreeSet::from([release.name.clone()]));
+        for layer in &release.layers {
+            self.layer(layer, &scope);
+        }
+        for step in release.steps.iter().chain(&release.post_render) {
+            self.references(&step.config, base, &scope);
+        }
+        match &release.source {
+            Source::Dir(path, _) => self.add(path, true, scope, false),
+            Source::Archive(path, _) => self.add(path, false, scope, false),
+            _ => {}
+        }
+    }
+
+    /// Every `ref+file://` string in `v`, relative to `base`.
+    fn references(&mut self, v: &Value, base: &Path, scope: &Scope) {
+        match v {
+            Value::String(s) => {
+                if let Some(Ok(r)) = Reference::parse(s)
+                    && r.scheme == "file"
+                {
+                    self.add(
+                        &crate::paths::join(base, &r.location),
+                        false,
+                        scope.clone(),
+                        true,
+                    );
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|i| self.references(i, base, scope)),
+            Value::Object(map) => map.values().for_each(|i| self.references(i, base, scope)),
+            _ => {}
+        }
+    }
+
+    /// Add every input of `other` (the inputs before an edit stay watched: a values file
+    /// that no longer parses is still an input).
+    pub fn merge(&mut self, other: &Inputs) {
+        for (path, input) in &other.paths {
+            self.add(path, input.folder, input.scope.clone(), input.secret);
+        }
+    }
+
+    /// The releases a change to `changed` (absolute paths) feeds: `None` for all of them,
+    /// an empty set when no input changed.
+    pub fn affected(&self, changed: &[PathBuf]) -> Option<BTreeSet<String>> {
+        let mut scope = Scope::Releases(BTreeSet::new());
+        for c in changed {
+            for (path, input) in &self.paths {
+                if c == path || (input.folder && c.starts_with(path)) {
+                    scope.add(&input.scope);
+                }
+            }
+        }
+        match scope {
+            Scope::All => None,
+            Scope::Releases(r) => Some(r),
+        }
+    }
+
+    /// What to give the watcher: folders, each with whether everything under it counts. A file
+    /// is watched through its folder, so that an editor's save by rename is seen.
+    pub fn watch_points(&self) -> BTreeMap<PathBuf, bool> {
+        let mut out: BTreeMap<PathBuf, bool> = BTreeMap::new();
+        for (path, input) in &self.paths {
+            let (dir, recursive) = if input.folder {
+                (path.clone(), true)
+            } else {
+                (crate::paths::parent(path).to_path_buf(), false)
+            };
+            let r = out.entry(dir).or_insert(false);
+            *r |= recursive;
+        }
+        out
+    }
+
+    /// Whether `path` is an input the page may show (a file, not a secret one).
+    pub fn showable(&self, path: &Path) -> bool {
+        self.paths.get(path).is_some_and(|i| !i.folder && !i.secret)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_feeds_its_release_from_its_files_and_every_release_from_the_pipeline() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/airflow-eks");
+        let file = root.join("helmwasm.yaml");
+        let sel = Selection {
+            environment: Some("prod".into()),
+            ..Selection::default()
+        };
+        let inputs = read(&file, &sel, &[]).unwrap();
+        let abs = |rel: &str| crate::paths::clean(&std::path::absolute(root.join(rel)).unwrap());
+        let airflow = Scope::Releases(BTreeSet::from(["airflow".to_owned()]));
+        assert_eq!(inputs.paths[&abs("helmwasm.yaml")].scope, Scope::All);
+        assert_eq!(inputs.paths[&abs("values/prod.yaml")].scope, airflow);
+        assert_eq!(inputs.paths[&abs("values/airflow.yaml")].scope, airflow);
+        let seed = &inputs.paths[&abs("credentials/random-seed")];
+        assert!(seed.secret && seed.scope == Scope::All);
+        assert!(inputs.paths[&abs("credentials/db-password")].secret);
+        assert!(!inputs.showable(&abs("credentials/db-password")));
+        assert!(inputs.showable(&abs("values/prod.yaml")));
+        assert_eq!(
+            inputs.affected(&[abs("values/prod.yaml")]),
+            Some(BTreeSet::from(["airflow".to_owned()]))
+        );
+        assert_eq!(inputs.affected(&[abs("helmwasm.yaml")]), None);
+        assert_eq!(inputs.affected(&[abs("README.md")]), Some(BTreeSet::new()));
+        // Files are watched through their folders.
+        assert_eq!(inputs.watch_points().get(&abs("values")), Some(&false));
+    }
+}

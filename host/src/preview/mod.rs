@@ -1,0 +1,13 @@
+//! `helmwasm preview`'s stage: render, watch the inputs, render again what a change feeds, and
+//! say what changed, in the terminal and on a live page.
+//!
+//! [`inputs`] which files and folders feed which releases (from the plan); [`watch`] the
+//! debounced file watcher; [`state`] each release's last good render, its steps and
+//! diagnostics, and what a render changed; [`report`] the terminal's block.
+//!
+//! The verb (`commands::preview`) runs the pipeline and drives these; nothing here renders.
+
+pub mod inputs;
+pub mod report;
+pub mod state;
+pub mod watch;
