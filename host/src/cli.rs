@@ -55,6 +55,9 @@ pub enum Command {
     Lint(Box<LintArgs>),
     /// Show where a values key got its value: every layer and step that set it, in order.
     Explain(Box<ExplainArgs>),
+    /// Render, then watch the inputs and render again what each change feeds; optionally
+    /// serve a live page (`--serve`).
+    Preview(Box<PreviewArgs>),
     /// Write each selected release's final values file, and nothing else.
     WriteValues(Box<WriteValuesArgs>),
     /// Apply a pipeline's post-render steps to manifests on stdin (for `helm --post-renderer`).
@@ -210,6 +213,34 @@ pub struct DiffArgs {
     /// Lines of context around each change.
     #[arg(long, short = 'C', default_value_t = 3, value_name = "N")]
     pub context: usize,
+    #[command(flatten)]
+    pub pipeline: PipelineArgs,
+}
+
+/// `helmwasm preview`.
+#[derive(Debug, Args)]
+pub struct PreviewArgs {
+    /// Also serve a live page, on ADDR (default: 127.0.0.1 and a free port). Its URL, with a
+    /// one-time token every request must carry, is printed. Secret data and resolved secret
+    /// values are never sent to the page, whatever the flags (--show-secrets included).
+    #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = "127.0.0.1:0")]
+    pub serve: Option<String>,
+    /// The host name the page is reached by when --serve listens off loopback (NAME or
+    /// NAME:PORT): the only `Host` and `Origin` accepted besides the address itself.
+    #[arg(long, value_name = "NAME", requires = "serve")]
+    pub public_host: Option<String>,
+    /// A folder written by `template --output-dir`: the page also shows the diff against it.
+    #[arg(long, value_name = "DIR", conflicts_with = "against_rev")]
+    pub against: Option<PathBuf>,
+    /// The pipeline as it was at this git revision: the page also shows the diff against it.
+    #[arg(long, value_name = "REV")]
+    pub against_rev: Option<String>,
+    /// Show resolved secret values in the terminal's changed values (never on the page).
+    #[arg(long)]
+    pub show_secrets: bool,
+    /// How long the inputs must be quiet before a render starts.
+    #[arg(long, value_name = "DURATION", default_value = "50ms", value_parser = humantime::parse_duration)]
+    pub debounce: std::time::Duration,
     #[command(flatten)]
     pub pipeline: PipelineArgs,
 }

@@ -106,7 +106,7 @@ fn push_chart_doc(out: &mut String, d: &ChartDocument, mask: bool) {
 }
 
 /// A Secret with every `data` / `stringData` value replaced by the redaction marker.
-fn masked(object: &serde_json::Value) -> serde_json::Value {
+pub fn masked(object: &serde_json::Value) -> serde_json::Value {
     let mut o = object.clone();
     for field in ["data", "stringData"] {
         if let Some(map) = o.get_mut(field).and_then(|v| v.as_object_mut()) {

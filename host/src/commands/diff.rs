@@ -87,15 +87,15 @@ pub fn run(cli: &Cli, args: &DiffArgs, redactor: &mut Redactor) -> Result<Outcom
 }
 
 /// A detached worktree of the pipeline's repository at a revision, removed on drop.
-struct Worktree {
+pub(crate) struct Worktree {
     repo: PathBuf,
     dir: tempfile::TempDir,
     /// The pipeline file inside it.
-    file: PathBuf,
+    pub(crate) file: PathBuf,
 }
 
 impl Worktree {
-    fn add(pipeline: &Path, rev: &str) -> Result<Worktree> {
+    pub(crate) fn add(pipeline: &Path, rev: &str) -> Result<Worktree> {
         if rev.starts_with('-') {
             bail!("--against-rev `{rev}` is not a revision");
         }

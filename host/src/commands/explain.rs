@@ -255,6 +255,11 @@ fn short(v: Option<&Value>) -> String {
     }
 }
 
+/// What `explain PATH` prints for one release (the preview page's key history).
+pub(crate) fn key_history(r: &ReleaseRender, path: &str) -> Result<String> {
+    Ok(explain(r, path, &parse_path(path)?))
+}
+
 fn explain(r: &ReleaseRender, path: &str, query: &[Seg]) -> String {
     let mut out = format!("release `{}`: {path}\n", r.name);
     let mut rows: Vec<(String, String)> = Vec::new();

@@ -6,6 +6,8 @@
 //!   comparison);
 //! - [`lint`]: every stage and check, diagnostics only ([`crate::diagnostics`]);
 //! - [`explain`]: where values came from ([`crate::provenance`]);
+//! - [`preview`]: render, watch, render again, show the changes (the stage is
+//!   [`crate::preview`]);
 //! - [`write_values`]: the final values files;
 //! - [`plugins`]: list plugins, scaffold a new one;
 //! - [`post_render`]: a pipeline's post-render steps over helm's manifests (`helm
@@ -23,6 +25,7 @@ pub mod explain;
 pub mod lint;
 pub mod plugins;
 pub mod post_render;
+pub mod preview;
 pub mod template;
 pub mod write_values;
 

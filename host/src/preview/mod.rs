@@ -3,11 +3,15 @@
 //!
 //! [`inputs`] which files and folders feed which releases (from the plan); [`watch`] the
 //! debounced file watcher; [`state`] each release's last good render, its steps and
-//! diagnostics, and what a render changed; [`report`] the terminal's block.
+//! diagnostics, and what a render changed; [`report`] the terminal's block; [`page`] the JSON
+//! the page gets, redacted; [`server`] the HTTP server (token, `Host` and `Origin` checks,
+//! Content-Security-Policy, server-sent events) with the page's embedded assets.
 //!
 //! The verb (`commands::preview`) runs the pipeline and drives these; nothing here renders.
 
 pub mod inputs;
+pub mod page;
 pub mod report;
+pub mod server;
 pub mod state;
 pub mod watch;

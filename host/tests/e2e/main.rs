@@ -27,6 +27,7 @@ mod output_dir;
 mod overrides;
 mod passwords;
 mod postrender;
+mod preview;
 mod properties;
 mod review;
 mod secrets;
