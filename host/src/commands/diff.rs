@@ -33,24 +33,7 @@ pub fn run(cli: &Cli, args: &DiffArgs, redactor: &mut Redactor) -> Result<Outcom
                 .collect();
             diff::read_dir(dir, &namespaces)?
         }
-        (None, Some(rev)) => {
-            let worktree = Worktree::add(&args.pipeline.file, rev)?;
-            let how = How {
-                file: Some(worktree.file.clone()),
-                ..How::default()
-            };
-            // The earlier render's plugin logs are not this change's: only errors show.
-            let mut quiet = |_: Event, _: &Redactor| {};
-            let before = session
-                .run(&args.pipeline, how, redactor, &mut quiet)
-                .map_err(anyhow::Error::from)
-                .with_context(|| format!("cannot render the pipeline at revision `{rev}`"))?;
-            if !before.failures.is_empty() {
-                let e = super::fail(before.failures, redactor);
-                return Err(e.context(format!("cannot render the pipeline at revision `{rev}`")));
-            }
-            diff::objects(&before.render)
-        }
+        (None, Some(rev)) => diff::objects(&render_at(&session, &args.pipeline, rev, redactor)?),
         (None, None) => unreachable!("clap requires --against or --against-rev"),
     };
     let redactor: &Redactor = redactor;
@@ -86,16 +69,42 @@ pub fn run(cli: &Cli, args: &DiffArgs, redactor: &mut Redactor) -> Result<Outcom
     })
 }
 
+/// The pipeline `args` names as it was at git revision `rev`, rendered with the same
+/// arguments from a temporary worktree (`diff --against-rev`, the preview's baseline).
+pub(crate) fn render_at(
+    session: &Session,
+    args: &crate::cli::PipelineArgs,
+    rev: &str,
+    redactor: &mut Redactor,
+) -> Result<crate::render::Render> {
+    let worktree = Worktree::add(&args.file, rev)?;
+    let how = How {
+        file: Some(worktree.file.clone()),
+        ..How::default()
+    };
+    // The earlier render's plugin logs are not this change's: only errors show.
+    let mut quiet = |_: Event, _: &Redactor| {};
+    let before = session
+        .run(args, how, redactor, &mut quiet)
+        .map_err(anyhow::Error::from)
+        .with_context(|| format!("cannot render the pipeline at revision `{rev}`"))?;
+    if !before.failures.is_empty() {
+        let e = super::fail(before.failures, redactor);
+        return Err(e.context(format!("cannot render the pipeline at revision `{rev}`")));
+    }
+    Ok(before.render)
+}
+
 /// A detached worktree of the pipeline's repository at a revision, removed on drop.
-pub(crate) struct Worktree {
+struct Worktree {
     repo: PathBuf,
     dir: tempfile::TempDir,
     /// The pipeline file inside it.
-    pub(crate) file: PathBuf,
+    file: PathBuf,
 }
 
 impl Worktree {
-    pub(crate) fn add(pipeline: &Path, rev: &str) -> Result<Worktree> {
+    fn add(pipeline: &Path, rev: &str) -> Result<Worktree> {
         if rev.starts_with('-') {
             bail!("--against-rev `{rev}` is not a revision");
         }

@@ -14,7 +14,7 @@ use crate::preview::state::{Cycle, State, StepRow};
 use crate::preview::{report, watch};
 use crate::redact::Redactor;
 use crate::render::Render;
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use std::collections::BTreeSet;
 use std::io::Write as _;
 use std::path::Path;
@@ -196,19 +196,10 @@ fn baseline(
     let Some(rev) = &args.against_rev else {
         return Ok(None);
     };
-    let worktree = super::diff::Worktree::add(&args.pipeline.file, rev)?;
-    let how = How {
-        file: Some(worktree.file.clone()),
-        ..How::default()
-    };
-    let mut quiet = |_: Event, _: &Redactor| {};
-    let before = session
-        .run(&args.pipeline, how, redactor, &mut quiet)
-        .map_err(anyhow::Error::from)
-        .with_context(|| format!("cannot render the pipeline at revision `{rev}`"))?;
+    let before = super::diff::render_at(session, &args.pipeline, rev, redactor)?;
     Ok(Some(Baseline {
         name: format!("revision {rev}"),
-        objects: crate::diff::objects(&before.render),
+        objects: crate::diff::objects(&before),
     }))
 }
 
