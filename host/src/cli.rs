@@ -58,6 +58,9 @@ pub enum Command {
     /// Render, then watch the inputs and render again what each change feeds; optionally
     /// serve a live page (`--serve`).
     Preview(Box<PreviewArgs>),
+    /// Print the local files each selected release is made from, and its input fingerprint
+    /// (for CI path filters and Argo CD's manifest-generate-paths).
+    Inputs(Box<InputsArgs>),
     /// Write each selected release's final values file, and nothing else.
     WriteValues(Box<WriteValuesArgs>),
     /// Apply a pipeline's post-render steps to manifests on stdin (for `helm --post-renderer`).
@@ -215,6 +218,27 @@ pub struct DiffArgs {
     pub context: usize,
     #[command(flatten)]
     pub pipeline: PipelineArgs,
+}
+
+/// `helmwasm inputs`.
+#[derive(Debug, Args)]
+pub struct InputsArgs {
+    /// `list`: per release a `# RELEASE FINGERPRINT` line, then its files, one per line,
+    /// relative to the current folder; `argocd`: the value of the Application annotation
+    /// `argocd.argoproj.io/manifest-generate-paths` (every selected release's inputs,
+    /// `;`-separated, relative to the pipeline file's folder, folders as folders); `json`.
+    #[arg(long, short = 'o', value_enum, default_value_t = InputsFormat::List)]
+    pub output: InputsFormat,
+    #[command(flatten)]
+    pub pipeline: PipelineArgs,
+}
+
+/// `inputs --output`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum InputsFormat {
+    List,
+    Argocd,
+    Json,
 }
 
 /// `helmwasm preview`.

@@ -20,7 +20,8 @@
 //!
 //! Helpers: [`yaml`] is the only module that touches a YAML crate (and reads as Helm does);
 //! [`overrides`] is `--set` and its kin (Helm's strvals); [`values`] layers and coalesces;
-//! [`provenance`] where each key came from; [`template`] renders pipeline templates; [`names`]
+//! [`provenance`] where each key came from; [`inputs`] the local files each release is made
+//! from (what `preview` watches and `inputs` prints); [`template`] renders pipeline templates; [`names`]
 //! the RFC 1123 rules and did-you-mean; [`paths`] joins and cleans paths; [`random`] the
 //! plugins' seeded randomness; [`progress`] the compile indicator; [`exit`] the exit codes;
 //! [`hooks`] the test-only hooks.
@@ -53,7 +54,7 @@
 //! 5. `chart`
 //! 6. `plan`
 //! 7. `registry`, `render`, `secrets`
-//! 8. `checks`, `diff`, `flux`, `output`, `rollout`
+//! 8. `checks`, `diff`, `flux`, `inputs`, `output`, `rollout`
 //! 9. `events`
 //! 10. `execute`
 //! 11. `postrender`, `printer`
@@ -75,6 +76,7 @@ pub mod exit;
 pub mod flux;
 pub mod helm;
 pub mod hooks;
+pub mod inputs;
 pub mod names;
 pub mod output;
 pub mod overrides;

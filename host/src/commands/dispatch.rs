@@ -107,6 +107,7 @@ fn run(cli: &Cli, redactor: &mut Redactor) -> Result<Outcome> {
         Command::Lint(args) => commands::lint::run(cli, args, redactor),
         Command::Explain(args) => commands::explain::run(cli, args, redactor).map(Outcome::Done),
         Command::Preview(args) => commands::preview::run(cli, args, redactor).map(Outcome::Done),
+        Command::Inputs(args) => commands::inputs::run(args).map(Outcome::Done),
         Command::WriteValues(args) => {
             commands::write_values::run(cli, args, redactor).map(Outcome::Done)
         }

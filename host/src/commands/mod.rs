@@ -6,6 +6,7 @@
 //!   comparison);
 //! - [`lint`]: every stage and check, diagnostics only ([`crate::diagnostics`]);
 //! - [`explain`]: where values came from ([`crate::provenance`]);
+//! - [`inputs`]: the local files each release is made from ([`crate::inputs`]);
 //! - [`preview`]: render, watch, render again, show the changes (the stage is
 //!   [`crate::preview`]);
 //! - [`write_values`]: the final values files;
@@ -22,6 +23,7 @@ mod dispatch;
 pub use dispatch::{Outcome, compile_cache_dir, main, overrides, runtime};
 pub mod diff;
 pub mod explain;
+pub mod inputs;
 pub mod lint;
 pub mod plugins;
 pub mod post_render;

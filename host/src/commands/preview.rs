@@ -7,7 +7,7 @@ use super::{How, Session};
 use crate::cli::{Cli, PipelineArgs, PreviewArgs};
 use crate::diagnostics::{Collector, Locator};
 use crate::events::Event;
-use crate::preview::inputs::{self, Inputs};
+use crate::inputs::{self, Inputs};
 use crate::preview::page::{self, Baseline};
 use crate::preview::server::{self, Site};
 use crate::preview::state::{Cycle, State, StepRow};

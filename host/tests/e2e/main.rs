@@ -18,6 +18,7 @@ mod git_ssh;
 mod hardening;
 mod helm_values;
 mod hostile;
+mod inputs;
 mod isolation;
 mod kubectl;
 mod limits;

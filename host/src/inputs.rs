@@ -1,4 +1,4 @@
-//! What a preview watches: every file and folder the selected releases are made from, and which
+//! The local inputs of a render: every file and folder the selected releases are made from, and which
 //! releases each one feeds. Read from the plan (no secret is resolved to find them):
 //!
 //! - the pipeline file, the environment's values layers, `randomSeed`'s file and the plugin
@@ -47,6 +47,8 @@ pub struct Input {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Inputs {
     pub paths: BTreeMap<PathBuf, Input>,
+    /// The selected releases, in pipeline order.
+    pub releases: Vec<String>,
 }
 
 /// The inputs of the pipeline `file` for `selection`, with the `--plugin-dir` folders.
@@ -79,8 +81,26 @@ pub fn of_plan(plan: &Plan, file: &Path, plugin_dirs: &[PathBuf]) -> Inputs {
     }
     for release in &plan.releases {
         inputs.release(release, &base);
+        inputs.releases.push(release.name.clone());
     }
     inputs
+}
+
+/// `path` relative to the folder `base` (both absolute and clean), with `..` where needed.
+pub fn relative(path: &Path, base: &Path) -> PathBuf {
+    let (p, b): (Vec<_>, Vec<_>) = (path.components().collect(), base.components().collect());
+    let common = p.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut out = PathBuf::new();
+    for _ in common..b.len() {
+        out.push("..");
+    }
+    for c in &p[common..] {
+        out.push(c);
+    }
+    if out.as_os_str().is_empty() {
+        out.push(".");
+    }
+    out
 }
 
 impl Inputs {
@@ -190,9 +210,76 @@ impl Inputs {
         out
     }
 
+    /// The inputs that feed `release`.
+    pub fn of_release(&self, release: &str) -> Inputs {
+        Inputs {
+            paths: self
+                .paths
+                .iter()
+                .filter(|(_, i)| match &i.scope {
+                    Scope::All => true,
+                    Scope::Releases(r) => r.contains(release),
+                })
+                .map(|(p, i)| (p.clone(), i.clone()))
+                .collect(),
+            releases: vec![release.to_owned()],
+        }
+    }
+
+    /// Every file the inputs name: each file input (whether it exists or not) and every file
+    /// under a folder input, sorted, each with whether it is a secret.
+    pub fn files(&self) -> Vec<(PathBuf, bool)> {
+        let mut out = BTreeMap::new();
+        for (path, input) in &self.paths {
+            if input.folder {
+                let mut found = Vec::new();
+                files_under(path, &mut found);
+                for f in found {
+                    out.entry(f).or_insert(input.secret);
+                }
+            } else {
+                *out.entry(path.clone()).or_insert(false) |= input.secret;
+            }
+        }
+        out.into_iter().collect()
+    }
+
+    /// A digest of what the inputs hold (`sha256:HEX`): each file's path relative to `base`
+    /// and the SHA-256 of its bytes (or that it is missing), in path order. A secret file
+    /// counts by its path only, so that the fingerprint, printed in CI logs, says nothing of
+    /// it (rotating a secret does not change the fingerprint; the file is still listed).
+    pub fn fingerprint(&self, base: &Path) -> String {
+        let mut text = String::new();
+        for (path, secret) in self.files() {
+            let content = if secret {
+                "secret".to_owned()
+            } else {
+                std::fs::read(&path)
+                    .map(|b| crate::store::sha256_hex(&b))
+                    .unwrap_or_else(|_| "missing".to_owned())
+            };
+            text.push_str(&format!("{}\t{content}\n", relative(&path, base).display()));
+        }
+        format!("sha256:{}", crate::store::sha256_hex(text.as_bytes()))
+    }
+
     /// Whether `path` is an input the page may show (a file, not a secret one).
     pub fn showable(&self, path: &Path) -> bool {
         self.paths.get(path).is_some_and(|i| !i.folder && !i.secret)
+    }
+}
+
+/// Every file under `dir`, recursively (symbolic links not followed).
+fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        match e.file_type() {
+            Ok(t) if t.is_dir() => files_under(&e.path(), out),
+            Ok(t) if t.is_file() => out.push(e.path()),
+            _ => {}
+        }
     }
 }
 
@@ -227,5 +314,55 @@ mod tests {
         assert_eq!(inputs.affected(&[abs("README.md")]), Some(BTreeSet::new()));
         // Files are watched through their folders.
         assert_eq!(inputs.watch_points().get(&abs("values")), Some(&false));
+        assert_eq!(inputs.releases, ["airflow"]);
+    }
+
+    #[test]
+    fn paths_are_made_relative_with_dot_dot_where_needed() {
+        let r = |p: &str, b: &str| relative(Path::new(p), Path::new(b)).display().to_string();
+        assert_eq!(r("/repo/app/values/a.yaml", "/repo/app"), "values/a.yaml");
+        assert_eq!(r("/repo/shared/c.yaml", "/repo/app"), "../shared/c.yaml");
+        assert_eq!(r("/repo/app", "/repo/app"), ".");
+    }
+
+    /// The fingerprint follows every file's content but a secret file's, and every path.
+    #[test]
+    fn the_fingerprint_follows_contents_and_paths_but_not_secrets() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = crate::paths::clean(&std::path::absolute(dir.path()).unwrap());
+        let (values, secret, plugins) =
+            (base.join("v.yaml"), base.join("pw"), base.join("plugins"));
+        std::fs::write(&values, "a: 1\n").unwrap();
+        std::fs::write(&secret, "hunter2hunter2").unwrap();
+        std::fs::create_dir(&plugins).unwrap();
+        let mut inputs = Inputs::default();
+        inputs.add(&values, false, Scope::All, false);
+        inputs.add(&secret, false, Scope::All, true);
+        inputs.add(&plugins, true, Scope::All, false);
+        let first = inputs.fingerprint(&base);
+        assert!(first.starts_with("sha256:") && first.len() == 71, "{first}");
+        std::fs::write(&secret, "another-password").unwrap();
+        assert_eq!(
+            inputs.fingerprint(&base),
+            first,
+            "a secret's content is not in it"
+        );
+        std::fs::write(&values, "a: 2\n").unwrap();
+        let second = inputs.fingerprint(&base);
+        assert_ne!(second, first);
+        std::fs::write(plugins.join("p.wasm"), "x").unwrap();
+        assert_ne!(
+            inputs.fingerprint(&base),
+            second,
+            "a file added to a folder"
+        );
+        assert_eq!(
+            inputs.files(),
+            [
+                (plugins.join("p.wasm"), false),
+                (secret.clone(), true),
+                (values.clone(), false)
+            ]
+        );
     }
 }
