@@ -4,7 +4,8 @@
 //! - the pipeline file, the environment's values layers, `randomSeed`'s file and the plugin
 //!   folders feed every release;
 //! - a release's values files and `.hbs` templates, the `ref+file` files its values and steps
-//!   name, and a local chart folder or archive feed that release.
+//!   name, its `schema:` override's files, and a local chart folder or archive feed that
+//!   release.
 //!
 //! `ref+file` files are watched but marked secret: the page never serves them.
 
@@ -140,6 +141,13 @@ impl Inputs {
         }
         for step in release.steps.iter().chain(&release.post_render) {
             self.references(&step.config, base, &scope);
+        }
+        if let Some(s) = &release.schema {
+            let files = [Some(&s.schema_file), s.defaults_file.as_ref()];
+            let files = files.into_iter().flatten();
+            for f in files.chain(s.chart_version.as_ref().map(|(p, _)| p)) {
+                self.add(f, false, scope.clone(), false);
+            }
         }
         match &release.source {
             Source::Dir(path, _) => self.add(path, true, scope, false),
@@ -315,6 +323,39 @@ mod tests {
         // Files are watched through their folders.
         assert_eq!(inputs.watch_points().get(&abs("values")), Some(&false));
         assert_eq!(inputs.releases, ["airflow"]);
+    }
+
+    #[test]
+    fn templates_schema_overrides_and_local_charts_are_inputs_of_their_release() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = crate::paths::clean(&std::path::absolute(dir.path()).unwrap());
+        std::fs::create_dir(d.join("chart")).unwrap();
+        std::fs::write(d.join("chart/Chart.yaml"), "name: c\nversion: 1.0.0\n").unwrap();
+        std::fs::write(d.join("s.json"), "{}").unwrap();
+        std::fs::write(d.join("v.yaml.hbs"), "a: {{environment}}\n").unwrap();
+        std::fs::write(
+            d.join("helmwasm.yaml"),
+            "releases:\n  - name: r\n    namespace: x\n    chart: ./chart\n    schema: {file: s.json}\n    values: [v.yaml.hbs]\n",
+        )
+        .unwrap();
+        let inputs = read(&d.join("helmwasm.yaml"), &Selection::default(), &[]).unwrap();
+        let r = Scope::Releases(BTreeSet::from(["r".to_owned()]));
+        assert_eq!(inputs.paths[&d.join("v.yaml.hbs")].scope, r);
+        assert_eq!(inputs.paths[&d.join("s.json")].scope, r);
+        assert!(inputs.paths[&d.join("chart")].folder);
+        assert_eq!(
+            inputs
+                .files()
+                .into_iter()
+                .map(|(p, _)| p)
+                .collect::<Vec<_>>(),
+            [
+                d.join("chart/Chart.yaml"),
+                d.join("helmwasm.yaml"),
+                d.join("s.json"),
+                d.join("v.yaml.hbs")
+            ]
+        );
     }
 
     #[test]

@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChartSchema {
     pub schema_file: PathBuf,
+    /// Where the defaults were read from, when anywhere (`values.yaml` beside the schema).
+    pub defaults_file: Option<PathBuf>,
     pub schema: crate::chart::ValuesSchema,
     pub defaults: Map<String, Value>,
     /// With `chartDir`: the folder's `Chart.yaml` and the version it says (a bare schema
@@ -40,13 +42,13 @@ pub(super) fn load_schema(spec: &spec::SchemaSpec, base: &Path) -> Result<ChartS
             e.column()
         )
     })?;
-    let defaults = match defaults_file {
+    let defaults = match &defaults_file {
         Some(path) => {
-            crate::paths::check_readable(&path, "schema defaults file")
+            crate::paths::check_readable(path, "schema defaults file")
                 .map_err(anyhow::Error::msg)?;
-            let text = std::fs::read_to_string(&path)
+            let text = std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read {}", path.display()))?;
-            match yaml::parse_values(&text, &path)? {
+            match yaml::parse_values(&text, path)? {
                 Value::Object(m) => m,
                 _ => unreachable!("parse_values returns a map"),
             }
@@ -75,6 +77,7 @@ pub(super) fn load_schema(spec: &spec::SchemaSpec, base: &Path) -> Result<ChartS
     };
     Ok(ChartSchema {
         schema_file,
+        defaults_file,
         schema: crate::chart::ValuesSchema::new(schema),
         defaults,
         chart_version,

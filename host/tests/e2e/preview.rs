@@ -261,6 +261,31 @@ fn the_page_shows_the_diff_against_a_baseline_folder() {
     p.interrupt();
 }
 
+#[test]
+fn the_page_shows_the_diff_against_a_git_revision() {
+    use crate::support::git;
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("examples/airflow-eks"), dir.path());
+    git(dir.path(), &["init", "-q"]);
+    git(dir.path(), &["add", "."]);
+    git(dir.path(), &["commit", "-qm", "example"]);
+    let prod = dir.path().join("values/prod.yaml");
+    let text = std::fs::read_to_string(&prod).unwrap();
+    write(&prod, &text.replace("replicas: 2", "replicas: 6"));
+    let p = Preview::start_in(dir, &["-e", "prod", "--serve", "--against-rev", "HEAD"]);
+    let (addr, token) = served(&p);
+    let (status, _, body) = http(&addr, &format!("/api/state?token={token}"), &addr, None);
+    assert_eq!(status, 200);
+    let state: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(state["baseline"]["name"], "revision HEAD");
+    let diff = state["baseline"]["diff"].as_str().unwrap();
+    assert!(
+        diff.contains("-   replicas: 2") && diff.contains("+   replicas: 6"),
+        "{diff}"
+    );
+    p.interrupt();
+}
+
 /// One HTTP/1.1 request on a fresh connection: status, headers, body.
 fn http(addr: &str, target: &str, host: &str, origin: Option<&str>) -> (u16, String, String) {
     let mut s = TcpStream::connect(addr).unwrap();
