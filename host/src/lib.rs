@@ -23,7 +23,8 @@
 //! [`provenance`] where each key came from; [`inputs`] the local files each release is made
 //! from (what `preview` watches and `inputs` prints); [`template`] renders pipeline templates; [`names`]
 //! the RFC 1123 rules and did-you-mean; [`paths`] joins and cleans paths; [`random`] the
-//! plugins' seeded randomness; [`progress`] the compile indicator; [`exit`] the exit codes;
+//! plugins' seeded randomness; [`render_cache`] the store of `helm template`'s output (not yet
+//! wired in); [`progress`] the compile indicator; [`exit`] the exit codes;
 //! [`hooks`] the test-only hooks.
 //!
 //! ## Crates
@@ -47,7 +48,7 @@
 //! one, so there is no import cycle; `layers_test.rs` reads every `use crate::` edge of
 //! `host/src` and fails on one against this order, naming it.
 //!
-//! 1. `codes`, `exit`, `hooks`, `names`, `progress`, `provenance`, `random`, `values`
+//! 1. `codes`, `exit`, `hooks`, `names`, `progress`, `provenance`, `random`, `render_cache`, `values`
 //! 2. `paths`, `redact`, `yaml`
 //! 3. `cli`, `overrides`, `spec`, `template`
 //! 4. `helm`
@@ -92,6 +93,7 @@ pub mod random;
 pub mod redact;
 pub mod registry;
 pub mod render;
+pub mod render_cache;
 pub mod rollout;
 pub mod secrets;
 pub mod spec;
