@@ -244,21 +244,7 @@ fn the_page_shows_the_diff_against_a_baseline_folder() {
         &[("HELMWASM_OFFLINE", "1"), ("HELMWASM_CACHE_DIR", "")],
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let prod = dir.path().join("values/prod.yaml");
-    let text = std::fs::read_to_string(&prod).unwrap();
-    write(&prod, &text.replace("replicas: 2", "replicas: 5"));
-    let p = Preview::start_in(dir, &["-e", "prod", "--serve", "--against", "base"]);
-    let (addr, token) = served(&p);
-    let (status, _, body) = http(&addr, &format!("/api/state?token={token}"), &addr, None);
-    assert_eq!(status, 200);
-    let state: serde_json::Value = serde_json::from_str(&body).unwrap();
-    assert_eq!(state["baseline"]["name"], "base");
-    let diff = state["baseline"]["diff"].as_str().unwrap();
-    assert!(
-        diff.contains("-   replicas: 2") && diff.contains("+   replicas: 5"),
-        "{diff}"
-    );
-    p.interrupt();
+    assert_baseline(dir, &["--against", "base"], "base");
 }
 
 #[test]
@@ -269,18 +255,26 @@ fn the_page_shows_the_diff_against_a_git_revision() {
     git(dir.path(), &["init", "-q"]);
     git(dir.path(), &["add", "."]);
     git(dir.path(), &["commit", "-qm", "example"]);
+    assert_baseline(dir, &["--against-rev", "HEAD"], "revision HEAD");
+}
+
+/// With `scheduler.replicas` edited to 5 in `dir`, a preview against `baseline` serves the
+/// diff from it, named `name`.
+fn assert_baseline(dir: tempfile::TempDir, baseline: &[&str], name: &str) {
     let prod = dir.path().join("values/prod.yaml");
     let text = std::fs::read_to_string(&prod).unwrap();
-    write(&prod, &text.replace("replicas: 2", "replicas: 6"));
-    let p = Preview::start_in(dir, &["-e", "prod", "--serve", "--against-rev", "HEAD"]);
+    write(&prod, &text.replace("replicas: 2", "replicas: 5"));
+    let mut args = vec!["-e", "prod", "--serve"];
+    args.extend(baseline);
+    let p = Preview::start_in(dir, &args);
     let (addr, token) = served(&p);
     let (status, _, body) = http(&addr, &format!("/api/state?token={token}"), &addr, None);
     assert_eq!(status, 200);
     let state: serde_json::Value = serde_json::from_str(&body).unwrap();
-    assert_eq!(state["baseline"]["name"], "revision HEAD");
+    assert_eq!(state["baseline"]["name"], name);
     let diff = state["baseline"]["diff"].as_str().unwrap();
     assert!(
-        diff.contains("-   replicas: 2") && diff.contains("+   replicas: 6"),
+        diff.contains("-   replicas: 2") && diff.contains("+   replicas: 5"),
         "{diff}"
     );
     p.interrupt();
