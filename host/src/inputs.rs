@@ -362,7 +362,7 @@ mod tests {
     fn paths_are_made_relative_with_dot_dot_where_needed() {
         let r = |p: &str, b: &str| relative(Path::new(p), Path::new(b)).display().to_string();
         assert_eq!(r("/repo/app/values/a.yaml", "/repo/app"), "values/a.yaml");
-        assert_eq!(r("/repo/shared/c.yaml", "/repo/app"), "../shared/c.yaml");
+        assert_eq!(r("/repo/common/c.yaml", "/repo/app"), "../common/c.yaml");
         assert_eq!(r("/repo/app", "/repo/app"), ".");
     }
 

@@ -15,7 +15,7 @@ use crate::preview::{report, watch};
 use crate::redact::Redactor;
 use crate::render::Render;
 use anyhow::Result;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write as _;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -25,8 +25,7 @@ use std::time::{Duration, Instant};
 pub fn run(cli: &Cli, args: &PreviewArgs, redactor: &mut Redactor) -> Result<()> {
     let session = Session::new(cli)?;
     let mut watcher = watch::Watcher::new(args.debounce)?;
-    let mut inputs = read_inputs(&args.pipeline);
-    watcher.watch(&inputs.watch_points());
+    let mut inputs = Inputs::default();
     let baseline = baseline(&session, args, redactor)?;
     let live = Arc::new(Live::default());
     let server = match &args.serve {
@@ -39,20 +38,32 @@ pub fn run(cli: &Cli, args: &PreviewArgs, redactor: &mut Redactor) -> Result<()>
     };
     stop_on_interrupt();
     let mut state = State::default();
-    let mut previous = Render {
-        releases: Vec::new(),
-    };
+    let mut previous = BTreeMap::new();
     let mut asked: Option<BTreeSet<String>> = None;
     loop {
+        // The inputs as the pipeline names them now, and those it named before (a file that
+        // does not parse any more is still one), watched before the render reads them.
+        let mut now = read_inputs(&args.pipeline);
+        now.merge(&inputs);
+        inputs = now;
+        watcher.watch(&inputs.watch_points());
         let cycle = render(cli, &session, &args.pipeline, asked.as_ref(), redactor);
         let change = state.apply(cycle).clone();
         let redactor: &Redactor = redactor;
         out(&report::block(&change, redactor, args.show_secrets));
-        let now = state.render();
-        let old = crate::diff::objects(&previous);
-        let diff = page::compare(&old, &state, redactor);
-        previous = now;
-        live.publish(&state, &diff, baseline.as_ref(), &inputs, redactor);
+        // One render and one set of objects per cycle, for both diffs and the page.
+        let render = state.render();
+        let objects = crate::diff::objects(&render);
+        let diff = page::compare(&previous, &objects, redactor);
+        let baseline = baseline.as_ref().map(|b| {
+            (
+                b.name.as_str(),
+                page::compare(&b.objects, &objects, redactor),
+            )
+        });
+        let baseline = baseline.as_ref().map(|(n, d)| (*n, d.as_str()));
+        live.publish(&state, render, &diff, baseline, &inputs, redactor);
+        previous = objects;
         match &server {
             Some(s) if state.number == 1 => {
                 out(&format!("preview: serving {} (Ctrl-C stops)\n", s.url));
@@ -62,12 +73,6 @@ pub fn run(cli: &Cli, args: &PreviewArgs, redactor: &mut Redactor) -> Result<()>
             None if state.number == 1 => out("preview: watching the inputs (Ctrl-C stops)\n"),
             None => {}
         }
-        // The inputs as the pipeline names them now, and those it named before (a file that
-        // does not parse any more is still one).
-        let mut now = read_inputs(&args.pipeline);
-        now.merge(&inputs);
-        inputs = now;
-        watcher.watch(&inputs.watch_points());
         asked = loop {
             if INTERRUPTED.load(Ordering::Relaxed) {
                 out("preview: stopped\n");
@@ -92,11 +97,8 @@ fn read_inputs(args: &PipelineArgs) -> Inputs {
         selectors: args.selectors.clone(),
         overrides: Default::default(),
     };
-    inputs::read(&args.file, &selection, &args.plugin_dirs).unwrap_or_else(|_| {
-        let mut only = Inputs::default();
-        only.merge(&inputs::of_file(&args.file));
-        only
-    })
+    inputs::read(&args.file, &selection, &args.plugin_dirs)
+        .unwrap_or_else(|_| inputs::of_file(&args.file))
 }
 
 /// Render the selected releases (`asked`: only these), collecting the findings and what each
@@ -221,8 +223,9 @@ impl Live {
     fn publish(
         &self,
         state: &State,
+        render: Render,
         diff: &str,
-        baseline: Option<&Baseline>,
+        baseline: Option<(&str, &str)>,
         inputs: &Inputs,
         redactor: &Redactor,
     ) {
@@ -230,7 +233,7 @@ impl Live {
         let mut shown = crate::parallel::lock(&self.shown);
         *shown = Shown {
             json,
-            render: Some(state.render()),
+            render: Some(render),
             inputs: inputs.clone(),
             redactor: redactor.clone(),
         };

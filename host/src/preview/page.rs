@@ -11,7 +11,14 @@ use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 
 /// The page's view of the state (`/api/state`).
-pub fn state(state: &State, diff: &str, baseline: Option<&Baseline>, redactor: &Redactor) -> Value {
+/// `diff` is the diff since the previous render, `baseline` the name of the baseline and the
+/// diff from it, when there is one ([`compare`] makes both).
+pub fn state(
+    state: &State,
+    diff: &str,
+    baseline: Option<(&str, &str)>,
+    redactor: &Redactor,
+) -> Value {
     let releases: Vec<Value> = state
         .releases
         .iter()
@@ -86,9 +93,9 @@ pub fn state(state: &State, diff: &str, baseline: Option<&Baseline>, redactor: &
         "releases": releases,
         "diagnostics": diagnostics,
         "diff": redactor.redact(diff),
-        "baseline": baseline.map(|b| json!({
-            "name": redactor.redact(&b.name),
-            "diff": redactor.redact(&compare(&b.objects, state, redactor)),
+        "baseline": baseline.map(|(name, diff)| json!({
+            "name": redactor.redact(name),
+            "diff": redactor.redact(diff),
         })),
     })
 }
@@ -99,11 +106,14 @@ pub struct Baseline {
     pub objects: BTreeMap<Key, Value>,
 }
 
-/// The differences from `old` to the state's render, as `diff` prints them (no styles), with
-/// Secret data and secret values masked.
-pub fn compare(old: &BTreeMap<Key, Value>, state: &State, redactor: &Redactor) -> String {
-    let new = crate::diff::objects(&state.render());
-    let report = crate::diff::compare(old, &new, Show::default(), redactor);
+/// The differences from `old` to `new`, as `diff` prints them (no styles), with Secret data and
+/// secret values masked.
+pub fn compare(
+    old: &BTreeMap<Key, Value>,
+    new: &BTreeMap<Key, Value>,
+    redactor: &Redactor,
+) -> String {
+    let report = crate::diff::compare(old, new, Show::default(), redactor);
     anstream::adapter::strip_str(&report.text).to_string()
 }
 
