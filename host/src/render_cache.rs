@@ -106,11 +106,7 @@ impl RenderCache {
         let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.secret)
             .expect("HMAC takes any key length");
         mac.update(&key.bytes());
-        mac.finalize()
-            .into_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        crate::store::hex(&mac.finalize().into_bytes())
     }
 
     fn path(&self, key: &RenderKey) -> PathBuf {

@@ -59,7 +59,7 @@ pub fn digest(render: &ReleaseRender, seed: &str, release: &str) -> Option<Strin
         .expect("HMAC takes any key length");
     mac.update(Value::Object(secrets).to_string().as_bytes());
     let bytes = mac.finalize().into_bytes();
-    Some(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    Some(crate::store::hex(&bytes))
 }
 
 /// Set [`ANNOTATION`] to `digest` in each annotations map at `paths` (dotted values paths),

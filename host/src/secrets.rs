@@ -34,7 +34,7 @@ pub enum Mode {
 pub fn placeholder(r: &Reference) -> String {
     use sha2::Digest;
     let digest = sha2::Sha256::digest(r.raw.as_bytes());
-    let hex: String = digest[..6].iter().map(|b| format!("{b:02x}")).collect();
+    let hex = crate::store::hex(&digest[..6]);
     format!("{PLACEHOLDER_PREFIX}{hex}")
 }
 

@@ -154,7 +154,7 @@ fn accepted_hosts(bound: SocketAddr, public_host: Option<&str>) -> Vec<String> {
 fn token() -> anyhow::Result<String> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("cannot make a token: {e}"))?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(crate::store::hex(&bytes))
 }
 
 /// Refuse what is not for us; add the security headers to what is.

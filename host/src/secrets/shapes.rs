@@ -50,7 +50,7 @@ impl Shape {
     pub fn render(self, hex: &str, salt: u8) -> String {
         use sha2::Digest;
         let digest = sha2::Sha256::digest(format!("helmwasm-lint-{salt}-{hex}").as_bytes());
-        let other: String = digest[..6].iter().map(|b| format!("{b:02x}")).collect();
+        let other = crate::store::hex(&digest[..6]);
         match self {
             Shape::Plain if salt == 0 => format!("{PLACEHOLDER_PREFIX}{hex}"),
             Shape::Plain => format!("{PLACEHOLDER_PREFIX}{other}"),
