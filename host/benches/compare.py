@@ -76,13 +76,15 @@ def scaling(one, two, runs, env):
     return statistics.median(speedups), min(speedups), max(speedups), statistics.median(ceilings)
 
 
-def alternated(a, b, runs, env):
+def alternated(a, b, runs, env, before=None):
     """`b` against `a`, run one after the other in each round: the median per-round ratio
-    t(b) / t(a) and its range."""
+    t(b) / t(a) and its range. `before` runs, untimed, before each `b`."""
     ratios = []
     for _ in range(runs):
         walls = []
         for cmd in (a, b):
+            if before and cmd is b:
+                before()
             start = time.perf_counter()
             if subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env).returncode:
                 sys.exit(f"error: {' '.join(map(str, cmd))} failed")
@@ -157,6 +159,11 @@ def main():
     kube = row("`kubectl create secret generic … --dry-run=client -o yaml` (reference)", kube_cmd)
     row("example, values stage, warm cache", template, ref=kube)
     warm_vs_kube = alternated(kube_cmd, template, a.runs * PAIRED_ROUNDS, no_helm)
+    # The chart cached (here a local archive: read, its defaults and schema used) and no helm.
+    with_chart = pipeline_copy(ex, chart=chart)
+    chart_cmd = [hw, "template", "-f", str(with_chart), "-e", "prod"]
+    row("example with the chart cached, values stage (no helm), warm cache", chart_cmd, ref=kube)
+    chart_vs_kube = alternated(kube_cmd, chart_cmd, a.runs * PAIRED_ROUNDS, no_helm)
     zero = pipeline_copy(ex, steps=False)
     row("the same pipeline with zero steps (floor)", [hw, "template", "-f", str(zero), "-e", "prod"], ref=kube)
 
@@ -193,9 +200,41 @@ def main():
         env=with_helm,
     )
     full_cmd = [hw, "template", "-f", str(full), "-e", "prod", "--strict"]
-    row("example, full render (helm template inside, checks, post-render)", full_cmd, env=with_helm, ref=bare)
     bare_cmd = [helm, "template", "airflow", chart, "-n", "airflow", "-f", str(values_file)]
-    full_vs_bare = alternated(bare_cmd, full_cmd, a.runs * PAIRED_ROUNDS, with_helm)
+
+    def prune_renders():
+        subprocess.run([hw, "cache", "prune", "--renders"], env=env, check=True, stdout=subprocess.DEVNULL)
+
+    row("example, full render, render cache miss (helm template inside, checks, post-render)",
+        full_cmd, env=with_helm, before=prune_renders, ref=bare)
+    full_vs_bare = alternated(bare_cmd, full_cmd, a.runs * PAIRED_ROUNDS, with_helm, before=prune_renders)
+    subprocess.run(full_cmd, env=with_helm, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    row("example, full render, render cache hit (no helm run; checks, post-render)", full_cmd, env=with_helm, ref=bare)
+    hit_vs_bare = alternated(bare_cmd, full_cmd, a.runs * PAIRED_ROUNDS, with_helm)
+
+    # diff --against-rev HEAD on the example in a git repository, after one earlier run: both
+    # sides' renders are hits. The reference is what it replaces: two bare helm renders.
+    repo = work / "repo"
+    shutil.copytree(ex, repo, ignore=shutil.ignore_patterns("p-*.yaml"))
+    shutil.copy(full, repo / "helmwasm.yaml")
+    git = ["git", "-C", str(repo), "-c", "user.name=b", "-c", "user.email=b@example.invalid"]
+    for args in (["init", "-q"], ["add", "."], ["commit", "-qm", "base"]):
+        subprocess.run(git + args, check=True)
+    diff_cmd = [hw, "diff", "-f", str(repo / "helmwasm.yaml"), "-e", "prod", "--strict", "--against-rev", "HEAD"]
+    subprocess.run(diff_cmd, env=with_helm, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    two_bare = ["sh", "-c", '"$0" "$@" >/dev/null && exec "$0" "$@"'] + bare_cmd
+    two = row("two bare `helm template` runs (what a diff of two renders costs without the cache)", two_bare, env=with_helm)
+    row("example, `diff --against-rev HEAD` after one earlier run", diff_cmd, env=with_helm, ref=two)
+    diff_vs_two = alternated(two_bare, diff_cmd, a.runs * PAIRED_ROUNDS, with_helm)
+
+    # 50 releases of the example, full render: the first run (empty render cache: 50 helm
+    # runs on --concurrency threads) and the second (50 hits).
+    fifty = pipeline_copy(ex, chart=chart, releases=50)
+    fifty_cmd = [hw, "template", "-f", str(fifty), "-e", "prod", "--strict", "-q"]
+    first = row("50 releases × the example, full render, first run (empty render cache)", fifty_cmd,
+                runs=max(2, a.runs // 4), env=with_helm, before=prune_renders)
+    subprocess.run(fifty_cmd, env=with_helm, check=True, stdout=subprocess.DEVNULL)
+    row("50 releases × the example, full render, second run", fifty_cmd, env=with_helm, ref=first)
 
     print(f"{a.runs} runs each (cold and 500 releases: {max(3, a.runs // 2)}); medians; RSS is the largest peak.\n")
     print("| measure | median wall | ratio | peak RSS |")
@@ -209,11 +248,20 @@ def main():
         f"\nWarm example against the kubectl reference, alternated in each of {a.runs * PAIRED_ROUNDS} rounds: "
         f"{ratio:.2f}× (rounds {rlow:.2f}–{rhigh:.2f}×)."
     )
-    ratio, rlow, rhigh = full_vs_bare
+    ratio, rlow, rhigh = chart_vs_kube
     print(
-        f"Full render against bare `helm template`, alternated in each of {a.runs * PAIRED_ROUNDS} rounds: "
-        f"{ratio:.2f}× (rounds {rlow:.2f}–{rhigh:.2f}×)."
+        f"Warm example with the chart cached against the kubectl reference, alternated in each of "
+        f"{a.runs * PAIRED_ROUNDS} rounds: {ratio:.2f}× (rounds {rlow:.2f}–{rhigh:.2f}×)."
     )
+    for what, (ratio, rlow, rhigh) in (
+        ("Full render, render cache miss, against bare `helm template`", full_vs_bare),
+        ("Full render, render cache hit, against bare `helm template`", hit_vs_bare),
+        ("`diff --against-rev HEAD` against two bare `helm template` runs", diff_vs_two),
+    ):
+        print(
+            f"{what}, alternated in each of {a.runs * PAIRED_ROUNDS} rounds: "
+            f"{ratio:.2f}× (rounds {rlow:.2f}–{rhigh:.2f}×)."
+        )
     print(
         f"500 releases, 2 vs 1 thread alternated in each of {a.runs * SCALING_ROUNDS} rounds: {speedup:.2f}× faster "
         f"(rounds {low:.2f}–{high:.2f}×); two 1-thread runs at once, the machine's own ceiling "

@@ -11,7 +11,8 @@ use std::path::PathBuf;
     about = "Render Helm releases through sandboxed WebAssembly plugins"
 )]
 pub struct Cli {
-    /// Folder for compiled plugins and fetched charts [default: ~/.cache/helmwasm].
+    /// Folder for compiled plugins, fetched charts and cached renders [default:
+    /// ~/.cache/helmwasm].
     #[arg(
         long,
         global = true,
@@ -21,9 +22,31 @@ pub struct Cli {
         hide_env_values = true
     )]
     pub cache_dir: Option<PathBuf>,
-    /// Do not read or write the compile cache.
+    /// Do not read or write the compile cache or the render cache (charts are still cached).
     #[arg(long, global = true, help_heading = "Global options")]
     pub no_cache: bool,
+    /// Do not read or write the render cache: run `helm template` for every release.
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        env = "HELMWASM_NO_RENDER_CACHE",
+        hide_env_values = true,
+        value_parser = clap::builder::FalseyValueParser::new()
+    )]
+    pub no_render_cache: bool,
+    /// The most the render cache keeps, least recently used renders going first [default:
+    /// 512Mi].
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        value_name = "SIZE",
+        env = "HELMWASM_RENDER_CACHE_SIZE",
+        hide_env_values = true,
+        value_parser = crate::units::ByteSize::parse
+    )]
+    pub render_cache_size: Option<crate::units::ByteSize>,
     /// Show more: `-v` a line per step and the plugins' info logs and output, `-vv` the
     /// paths and objects each step changed and debug logs.
     #[arg(short, long, global = true, help_heading = "Global options", action = clap::ArgAction::Count)]
@@ -68,6 +91,9 @@ pub enum Command {
     /// Argo CD config management plugin commands.
     #[command(subcommand)]
     Argocd(ArgocdCommand),
+    /// Show or trim the caches (compiled plugins, charts, renders).
+    #[command(subcommand)]
+    Cache(CacheCommand),
     /// Inspect the available plugins.
     #[command(subcommand)]
     Plugins(PluginsCommand),
@@ -231,6 +257,46 @@ pub struct InputsArgs {
     pub output: InputsFormat,
     #[command(flatten)]
     pub pipeline: PipelineArgs,
+}
+
+/// `helmwasm cache …`.
+#[derive(Debug, Subcommand)]
+pub enum CacheCommand {
+    /// The cache folder, and each cache's entries, size, bound and the switches that skip it.
+    Info(CacheInfoArgs),
+    /// Remove entries: every cache's, or only the named caches'; with `--older-than`, only
+    /// those not used (renders) or written (the others) for that long.
+    Prune(CachePruneArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CacheInfoArgs {
+    /// `text`, or `json` for programs.
+    #[arg(long, short = 'o', value_enum, default_value_t = CacheFormat::Text)]
+    pub output: CacheFormat,
+}
+
+/// `cache info --output`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CacheFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct CachePruneArgs {
+    /// The compiled plugins.
+    #[arg(long)]
+    pub compiled: bool,
+    /// The fetched charts (an exact version that is gone is fetched again; `--offline` cannot).
+    #[arg(long)]
+    pub charts: bool,
+    /// The cached renders.
+    #[arg(long)]
+    pub renders: bool,
+    /// Only entries older than this, e.g. `30d`, `12h`.
+    #[arg(long, value_name = "AGE", value_parser = humantime::parse_duration)]
+    pub older_than: Option<std::time::Duration>,
 }
 
 /// `inputs --output`.

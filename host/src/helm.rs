@@ -20,6 +20,8 @@ pub struct TemplateRequest<'a> {
     pub namespace: &'a str,
     /// A packaged chart or chart folder.
     pub chart: &'a Path,
+    /// The chart's digest (`Chart::digest`: the render cache's key for it).
+    pub chart_digest: Option<&'a str>,
     /// The final values, as YAML.
     pub values_yaml: &'a str,
     /// The target cluster, when known (`--kube-version`, `--api-versions`).
@@ -46,6 +48,28 @@ pub trait Helm: Sync {
     /// Start `helm template`; [`Rendering::wait`] takes its output. Dropped unwaited, the
     /// render is stopped.
     fn start_template(&self, req: &TemplateRequest) -> Result<Box<dyn Rendering>, String>;
+    /// What identifies this helm's output for the render cache (its version and the SHA-256
+    /// of its binary); `None` when unknown, and then its renders are not cached.
+    fn identity(&self) -> Option<String> {
+        None
+    }
+    /// The flags every `helm template` gets besides the request's (part of the render key).
+    fn template_flags(&self) -> &'static [&'static str] {
+        TEMPLATE_FLAGS
+    }
+}
+
+/// The flags [`HelmBinary::spawn_template`] passes besides the release, chart, namespace,
+/// values file and capabilities.
+pub const TEMPLATE_FLAGS: &[&str] = &["--include-crds"];
+
+/// A render that is already done (a render cache hit, a test's fake).
+pub struct Ready(pub Result<String, String>);
+
+impl Rendering for Ready {
+    fn wait(self: Box<Self>) -> Result<String, String> {
+        self.0
+    }
 }
 
 /// A `helm template` under way.
@@ -59,6 +83,9 @@ pub trait Rendering: Send {
 pub struct HelmBinary {
     pub path: PathBuf,
     pub version: semver::Version,
+    /// The SHA-256 of the binary (hex), when located with a cache folder: the render cache's
+    /// key for helm. Hashed once per binary (path, size, modification time, inode).
+    pub digest: Option<String>,
     /// What one `helm template` may take ([`Bounds`]).
     pub bounds: Bounds,
 }
@@ -119,25 +146,40 @@ fn is_executable(p: &Path) -> bool {
 }
 
 /// [`probe`] through the version cache: `CACHE/helm/<key>` holds the version of a binary
-/// that passed the probe.
+/// that passed the probe and the SHA-256 of its bytes, one per line.
 fn probe_cached(path: &Path, cache: Option<&Path>) -> Result<HelmBinary, String> {
     let entry = cache.and_then(|dir| Some(dir.join("helm").join(version_key(path)?)));
-    if let Some(version) = entry
+    if let Some((version, digest)) = entry
         .as_ref()
         .and_then(|e| std::fs::read_to_string(e).ok())
-        .and_then(|t| semver::Version::parse(t.trim()).ok())
-        .filter(|v| (3..=4).contains(&v.major))
+        .and_then(|t| {
+            let mut lines = t.lines();
+            let version = semver::Version::parse(lines.next()?.trim()).ok()?;
+            let digest = lines.next()?.trim().to_owned();
+            (digest.len() == 64 && digest.bytes().all(|b| b.is_ascii_hexdigit()))
+                .then_some((version, digest))
+        })
+        .filter(|(v, _)| (3..=4).contains(&v.major))
     {
         return Ok(HelmBinary {
             path: path.to_path_buf(),
             version,
+            digest: Some(digest),
             bounds: Bounds::default(),
         });
     }
-    let found = probe(path)?;
+    let mut found = probe(path)?;
     if let Some(entry) = entry {
-        // A cache that cannot be written only costs the probe next time.
-        let _ = crate::store::write_atomic(&entry, found.version.to_string().as_bytes());
+        found.digest = std::fs::read(path)
+            .ok()
+            .map(|b| crate::store::sha256_hex(&b));
+        if let Some(digest) = &found.digest {
+            // A cache that cannot be written only costs the probe next time.
+            let _ = crate::store::write_atomic(
+                &entry,
+                format!("{}\n{digest}\n", found.version).as_bytes(),
+            );
+        }
     }
     Ok(found)
 }
@@ -193,6 +235,7 @@ fn probe(path: &Path) -> Result<HelmBinary, String> {
     Ok(HelmBinary {
         path: path.to_path_buf(),
         version,
+        digest: None,
         bounds: Bounds::default(),
     })
 }
@@ -219,7 +262,9 @@ impl HelmBinary {
             .arg("template")
             .arg(req.release)
             .arg(req.chart)
-            .args(["--namespace", req.namespace, "--include-crds", "--values"])
+            .args(["--namespace", req.namespace])
+            .args(TEMPLATE_FLAGS)
+            .arg("--values")
             .arg(values.path())
             .args(
                 req.capabilities
@@ -437,6 +482,11 @@ impl Helm for HelmBinary {
     fn describe(&self) -> String {
         format!("helm v{} ({})", self.version, self.path.display())
     }
+
+    fn identity(&self) -> Option<String> {
+        let digest = self.digest.as_ref()?;
+        Some(format!("helm v{} sha256:{digest}", self.version))
+    }
 }
 
 /// `oci://127.0.0.1…`, `oci://localhost…` or `oci://[::1]…`.
@@ -554,13 +604,20 @@ mod tests {
                 .map(|t| t.lines().count())
                 .unwrap_or(0)
         };
+        let digest = crate::store::sha256_hex(&std::fs::read(&helm).unwrap());
         for _ in 0..3 {
             let found = locate(Some(&helm), Some(&cache)).unwrap().unwrap();
             assert_eq!(found.version.to_string(), "3.17.3");
+            assert_eq!(found.digest.as_deref(), Some(digest.as_str()));
+            assert_eq!(
+                found.identity().unwrap(),
+                format!("helm v3.17.3 sha256:{digest}")
+            );
         }
         assert_eq!(calls(), 1, "probed once, then read from the cache");
-        // Without a cache, every call probes.
-        locate(Some(&helm), None).unwrap();
+        // Without a cache, every call probes, and the binary is not hashed (no render cache).
+        let found = locate(Some(&helm), None).unwrap().unwrap();
+        assert_eq!((found.identity(), found.digest), (None, None));
         assert_eq!(calls(), 2);
         // Another binary at the same path (new size and time) is probed again, and a helm 2
         // is refused whatever the cache held for the old one.

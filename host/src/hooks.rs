@@ -11,6 +11,16 @@ pub const DEBUG_PANIC_WITH: &str = "HELMWASM_DEBUG_PANIC_WITH";
 /// memory-bound tests and for measuring.
 pub const REPORT_PEAK_RSS: &str = "HELMWASM_REPORT_PEAK_RSS";
 
+/// `HELMWASM_TEST_OMIT_FROM_RENDER_KEY=FIELD`: the render cache leaves FIELD (`chart`,
+/// `values`, `release`, `namespace`, `helm`, `kube_version`, `api_versions`, `flags`) out of
+/// its key, so the mutation tests can show they fail when an input is missing from the key.
+pub const OMIT_FROM_RENDER_KEY: &str = "HELMWASM_TEST_OMIT_FROM_RENDER_KEY";
+
+/// The field to leave out of the render key, when the hook is set.
+pub fn omit_from_render_key() -> Option<String> {
+    std::env::var_os(OMIT_FROM_RENDER_KEY).map(|m| m.to_string_lossy().into_owned())
+}
+
 /// The message to panic with, when the hook is set.
 pub fn debug_panic_with() -> Option<String> {
     std::env::var_os(DEBUG_PANIC_WITH).map(|m| m.to_string_lossy().into_owned())

@@ -8,7 +8,8 @@
 //! [`chart`] (resolve and cache the chart) → [`checks::known`] (the chart's rules, their facts
 //! verified against the chart before the first step) → [`execute`] (the steps) → [`rollout`]
 //! (a keyed digest of the emitted Secrets on the pod templates) → [`helm`] starts `helm
-//! template` while [`checks`] runs its values phase (a failed check stops helm) →
+//! template` (or [`render_cache`] has its output) while [`checks`] runs its values phase (a
+//! failed check stops helm) →
 //! [`postrender`] (post-render steps, held to their grant) → [`checks`] (render phase) →
 //! [`output`] prints or writes the [`render`]. What happens on the way is [`events`], shown
 //! by [`printer`].
@@ -23,8 +24,7 @@
 //! [`provenance`] where each key came from; [`inputs`] the local files each release is made
 //! from (what `preview` watches and `inputs` prints); [`template`] renders pipeline templates; [`names`]
 //! the RFC 1123 rules and did-you-mean; [`paths`] joins and cleans paths; [`random`] the
-//! plugins' seeded randomness; [`render_cache`] the store of `helm template`'s output (not yet
-//! wired in); [`progress`] the compile indicator; [`exit`] the exit codes;
+//! plugins' seeded randomness; [`progress`] the compile indicator; [`exit`] the exit codes;
 //! [`hooks`] the test-only hooks.
 //!
 //! ## Crates
@@ -48,11 +48,11 @@
 //! one, so there is no import cycle; `layers_test.rs` reads every `use crate::` edge of
 //! `host/src` and fails on one against this order, naming it.
 //!
-//! 1. `codes`, `exit`, `hooks`, `names`, `progress`, `provenance`, `random`, `render_cache`, `values`
+//! 1. `codes`, `exit`, `hooks`, `names`, `progress`, `provenance`, `random`, `values`
 //! 2. `paths`, `redact`, `yaml`
 //! 3. `cli`, `overrides`, `spec`, `template`
 //! 4. `helm`
-//! 5. `chart`
+//! 5. `chart`, `render_cache`
 //! 6. `plan`
 //! 7. `registry`, `render`, `secrets`
 //! 8. `checks`, `diff`, `flux`, `inputs`, `output`, `rollout`

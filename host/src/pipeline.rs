@@ -89,6 +89,8 @@ pub struct Context<'a> {
     pub progress: bool,
     /// A helm to use instead of locating one (`--helm`, `PATH`): the unit tests' fake.
     pub helm: Option<&'a dyn Helm>,
+    /// The render cache in front of helm (none with `--no-cache` or `--no-render-cache`).
+    pub renders: Option<&'a crate::render_cache::Settings>,
 }
 
 /// What a run produced: the releases that rendered and the failures (release order).
@@ -130,6 +132,14 @@ pub fn run(
     let helm: Option<&dyn Helm> = match ctx.helm {
         Some(given) => Some(given),
         None => helm.as_ref().map(|h| h as &dyn Helm),
+    };
+    // The render cache in front: a hit skips helm, and every later stage runs as on a miss.
+    let cached = helm
+        .zip(ctx.renders)
+        .and_then(|(h, s)| crate::render_cache::CachedHelm::open(h, s));
+    let helm: Option<&dyn Helm> = match &cached {
+        Some(c) => Some(c),
+        None => helm,
     };
     let resolver = chart::Resolver {
         cache: chart::cache::ChartCache::new(ctx.cache_dir),

@@ -1,6 +1,7 @@
-//! The render cache's store (issue 33): `helm template`'s output kept by a key that covers every
-//! input that can change it ([`RenderKey`]), so an unchanged release need not run helm again.
-//! Not yet wired into the pipeline: this is the store, its key and its bounds.
+//! The render cache: `helm template`'s output kept by a key that covers every input that can
+//! change it ([`RenderKey`]), so an unchanged release does not run helm again. [`CachedHelm`]
+//! puts it in front of a [`Helm`]: a hit is the stored output (post-render steps and checks
+//! still run on it), a miss runs helm and stores what it printed (never an error).
 //!
 //! Cached renders can hold secrets (a chart renders its Secrets from the values). So:
 //! - the folder is `renders/` in the cache folder, mode 0700, and every file is 0600;
@@ -12,6 +13,7 @@
 //! - the folder is bounded in bytes, the least recently used entries going first (a hit
 //!   refreshes an entry's time).
 
+use crate::helm::{Helm, Ready, Rendering, TemplateRequest};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use std::path::{Path, PathBuf};
@@ -24,8 +26,9 @@ const MAGIC: &[u8] = b"helmwasm-render-v1\n";
 pub struct RenderKey<'a> {
     /// The chart archive's SHA-256, or a digest of a chart folder's files.
     pub chart: &'a str,
-    /// The final values (serialized with sorted keys: the canonical form).
-    pub values: &'a serde_json::Value,
+    /// The final values: the file helm reads, written by our deterministic YAML writer from
+    /// maps with sorted keys (the canonical form).
+    pub values: &'a str,
     pub release: &'a str,
     pub namespace: &'a str,
     /// helm's version and the SHA-256 of its binary.
@@ -45,7 +48,7 @@ impl RenderKey<'_> {
             out.extend_from_slice(b);
         };
         field(self.chart.as_bytes());
-        field(&serde_json::to_vec(self.values).expect("a JSON value serializes"));
+        field(self.values.as_bytes());
         field(self.release.as_bytes());
         field(self.namespace.as_bytes());
         field(self.helm.as_bytes());
@@ -65,6 +68,7 @@ impl RenderKey<'_> {
     }
 }
 
+#[derive(Clone)]
 pub struct RenderCache {
     dir: PathBuf,
     secret: [u8; 32],
@@ -109,13 +113,22 @@ impl RenderCache {
         crate::store::hex(&mac.finalize().into_bytes())
     }
 
+    #[cfg(test)]
     fn path(&self, key: &RenderKey) -> PathBuf {
-        self.dir.join(format!("{}.render", self.name(key)))
+        self.entry_path(&self.name(key))
+    }
+
+    fn entry_path(&self, name: &str) -> PathBuf {
+        self.dir.join(format!("{name}.render"))
     }
 
     /// The cached output for `key`, when there is an intact one (its time is refreshed).
     pub fn get(&self, key: &RenderKey) -> Option<Vec<u8>> {
-        let path = self.path(key);
+        self.get_named(&self.name(key))
+    }
+
+    fn get_named(&self, name: &str) -> Option<Vec<u8>> {
+        let path = self.entry_path(name);
         let bytes = std::fs::read(&path).ok()?;
         match payload(&bytes) {
             Some(p) => {
@@ -135,13 +148,18 @@ impl RenderCache {
 
     /// Keep `output` for `key` (atomically, 0600), then trim the folder to its bound.
     pub fn put(&self, key: &RenderKey, output: &[u8]) -> Result<(), String> {
+        self.put_named(&self.name(key), output)?;
+        self.evict();
+        Ok(())
+    }
+
+    /// Keep `output` under `name`, without trimming (a run trims once, at its end).
+    fn put_named(&self, name: &str, output: &[u8]) -> Result<(), String> {
         let mut entry = MAGIC.to_vec();
         entry.extend_from_slice(crate::store::sha256_hex(output).as_bytes());
         entry.push(b'\n');
         entry.extend_from_slice(output);
-        crate::store::write_atomic(&self.path(key), &entry)?;
-        self.evict();
-        Ok(())
+        crate::store::write_atomic(&self.entry_path(name), &entry)
     }
 
     /// Remove the least recently used entries until the folder holds at most the bound.
@@ -182,6 +200,153 @@ impl RenderCache {
     }
 }
 
+/// A [`Helm`] with the render cache in front of its `helm template`. The cache is trimmed to
+/// its bound once, when this is dropped (the end of a run), not after every store: a run of
+/// 500 releases lists the folder once.
+pub struct CachedHelm<'a> {
+    helm: &'a dyn Helm,
+    cache: RenderCache,
+    /// The helm's [`Helm::identity`], asked once.
+    identity: String,
+    /// Set when a render was stored.
+    stored: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Drop for CachedHelm<'_> {
+    fn drop(&mut self) {
+        if self.stored.load(std::sync::atomic::Ordering::Relaxed) {
+            self.cache.evict();
+        }
+    }
+}
+
+/// Where the render cache lives and its bound: opened (its folder and key created) only when
+/// a run has a helm to put it in front of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    pub cache_dir: PathBuf,
+    pub max_bytes: u64,
+}
+
+impl<'a> CachedHelm<'a> {
+    /// The cache of `settings` in front of `helm`; `None` when helm cannot say what it is (no
+    /// digest) or the cache cannot be opened (a read-only folder): then nothing is cached.
+    pub fn open(helm: &'a dyn Helm, settings: &Settings) -> Option<CachedHelm<'a>> {
+        helm.identity()?;
+        let cache = RenderCache::open(&settings.cache_dir, settings.max_bytes).ok()?;
+        Self::new(helm, cache)
+    }
+
+    /// `None` when `helm` cannot say what it is (no digest): then nothing is cached.
+    pub fn new(helm: &'a dyn Helm, cache: RenderCache) -> Option<CachedHelm<'a>> {
+        let identity = helm.identity()?;
+        Some(CachedHelm {
+            helm,
+            cache,
+            identity,
+            stored: Default::default(),
+        })
+    }
+}
+
+impl Helm for CachedHelm<'_> {
+    fn pull_oci(&self, reference: &str, version: &str) -> Result<Vec<u8>, String> {
+        self.helm.pull_oci(reference, version)
+    }
+
+    fn describe(&self) -> String {
+        self.helm.describe()
+    }
+
+    fn identity(&self) -> Option<String> {
+        Some(self.identity.clone())
+    }
+
+    fn template_flags(&self) -> &'static [&'static str] {
+        self.helm.template_flags()
+    }
+
+    /// A hit is the stored output, helm not run; a miss starts helm and stores its output
+    /// when it succeeds. A chart without a digest (a folder that cannot be hashed whole) is
+    /// never cached.
+    fn start_template(&self, req: &TemplateRequest) -> Result<Box<dyn Rendering>, String> {
+        let Some(chart) = req.chart_digest else {
+            return self.helm.start_template(req);
+        };
+        let flags: Vec<String> = self
+            .helm
+            .template_flags()
+            .iter()
+            .map(|f| (*f).to_owned())
+            .collect();
+        let mut key = RenderKey {
+            chart,
+            values: req.values_yaml,
+            release: req.release,
+            namespace: req.namespace,
+            helm: &self.identity,
+            kube_version: req.capabilities.kube_version.as_deref(),
+            api_versions: &req.capabilities.api_versions,
+            flags: &flags,
+        };
+        if let Some(field) = crate::hooks::omit_from_render_key() {
+            key.omit(&field);
+        }
+        let name = self.cache.name(&key);
+        if let Some(out) = self
+            .cache
+            .get_named(&name)
+            .and_then(|b| String::from_utf8(b).ok())
+        {
+            return Ok(Box::new(Ready(Ok(out))));
+        }
+        let started = self.helm.start_template(req)?;
+        Ok(Box::new(Storing {
+            started,
+            cache: self.cache.clone(),
+            name,
+            stored: self.stored.clone(),
+        }))
+    }
+}
+
+/// A miss: helm under way, its output stored when it succeeds.
+struct Storing {
+    started: Box<dyn Rendering>,
+    cache: RenderCache,
+    name: String,
+    stored: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Rendering for Storing {
+    fn wait(self: Box<Self>) -> Result<String, String> {
+        let out = self.started.wait()?;
+        // A cache that cannot be written (a full disk) costs only the next run's helm.
+        if self.cache.put_named(&self.name, out.as_bytes()).is_ok() {
+            self.stored
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        Ok(out)
+    }
+}
+
+impl RenderKey<'_> {
+    /// The key without `field` (the test hook that proves the mutation tests can fail).
+    fn omit(&mut self, field: &str) {
+        match field {
+            "chart" => self.chart = "",
+            "values" => self.values = "",
+            "release" => self.release = "",
+            "namespace" => self.namespace = "",
+            "helm" => self.helm = "",
+            "kube_version" => self.kube_version = None,
+            "api_versions" => self.api_versions = &[],
+            "flags" => self.flags = &[],
+            _ => {}
+        }
+    }
+}
+
 /// An entry's payload, when its header and digest hold.
 fn payload(entry: &[u8]) -> Option<&[u8]> {
     let rest = entry.strip_prefix(MAGIC)?;
@@ -193,9 +358,7 @@ fn payload(entry: &[u8]) -> Option<&[u8]> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
-
-    fn key<'a>(values: &'a serde_json::Value, strings: &'a [String]) -> RenderKey<'a> {
+    fn key<'a>(values: &'a str, strings: &'a [String]) -> RenderKey<'a> {
         RenderKey {
             chart: "c0ffee",
             values,
@@ -214,11 +377,11 @@ mod tests {
     fn every_input_of_the_key_changes_the_entry() {
         let dir = tempfile::tempdir().unwrap();
         let cache = RenderCache::open(dir.path(), 1 << 20).unwrap();
-        let values = json!({"a": 1});
-        let other_values = json!({"a": 2});
+        let values = "a: 1\n";
+        let other_values = "a: 2\n";
         let none: Vec<String> = Vec::new();
         let some = vec!["x".to_owned()];
-        let base = key(&values, &none);
+        let base = key(values, &none);
         let variants = [
             (
                 "chart",
@@ -230,7 +393,7 @@ mod tests {
             (
                 "values",
                 RenderKey {
-                    values: &other_values,
+                    values: other_values,
                     ..base.clone()
                 },
             ),
@@ -293,13 +456,8 @@ mod tests {
             ..base.clone()
         };
         assert_ne!(cache.name(&a), cache.name(&b));
-        // The same key, the same name; canonical values (key order does not matter).
-        let reordered: serde_json::Value = serde_json::from_str(r#"{"b": 1, "a": 1}"#).unwrap();
-        let sorted = json!({"a": 1, "b": 1});
-        assert_eq!(
-            cache.name(&key(&reordered, &none)),
-            cache.name(&key(&sorted, &none))
-        );
+        // The same key, the same name.
+        assert_eq!(cache.name(&key(values, &none)), name);
     }
 
     #[test]
@@ -307,9 +465,9 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let cache = RenderCache::open(dir.path(), 1 << 20).unwrap();
-        let values = json!({"password": "hunter2"});
+        let values = "password: hunter2\n";
         let none: Vec<String> = Vec::new();
-        let k = key(&values, &none);
+        let k = key(values, &none);
         cache.put(&k, b"kind: Secret\n").unwrap();
         assert_eq!(cache.get(&k).unwrap(), b"kind: Secret\n");
         let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
@@ -320,7 +478,7 @@ mod tests {
             assert_eq!(mode(&p), 0o600, "{}", p.display());
             let name = p.file_name().unwrap().to_string_lossy().into_owned();
             for plain in [
-                crate::store::sha256_hex(&serde_json::to_vec(&values).unwrap()),
+                crate::store::sha256_hex(values.as_bytes()),
                 crate::store::sha256_hex(&k.bytes()),
             ] {
                 assert!(!name.contains(&plain), "a plain hash in {name}");
@@ -341,9 +499,8 @@ mod tests {
     fn a_corrupted_or_truncated_entry_is_a_miss_and_is_removed() {
         let dir = tempfile::tempdir().unwrap();
         let cache = RenderCache::open(dir.path(), 1 << 20).unwrap();
-        let values = json!({});
         let none: Vec<String> = Vec::new();
-        let k = key(&values, &none);
+        let k = key("{}\n", &none);
         let path = cache.path(&k);
         for damage in [
             |b: &mut Vec<u8>| {
@@ -368,7 +525,7 @@ mod tests {
         // Filled with a roomy bound, then opened with one of three entries' worth.
         let roomy = RenderCache::open(dir.path(), 1 << 20).unwrap();
         let none: Vec<String> = Vec::new();
-        let values: Vec<serde_json::Value> = (0..5).map(|i| json!({ "i": i })).collect();
+        let values: Vec<String> = (0..5).map(|i| format!("i: {i}\n")).collect();
         let t0 = std::time::SystemTime::now() - std::time::Duration::from_secs(100);
         for (i, v) in values.iter().enumerate() {
             roomy.put(&key(v, &none), &vec![b'x'; 900]).unwrap();
@@ -392,5 +549,85 @@ mod tests {
             .map(|v| cache.path(&key(v, &none)).exists())
             .collect();
         assert_eq!(kept, [true, false, false, true, true]);
+    }
+
+    /// A helm that counts its renders and prints `out` (or fails with it).
+    struct Fake {
+        calls: std::sync::atomic::AtomicUsize,
+        out: Result<String, String>,
+        identity: Option<String>,
+    }
+
+    impl Helm for Fake {
+        fn pull_oci(&self, _: &str, _: &str) -> Result<Vec<u8>, String> {
+            Err("no".into())
+        }
+        fn describe(&self) -> String {
+            "fake helm".into()
+        }
+        fn identity(&self) -> Option<String> {
+            self.identity.clone()
+        }
+        fn start_template(&self, _: &TemplateRequest) -> Result<Box<dyn Rendering>, String> {
+            self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Ok(Box::new(Ready(self.out.clone())))
+        }
+    }
+
+    fn fake(out: Result<&str, &str>) -> Fake {
+        Fake {
+            calls: Default::default(),
+            out: out.map(str::to_owned).map_err(str::to_owned),
+            identity: Some("fake v1 sha256:00".into()),
+        }
+    }
+
+    fn render(helm: &dyn Helm, digest: Option<&str>) -> Result<String, String> {
+        let caps = crate::helm::Capabilities::default();
+        helm.start_template(&TemplateRequest {
+            release: "r",
+            namespace: "ns",
+            chart: Path::new("chart.tgz"),
+            chart_digest: digest,
+            values_yaml: "a: 1\n",
+            capabilities: &caps,
+        })?
+        .wait()
+    }
+
+    #[test]
+    fn a_miss_runs_helm_and_stores_a_hit_does_not_run_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let helm = fake(Ok("kind: A\n"));
+        let cached =
+            CachedHelm::new(&helm, RenderCache::open(dir.path(), 1 << 20).unwrap()).unwrap();
+        let calls = || helm.calls.load(std::sync::atomic::Ordering::SeqCst);
+        assert_eq!(render(&cached, Some("c1")).unwrap(), "kind: A\n");
+        assert_eq!(calls(), 1);
+        assert_eq!(render(&cached, Some("c1")).unwrap(), "kind: A\n");
+        assert_eq!(calls(), 1, "the second render is a hit");
+        assert_eq!(render(&cached, Some("c2")).unwrap(), "kind: A\n");
+        assert_eq!(calls(), 2, "another chart is a miss");
+        // A chart without a digest is never cached.
+        render(&cached, None).unwrap();
+        render(&cached, None).unwrap();
+        assert_eq!(calls(), 4);
+    }
+
+    #[test]
+    fn a_failed_render_is_not_stored_and_an_unknown_helm_is_not_cached() {
+        let dir = tempfile::tempdir().unwrap();
+        let helm = fake(Err("boom"));
+        let cache = RenderCache::open(dir.path(), 1 << 20).unwrap();
+        let cached = CachedHelm::new(&helm, cache.clone()).unwrap();
+        assert_eq!(render(&cached, Some("c")).unwrap_err(), "boom");
+        assert_eq!(render(&cached, Some("c")).unwrap_err(), "boom");
+        assert_eq!(helm.calls.load(std::sync::atomic::Ordering::SeqCst), 2);
+        assert_eq!(cache.usage().entries, 0);
+        let unknown = Fake {
+            identity: None,
+            ..fake(Ok(""))
+        };
+        assert!(CachedHelm::new(&unknown, cache).is_none());
     }
 }

@@ -132,6 +132,51 @@ pub fn read_dir(dir: &Path) -> Result<ChartFiles, String> {
     })
 }
 
+/// A SHA-256 over every file under a chart folder (each one's path relative to it, and its
+/// bytes), what the render cache keys a folder chart by: helm reads the whole folder
+/// (templates, subcharts, files `.Files` serves), so any change is a new key. Symlinks are
+/// followed as helm follows them. `None` (the render is not cached) when the folder cannot
+/// be read whole, is deeper than 64 levels (a symlink loop) or holds more than 256 MiB.
+pub fn folder_digest(dir: &Path) -> Option<String> {
+    use sha2::Digest;
+    let mut files = Vec::new();
+    let mut stack = vec![(dir.to_path_buf(), String::new(), 0usize)];
+    while let Some((d, prefix, depth)) = stack.pop() {
+        if depth > 64 {
+            return None;
+        }
+        for entry in std::fs::read_dir(&d).ok()? {
+            let entry = entry.ok()?;
+            let name = entry.file_name().to_str()?.to_owned();
+            let rel = format!("{prefix}{name}");
+            let meta = std::fs::metadata(entry.path()).ok()?;
+            if meta.is_dir() {
+                stack.push((entry.path(), format!("{rel}/"), depth + 1));
+            } else {
+                files.push((rel, entry.path(), meta.len()));
+            }
+        }
+    }
+    files.sort();
+    let mut total = 0u64;
+    let mut hash = sha2::Sha256::new();
+    for (rel, path, len) in files {
+        total += len;
+        if total > MAX_UNPACKED {
+            return None;
+        }
+        let bytes = std::fs::read(path).ok()?;
+        hash.update((rel.len() as u64).to_be_bytes());
+        hash.update(rel.as_bytes());
+        hash.update((bytes.len() as u64).to_be_bytes());
+        hash.update(&bytes);
+    }
+    Some(format!(
+        "folder-sha256:{}",
+        crate::store::hex(&hash.finalize())
+    ))
+}
+
 /// [`template_keys`] of every template under a chart folder's `templates/` (sorted walk).
 fn read_template_keys(dir: &Path) -> Result<BTreeSet<String>, String> {
     let mut keys = BTreeSet::new();
@@ -194,6 +239,32 @@ pub(crate) mod tests {
         assert_eq!(f.chart_yaml, "name: c\nversion: 1.0.0\n");
         assert_eq!(f.values_yaml.as_deref(), Some("a: 1\n"));
         assert_eq!(f.schema_json, None);
+    }
+
+    #[test]
+    fn a_folder_digest_changes_with_any_file_and_only_then() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("charts/sub/templates")).unwrap();
+        std::fs::write(root.join("Chart.yaml"), "name: c\nversion: 1.0.0\n").unwrap();
+        std::fs::write(root.join("charts/sub/templates/a.yaml"), "kind: A\n").unwrap();
+        let first = folder_digest(root).unwrap();
+        assert!(first.starts_with("folder-sha256:"), "{first}");
+        assert_eq!(folder_digest(root).unwrap(), first, "stable");
+        // A subchart's template (helm renders it; helmwasm never reads it otherwise).
+        std::fs::write(root.join("charts/sub/templates/a.yaml"), "kind: B\n").unwrap();
+        let second = folder_digest(root).unwrap();
+        assert_ne!(second, first);
+        // The same bytes under another name.
+        std::fs::rename(
+            root.join("charts/sub/templates/a.yaml"),
+            root.join("charts/sub/templates/b.yaml"),
+        )
+        .unwrap();
+        assert_ne!(folder_digest(root).unwrap(), second);
+        // A new empty file.
+        std::fs::write(root.join("NOTES.txt"), "").unwrap();
+        assert_ne!(folder_digest(root).unwrap(), second);
     }
 
     #[test]

@@ -44,7 +44,9 @@ pub struct Chart {
     pub path: PathBuf,
     /// Where it came from, for messages (`apache-airflow/airflow 1.19.0 from https://…`).
     pub origin: String,
-    /// The archive's SHA-256, for charts that are archives.
+    /// The archive's SHA-256, or for a chart folder `folder-sha256:HEX` over its files
+    /// ([`archive::folder_digest`]): the render cache's key for the chart. `None` for a folder
+    /// that cannot be hashed whole (its renders are not cached).
     pub digest: Option<String>,
     /// `values.yaml`.
     pub defaults: Map<String, Value>,
@@ -65,7 +67,7 @@ pub fn read_local(path: &Path) -> Result<Chart> {
             files,
             path.to_path_buf(),
             path.display().to_string(),
-            None,
+            archive::folder_digest(path),
             &source,
         );
     }
@@ -109,7 +111,15 @@ impl Resolver<'_> {
             Source::Dir(dir, _) => {
                 crate::paths::check_readable(dir, "chart folder").map_err(|e| anyhow!(e))?;
                 let files = archive::read_dir(dir).map_err(|e| anyhow!(e))?;
-                load(files, dir.clone(), dir.display().to_string(), None, source).map(resolved)
+                let digest = archive::folder_digest(dir);
+                load(
+                    files,
+                    dir.clone(),
+                    dir.display().to_string(),
+                    digest,
+                    source,
+                )
+                .map(resolved)
             }
             Source::Archive(path, _) => {
                 crate::paths::check_readable(path, "chart archive").map_err(|e| anyhow!(e))?;

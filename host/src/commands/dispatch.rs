@@ -3,7 +3,7 @@
 //! else. A new verb is one [`Command`] variant, one file in this folder and one arm in [`run`].
 
 use crate::cli::{
-    ArgocdCommand, Cli, ColorChoice, Command, PluginCommand, PluginsCommand, SetArgs,
+    ArgocdCommand, CacheCommand, Cli, ColorChoice, Command, PluginCommand, PluginsCommand, SetArgs,
 };
 use crate::error::{self, Internal};
 use crate::exit::ExitStatus;
@@ -116,6 +116,12 @@ fn run(cli: &Cli, redactor: &mut Redactor) -> Result<Outcome> {
         }
         Command::Argocd(ArgocdCommand::Generate(args)) => {
             commands::argocd::generate(cli, args, redactor).map(Outcome::Done)
+        }
+        Command::Cache(CacheCommand::Info(args)) => {
+            commands::cache::info(cli, args).map(Outcome::Done)
+        }
+        Command::Cache(CacheCommand::Prune(args)) => {
+            commands::cache::prune(cli, args).map(Outcome::Done)
         }
         Command::Plugins(PluginsCommand::List(args)) => {
             commands::plugins::list(cli, args).map(Outcome::Done)

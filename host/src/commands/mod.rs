@@ -13,12 +13,14 @@
 //! - [`plugins`]: list plugins, scaffold a new one;
 //! - [`post_render`]: a pipeline's post-render steps over helm's manifests (`helm
 //!   --post-renderer`);
-//! - [`argocd`]: the Argo CD config management plugin's `generate`.
+//! - [`argocd`]: the Argo CD config management plugin's `generate`;
+//! - [`cache`]: show and trim the caches.
 //!
 //! What they share, running the pipeline with the cache and chart fetcher of this machine, is
 //! [`Session`].
 
 pub mod argocd;
+pub mod cache;
 mod dispatch;
 pub use dispatch::{Outcome, compile_cache_dir, main, overrides, runtime};
 pub mod diff;
@@ -36,7 +38,7 @@ use crate::events::Event;
 use crate::pipeline::{self, Failure, Options};
 use crate::plan::Selection;
 use crate::redact::Redactor;
-use crate::runtime::cache;
+use crate::runtime::cache as compile_cache;
 use crate::secrets;
 use anyhow::{Context as _, Result};
 use std::io::Write as _;
@@ -50,7 +52,12 @@ pub struct Session {
     _run_dir: Option<tempfile::TempDir>,
     http: crate::chart::repo::Http,
     progress: bool,
+    /// `helm template`'s outputs, kept in `renders/` of a lasting cache folder.
+    renders: Option<crate::render_cache::Settings>,
 }
+
+/// The render cache's bound when `--render-cache-size` is not given.
+pub const RENDER_CACHE_SIZE: u64 = 512 << 20;
 
 impl Session {
     pub fn new(cli: &Cli) -> Result<Session> {
@@ -60,7 +67,7 @@ impl Session {
             crate::runtime::Starting::spawn(compile_cache_dir(cli), crate::registry::warm_up);
         // Charts are cached beside the compiled plugins (`--no-cache` concerns compiled code
         // only); without any cache folder they are fetched into a folder for this run.
-        let (cache_dir, run_dir) = match cli.cache_dir.clone().or_else(cache::default_dir) {
+        let (cache_dir, run_dir) = match cli.cache_dir.clone().or_else(compile_cache::default_dir) {
             Some(d) => (d, None),
             None => {
                 let t = tempfile::tempdir().context("cannot create a temp folder for charts")?;
@@ -69,16 +76,18 @@ impl Session {
         };
         if run_dir.is_none()
             && !cli.quiet
-            && let Some(w) = cache::open_to_others(&cache_dir)
+            && let Some(w) = compile_cache::open_to_others(&cache_dir)
         {
             anstream::eprintln!("{}", crate::term::paint(&format!("warning: {w}")));
         }
+        let renders = render_cache(cli, run_dir.is_none().then_some(cache_dir.as_path()));
         Ok(Session {
             runtime,
             cache_dir,
             _run_dir: run_dir,
             http: Default::default(),
             progress: !cli.quiet,
+            renders,
         })
     }
 
@@ -90,6 +99,7 @@ impl Session {
             fetch: &self.http,
             progress: self.progress,
             helm: None,
+            renders: self.renders.as_ref(),
         }
     }
 
@@ -106,6 +116,21 @@ impl Session {
             options(args, how).map_err(|e| Failure::new(&crate::diagnostics::SELECTION, e))?;
         pipeline::run(&opts, &self.context(), redactor, events)
     }
+}
+
+/// The render cache of a lasting cache folder, unless `--no-cache` or `--no-render-cache`
+/// turn it off. One that cannot be opened (a read-only folder) is no cache, not an error.
+pub fn render_cache(
+    cli: &Cli,
+    cache_dir: Option<&std::path::Path>,
+) -> Option<crate::render_cache::Settings> {
+    if cli.no_cache || cli.no_render_cache {
+        return None;
+    }
+    Some(crate::render_cache::Settings {
+        cache_dir: cache_dir?.to_path_buf(),
+        max_bytes: cli.render_cache_size.map_or(RENDER_CACHE_SIZE, |s| s.0),
+    })
 }
 
 /// What a verb asks of the pipeline beyond the arguments.

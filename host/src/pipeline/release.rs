@@ -415,6 +415,7 @@ fn helm_start(
         release: &release.name,
         namespace: &release.namespace,
         chart: &chart.path,
+        chart_digest: chart.digest.as_deref(),
         values_yaml: &values_yaml,
         capabilities,
     })

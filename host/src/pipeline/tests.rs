@@ -120,6 +120,7 @@ fn run_with(dir: &tempfile::TempDir, helm: &FakeHelm) -> Result<Outcome, Failure
         fetch: &NoNetwork,
         progress: false,
         helm: Some(helm),
+        renders: None,
     };
     let opts = Options {
         file: dir.path().join("helmwasm.yaml"),

@@ -122,6 +122,10 @@ fn warm(cache: &Path) -> Vec<String> {
         .output()
         .unwrap();
     assert!(out.status.success());
+    assert!(
+        !cache.join("renders").exists(),
+        "the image bakes in no render cache (renders hold Secrets, under a key of their own)"
+    );
     files(cache)
 }
 
@@ -130,9 +134,11 @@ fn files(dir: &Path) -> Vec<String> {
     for e in std::fs::read_dir(dir).unwrap() {
         let p = e.unwrap().path();
         if p.is_dir() {
-            if p.file_name().is_some_and(|n| n == "charts" || n == "helm") {
-                // The chart cache and helm's probed version are filled by the first render,
-                // by design; compiled plugins are not.
+            if p.file_name()
+                .is_some_and(|n| n == "charts" || n == "helm" || n == "renders")
+            {
+                // The chart cache, helm's probed version and the render cache are filled by
+                // the first render, by design; compiled plugins are not.
                 continue;
             }
             out.extend(files(&p));

@@ -4,7 +4,7 @@
 //! The steps that install helm and helmwasm need the network and are not run here.
 
 use crate::full_render::example_with_fixture_chart;
-use crate::support::{cache_dir, git, root, tool};
+use crate::support::{git, root, tool};
 use serde_json::Value;
 use std::process::Command;
 
@@ -73,6 +73,9 @@ fn the_ci_workflow_parses_and_its_helmwasm_steps_run_against_the_example() {
     std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_helmwasm"), bin.path().join("helmwasm"))
         .unwrap();
     let summary = repo.path().join("summary.md");
+    // A cache folder of its own, as a runner's: the render cache fills it, and the last step
+    // must empty the render cache before the job's end saves the folder.
+    let cache = tempfile::tempdir().unwrap();
     let run_step = |name: &str| {
         let script = named(name)["run"].as_str().unwrap().to_owned();
         let out = Command::new("bash")
@@ -88,7 +91,7 @@ fn the_ci_workflow_parses_and_its_helmwasm_steps_run_against_the_example() {
             )
             .env("PIPELINE", wf["env"]["PIPELINE"].as_str().unwrap())
             .env("ENVIRONMENT", wf["env"]["ENVIRONMENT"].as_str().unwrap())
-            .env("HELMWASM_CACHE_DIR", cache_dir())
+            .env("HELMWASM_CACHE_DIR", cache.path())
             .env("HELMWASM_HELM", tool("helm"))
             .env("HELMWASM_OFFLINE", "1")
             .env("GITHUB_BASE_REF", "main")
@@ -126,4 +129,20 @@ fn the_ci_workflow_parses_and_its_helmwasm_steps_run_against_the_example() {
         !render.contains(password.trim()),
         "the artifact holds a secret"
     );
+    let renders = || {
+        std::fs::read_dir(cache.path().join("renders"))
+            .unwrap()
+            .flatten()
+            .filter(|e| e.path().extension().is_some_and(|x| x == "render"))
+            .count()
+    };
+    assert!(
+        renders() >= 1,
+        "the steps rendered through the render cache"
+    );
+    let drop_step = named("Drop cached renders");
+    assert_eq!(drop_step["if"], "always()");
+    let (code, stdout, stderr) = run_step("Drop cached renders");
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert_eq!(renders(), 0, "{stdout}");
 }

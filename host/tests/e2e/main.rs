@@ -30,6 +30,7 @@ mod passwords;
 mod postrender;
 mod preview;
 mod properties;
+mod render_cache;
 mod review;
 mod secrets;
 mod setup;

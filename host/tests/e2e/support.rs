@@ -259,7 +259,9 @@ fn find_tool(name: &str) -> Option<PathBuf> {
 }
 
 /// Run the binary in `cwd` with the shared compile cache, offline (no test reaches the
-/// network), with the test helm when there is one.
+/// network), with the test helm when there is one, and without the render cache (the tests
+/// share a cache folder: one test's render must not be another's hit; `render_cache.rs`
+/// turns it on in folders of its own).
 pub fn helmwasm(cwd: &Path, args: &[&str]) -> Run {
     helmwasm_with(cwd, args, &[("HELMWASM_OFFLINE", "1")])
 }
@@ -272,7 +274,8 @@ pub fn helmwasm_with(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
         .args(args)
         .env("HELMWASM_CACHE_DIR", cache_dir())
         .env_remove("HELMWASM_HELM")
-        .env_remove("HELMWASM_OFFLINE");
+        .env_remove("HELMWASM_OFFLINE")
+        .env("HELMWASM_NO_RENDER_CACHE", "1");
     if let Some(helm) = find_tool("helm") {
         cmd.env("HELMWASM_HELM", helm);
     }
