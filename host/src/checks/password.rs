@@ -53,6 +53,11 @@ impl std::fmt::Display for Weakness {
 
 /// Whether `password` is weak, and why. `context` are words an attacker would try first
 /// (the user name, the release): the estimator counts them as guessed.
+/// Build zxcvbn's dictionaries now (its first call takes ~15 ms; later ones well under one).
+pub fn warm_up() {
+    let _ = zxcvbn::zxcvbn("helmwasm-warm-up", &[]);
+}
+
 pub fn judge(password: &str, chart_default: &str, context: &[&str]) -> Option<Weakness> {
     if password.eq_ignore_ascii_case(chart_default) {
         return Some(Weakness::ChartDefault);

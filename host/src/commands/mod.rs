@@ -63,8 +63,14 @@ impl Session {
     pub fn new(cli: &Cli) -> Result<Session> {
         // The engine is created on a start-up thread while the pipeline is read and planned;
         // that thread then builds the config schemas' meta-schema validator.
-        let runtime =
-            crate::runtime::Starting::spawn(compile_cache_dir(cli), crate::registry::warm_up);
+        let runtime = crate::runtime::Starting::spawn(compile_cache_dir(cli), || {
+            crate::registry::warm_up();
+            // zxcvbn builds its dictionaries on first use (~15 ms): on a spare core, before
+            // the admin password rule asks (one core: left to that first use).
+            if crate::parallel::default_threads() > 1 {
+                crate::checks::password::warm_up();
+            }
+        });
         // Charts are cached beside the compiled plugins (`--no-cache` concerns compiled code
         // only); without any cache folder they are fetched into a folder for this run.
         let (cache_dir, run_dir) = match cli.cache_dir.clone().or_else(compile_cache::default_dir) {
