@@ -6,6 +6,7 @@
 //! - [`repo`]: classic HTTP repositories (`index.yaml`, digest check), over [`repo::Fetch`].
 //! - [`cache`]: the content-addressed chart cache beside the compile cache.
 //! - [`archive`]: reading `Chart.yaml`, `values.yaml` and `values.schema.json`.
+//! - `summary`: what those hold, kept per archive digest so a later run reads one JSON file.
 //!
 //! A chart that cannot be had right now (not cached, and the network or helm is missing) is
 //! [`Resolution::Unavailable`] with the reason and what to do: the caller decides whether that
@@ -18,6 +19,7 @@ pub mod repo;
 mod schema;
 pub use schema::ValuesSchema;
 pub mod source;
+mod summary;
 pub mod version;
 
 pub use source::Source;
@@ -125,14 +127,13 @@ impl Resolver<'_> {
                 crate::paths::check_readable(path, "chart archive").map_err(|e| anyhow!(e))?;
                 let bytes = std::fs::read(path)
                     .map_err(|e| anyhow!("cannot read chart {}: {e}", path.display()))?;
-                let files = archive::read_archive(&bytes)
-                    .map_err(|e| anyhow!("{}: {e}", path.display()))?;
                 let digest = cache::sha256_hex(&bytes);
-                load(
-                    files,
+                load_archive(
+                    &self.cache,
+                    &bytes,
+                    &digest,
                     path.clone(),
                     path.display().to_string(),
-                    Some(digest),
                     source,
                 )
                 .map(resolved)
@@ -157,13 +158,12 @@ impl Resolver<'_> {
         let Some((path, bytes)) = self.cache.blob(&r.digest) else {
             return Ok(None);
         };
-        let files =
-            archive::read_archive(&bytes).map_err(|e| anyhow!("{}: {e}", path.display()))?;
-        load(
-            files,
+        load_archive(
+            &self.cache,
+            &bytes,
+            &r.digest,
             path,
             format!("{source} (cached)"),
-            Some(r.digest),
             source,
         )
         .map(|c| Some(resolved(c)))
@@ -305,6 +305,34 @@ fn load(
     digest: Option<String>,
     source: &Source,
 ) -> Result<Chart> {
+    let parsed = parse(files, &origin)?;
+    finish(parsed, path, origin, digest, source)
+}
+
+/// A packaged chart's [`Chart`]: from its summary when this machine has read it before
+/// ([`summary`]), else from the archive (and the summary kept).
+fn load_archive(
+    cache: &ChartCache,
+    bytes: &[u8],
+    digest: &str,
+    path: PathBuf,
+    origin: String,
+    source: &Source,
+) -> Result<Chart> {
+    let parsed = match summary::read(cache, digest) {
+        Some(p) => p,
+        None => {
+            let files = archive::read_archive(bytes).map_err(|e| anyhow!("{origin}: {e}"))?;
+            let parsed = parse(files, &origin)?;
+            summary::write(cache, digest, &parsed);
+            parsed
+        }
+    };
+    finish(parsed, path, origin, Some(digest.to_owned()), source)
+}
+
+/// The chart's files parsed: `Chart.yaml`'s fields, the defaults, the schema document.
+fn parse(files: ChartFiles, origin: &str) -> Result<summary::Parsed> {
     let label = Path::new("Chart.yaml");
     let meta = yaml::parse_values_remote(&files.chart_yaml, label)
         .map_err(|e| anyhow!("{origin}: {e}"))?;
@@ -317,23 +345,6 @@ fn load(
     let name = field("name").ok_or_else(|| anyhow!("{origin}: Chart.yaml has no `name`"))?;
     let version =
         field("version").ok_or_else(|| anyhow!("{origin}: Chart.yaml has no `version`"))?;
-    let wanted_name = match source {
-        Source::Repo { name, .. } => Some(name.as_str()),
-        Source::Oci { reference, .. } => reference.rsplit('/').next(),
-        _ => None,
-    };
-    if let Some(w) = wanted_name.filter(|w| *w != name) {
-        bail!("{origin}: the archive holds chart `{name}`, not `{w}`");
-    }
-    if let Some(wanted) = source.wanted_version() {
-        let same = wanted.trim_start_matches('v') == version.trim_start_matches('v');
-        let matches = version::Wanted::parse(wanted).is_ok_and(|w| w.matches(&version));
-        if !same && !matches {
-            bail!(
-                "{origin}: the chart's Chart.yaml says version `{version}`, but the release asks for `{wanted}`"
-            );
-        }
-    }
     let defaults = match files.values_yaml.as_deref() {
         Some(text) if !text.trim().is_empty() => {
             match yaml::parse_values_remote(text, Path::new("values.yaml")) {
@@ -352,7 +363,7 @@ fn load(
                 .map_err(|e| anyhow!("{origin}: values.schema.json is not JSON: {e}"))
         })
         .transpose()?;
-    Ok(Chart {
+    Ok(summary::Parsed {
         app_version: field("appVersion"),
         home: field("home"),
         sources: meta["sources"]
@@ -365,11 +376,58 @@ fn load(
             .unwrap_or_default(),
         name,
         version,
+        defaults,
+        schema,
+        template_keys: files.template_keys,
+    })
+}
+
+/// The [`Chart`] of parsed files, its name and version checked against the request.
+fn finish(
+    parsed: summary::Parsed,
+    path: PathBuf,
+    origin: String,
+    digest: Option<String>,
+    source: &Source,
+) -> Result<Chart> {
+    let summary::Parsed {
+        name,
+        version,
+        app_version,
+        home,
+        sources,
+        defaults,
+        schema,
+        template_keys,
+    } = parsed;
+    let wanted_name = match source {
+        Source::Repo { name, .. } => Some(name.as_str()),
+        Source::Oci { reference, .. } => reference.rsplit('/').next(),
+        _ => None,
+    };
+    if let Some(w) = wanted_name.filter(|w| *w != name) {
+        bail!("{origin}: the archive holds chart `{name}`, not `{w}`");
+    }
+    if let Some(wanted) = source.wanted_version() {
+        let same = wanted.trim_start_matches('v') == version.trim_start_matches('v');
+        let matches = version::Wanted::parse(wanted).is_ok_and(|w| w.matches(&version));
+        if !same && !matches {
+            bail!(
+                "{origin}: the chart's Chart.yaml says version `{version}`, but the release asks for `{wanted}`"
+            );
+        }
+    }
+    Ok(Chart {
+        app_version,
+        home,
+        sources,
+        name,
+        version,
         path,
         origin,
         digest,
         defaults,
         schema: schema.map(ValuesSchema::new),
-        template_keys: files.template_keys,
+        template_keys,
     })
 }
