@@ -15,9 +15,10 @@
 
 pub mod archive;
 pub mod cache;
+pub mod prune;
 pub mod repo;
 mod schema;
-pub use schema::ValuesSchema;
+pub use schema::{Validator, ValuesSchema};
 pub mod source;
 mod summary;
 pub mod version;

@@ -75,7 +75,7 @@ impl Check for Schema {
 
 /// Validate the coalesced values against the chart schema.
 pub fn validate(schema: &ValuesSchema, coalesced: &Value) -> Result<Vec<Problem>, String> {
-    let validator = schema.validator()?;
+    let validator = schema.validator_for(coalesced)?;
     let mut problems: Vec<Problem> = validator
         .iter_errors(coalesced)
         .map(|e| {

@@ -32,6 +32,7 @@ mod preview;
 mod properties;
 mod render_cache;
 mod review;
+mod schema_cut;
 mod secrets;
 mod setup;
 mod verbose;
