@@ -51,14 +51,34 @@ impl std::fmt::Display for Weakness {
     }
 }
 
-/// Whether `password` is weak, and why. `context` are words an attacker would try first
-/// (the user name, the release): the estimator counts them as guessed.
 /// Build zxcvbn's dictionaries now (its first call takes ~15 ms; later ones well under one).
 pub fn warm_up() {
     let _ = zxcvbn::zxcvbn("helmwasm-warm-up", &[]);
 }
 
+/// Verdicts of this process, by password, chart default and context: 500 releases with one
+/// admin password ask once (each zxcvbn call takes ~0.25 ms). Held in memory only.
+type Verdicts = std::collections::HashMap<(String, String, Vec<String>), Option<Weakness>>;
+static VERDICTS: std::sync::LazyLock<std::sync::Mutex<Verdicts>> =
+    std::sync::LazyLock::new(Default::default);
+
+/// Whether `password` is weak, and why. `context` are words an attacker would try first
+/// (the user name, the release): the estimator counts them as guessed.
 pub fn judge(password: &str, chart_default: &str, context: &[&str]) -> Option<Weakness> {
+    let key = (
+        password.to_owned(),
+        chart_default.to_owned(),
+        context.iter().map(|c| (*c).to_owned()).collect(),
+    );
+    if let Some(v) = crate::parallel::lock(&VERDICTS).get(&key) {
+        return v.clone();
+    }
+    let verdict = judge_once(password, chart_default, context);
+    crate::parallel::lock(&VERDICTS).insert(key, verdict.clone());
+    verdict
+}
+
+fn judge_once(password: &str, chart_default: &str, context: &[&str]) -> Option<Weakness> {
     if password.eq_ignore_ascii_case(chart_default) {
         return Some(Weakness::ChartDefault);
     }
