@@ -485,3 +485,52 @@ fn cache_info_shows_every_cache_and_prune_trims_them() {
     }
     assert!(bench.entries().is_empty());
 }
+
+/// Misses still run helm in parallel with the cache in front (item 3): two releases, each
+/// `helm template` held 2 s by the wrapper, `--concurrency 2`: the two runs overlap. Then
+/// both are hits.
+#[test]
+fn misses_run_helm_at_once_and_then_both_hit() {
+    use std::os::unix::fs::PermissionsExt;
+    let project = small_project();
+    let d = project.path();
+    std::fs::write(
+        d.join("helmwasm.yaml"),
+        "releases:\n  - name: one\n    namespace: ns\n    chart: ./chart\n  - name: two\n    namespace: ns\n    chart: ./chart\n",
+    )
+    .unwrap();
+    let bench = Bench::new();
+    let log = bench.helm_dir.path().join("times");
+    let helm = bench.helm_dir.path().join("helm");
+    std::fs::write(
+        &helm,
+        format!(
+            "#!/bin/sh\nif [ \"$1\" = template ]; then\n  echo \"start $(date +%s%N)\" >> '{log}'\n  sleep 2\n  '{real}' \"$@\"; s=$?\n  echo \"end $(date +%s%N)\" >> '{log}'\n  exit $s\nfi\nexec '{real}' \"$@\"\n",
+            log = log.display(),
+            real = tool("helm").display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&helm, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let times = || -> (Vec<u128>, Vec<u128>) {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        let of = |what: &str| {
+            text.lines()
+                .filter_map(|l| l.strip_prefix(what))
+                .map(|n| n.trim().parse().unwrap())
+                .collect()
+        };
+        (of("start "), of("end "))
+    };
+    let run = bench.run(d, &["template", "--strict", "--concurrency", "2"], &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let (starts, ends) = times();
+    assert_eq!((starts.len(), ends.len()), (2, 2), "two misses");
+    assert!(
+        starts.iter().max() < ends.iter().min(),
+        "the second helm started before the first ended: {starts:?} {ends:?}"
+    );
+    let again = bench.run(d, &["template", "--strict", "--concurrency", "2"], &[]);
+    assert_eq!(again.stdout, run.stdout);
+    assert_eq!(times().0.len(), 2, "both hits: no helm run");
+}
