@@ -53,10 +53,6 @@ pub trait Helm: Sync {
     fn identity(&self) -> Option<String> {
         None
     }
-    /// The flags every `helm template` gets besides the request's (part of the render key).
-    fn template_flags(&self) -> &'static [&'static str] {
-        TEMPLATE_FLAGS
-    }
 }
 
 /// The flags [`HelmBinary::spawn_template`] passes besides the release, chart, namespace,

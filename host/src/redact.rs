@@ -247,7 +247,7 @@ pub struct Redactor {
     needles: std::sync::RwLock<Needles>,
     /// References that resolved to short secrets, with their length.
     short: BTreeSet<(String, usize)>,
-    /// [`Redactor::contains_secret`]'s searcher, with the number of forms it was built for
+    /// The search by beginnings ([`Starts`]), with the number of forms it was built for
     /// (forms are only added, so the number tells whether it is current).
     starts: std::sync::Mutex<Option<(usize, std::sync::Arc<Starts>)>>,
 }
@@ -326,7 +326,7 @@ impl Redactor {
         // could appear only once a marker is in (it begins or ends like one) is kept as well,
         // so the result is the loop's over every form.
         let present = (text.len() >= SEARCH_PARTS_FROM)
-            .then(|| Starts::new(&needles).map(|s| s.present(text.as_bytes())))
+            .then(|| self.starts(&needles).map(|s| s.present(text.as_bytes())))
             .flatten();
         let mut out = text.to_owned();
         for (i, (_, needle)) in needles.iter().enumerate() {
@@ -375,7 +375,7 @@ impl Redactor {
         }
         // Every form looked for in one pass (a few hundred parts of a few KB each: building a
         // searcher per form and part cost more than the search).
-        let Some(starts) = Starts::new(&needles) else {
+        let Some(starts) = self.starts(&needles) else {
             return true;
         };
         let across = |a: &str, b: &str| {
@@ -396,14 +396,20 @@ impl Redactor {
         if needles.len() < MANY_FORMS {
             return needles.iter().any(|(_, n)| text.contains(n.as_str()));
         }
-        let mut kept = self.starts.lock().unwrap_or_else(|e| e.into_inner());
-        if kept.as_ref().is_none_or(|(len, _)| *len != needles.len()) {
-            *kept = Starts::new(&needles).map(|s| (needles.len(), std::sync::Arc::new(s)));
-        }
-        match kept.as_ref() {
-            Some((_, s)) => s.holds(text.as_bytes()),
+        match self.starts(&needles) {
+            Some(s) => s.holds(text.as_bytes()),
             None => needles.iter().any(|(_, n)| text.contains(n.as_str())),
         }
+    }
+
+    /// The search by beginnings for `needles` (this redactor's, read-locked by the caller):
+    /// built once for the forms registered so far and kept until one is added.
+    fn starts(&self, needles: &Needles) -> Option<std::sync::Arc<Starts>> {
+        let mut kept = self.starts.lock().unwrap_or_else(|e| e.into_inner());
+        if kept.as_ref().is_none_or(|(len, _)| *len != needles.len()) {
+            *kept = Starts::new(needles).map(|s| (needles.len(), std::sync::Arc::new(s)));
+        }
+        kept.as_ref().map(|(_, s)| s.clone())
     }
 }
 

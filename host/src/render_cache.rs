@@ -36,7 +36,7 @@ pub struct RenderKey<'a> {
     pub kube_version: Option<&'a str>,
     pub api_versions: &'a [String],
     /// Every other flag given to helm, in order.
-    pub flags: &'a [String],
+    pub flags: &'a [&'a str],
 }
 
 impl RenderKey<'_> {
@@ -232,20 +232,24 @@ impl<'a> CachedHelm<'a> {
     /// The cache of `settings` in front of `helm`; `None` when helm cannot say what it is (no
     /// digest) or the cache cannot be opened (a read-only folder): then nothing is cached.
     pub fn open(helm: &'a dyn Helm, settings: &Settings) -> Option<CachedHelm<'a>> {
-        helm.identity()?;
+        let identity = helm.identity()?;
         let cache = RenderCache::open(&settings.cache_dir, settings.max_bytes).ok()?;
-        Self::new(helm, cache)
+        Some(Self::with(helm, cache, identity))
     }
 
     /// `None` when `helm` cannot say what it is (no digest): then nothing is cached.
     pub fn new(helm: &'a dyn Helm, cache: RenderCache) -> Option<CachedHelm<'a>> {
         let identity = helm.identity()?;
-        Some(CachedHelm {
+        Some(Self::with(helm, cache, identity))
+    }
+
+    fn with(helm: &'a dyn Helm, cache: RenderCache, identity: String) -> CachedHelm<'a> {
+        CachedHelm {
             helm,
             cache,
             identity,
             stored: Default::default(),
-        })
+        }
     }
 }
 
@@ -262,10 +266,6 @@ impl Helm for CachedHelm<'_> {
         Some(self.identity.clone())
     }
 
-    fn template_flags(&self) -> &'static [&'static str] {
-        self.helm.template_flags()
-    }
-
     /// A hit is the stored output, helm not run; a miss starts helm and stores its output
     /// when it succeeds. A chart without a digest (a folder that cannot be hashed whole) is
     /// never cached.
@@ -273,12 +273,6 @@ impl Helm for CachedHelm<'_> {
         let Some(chart) = req.chart_digest else {
             return self.helm.start_template(req);
         };
-        let flags: Vec<String> = self
-            .helm
-            .template_flags()
-            .iter()
-            .map(|f| (*f).to_owned())
-            .collect();
         let mut key = RenderKey {
             chart,
             values: req.values_yaml,
@@ -287,7 +281,7 @@ impl Helm for CachedHelm<'_> {
             helm: &self.identity,
             kube_version: req.capabilities.kube_version.as_deref(),
             api_versions: &req.capabilities.api_versions,
-            flags: &flags,
+            flags: crate::helm::TEMPLATE_FLAGS,
         };
         if let Some(field) = crate::hooks::omit_from_render_key() {
             key.omit(&field);
@@ -367,7 +361,7 @@ mod tests {
             helm: "v4.1.4 abc",
             kube_version: None,
             api_versions: strings,
-            flags: strings,
+            flags: &[],
         }
     }
 
@@ -435,7 +429,7 @@ mod tests {
             (
                 "flags",
                 RenderKey {
-                    flags: &some,
+                    flags: &["--include-crds"],
                     ..base.clone()
                 },
             ),
